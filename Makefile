@@ -1,0 +1,59 @@
+# MiniRaft developer tasks. `make help` lists them.
+
+GO           ?= go
+BIN          ?= bin
+TOOLS        ?= $(CURDIR)/.tools
+STATICCHECK  := $(TOOLS)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+PKGS   ?= ./...
+TEST   ?= .
+RUNS   ?= 100
+PAR    ?= 4
+BENCH  ?= .
+COUNT  ?= 1
+SCENARIO ?=
+
+.PHONY: help build test race stress bench fuzz tui lint fmt fmt-check vet clean
+
+help: ## List the targets.
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build bin/miniraft.
+	$(GO) build -o $(BIN)/miniraft ./cmd/miniraft
+
+test: vet ## go vet, then the whole suite under the race detector (what CI runs).
+	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+
+race: ## The whole suite under the race detector, without vet.
+	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+
+vet: ## go vet.
+	$(GO) vet $(PKGS)
+
+stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8.
+	scripts/stress.sh -t '$(TEST)' -n $(RUNS) -p $(PAR)
+
+bench: ## Run the benchmarks and print their figures.
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
+
+fuzz: ## Fuzz the scenario parser for FUZZTIME (default 30s).
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s} ./chaos/
+
+tui: build ## Start the TUI on the built-in demo scenario.
+	$(BIN)/miniraft tui $(SCENARIO)
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: vet $(STATICCHECK) ## go vet and staticcheck (installed pinned into .tools/).
+	$(STATICCHECK) $(PKGS)
+
+fmt: ## gofmt -w every Go file.
+	gofmt -w $$(git ls-files '*.go')
+
+fmt-check: ## Fail if any Go file is not gofmt-clean.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean: ## Remove build outputs and installed tools.
+	rm -rf $(BIN) $(TOOLS)
