@@ -1,0 +1,130 @@
+// Package chaos drives Raft clusters into trouble and watches what they do.
+//
+// This package holds the contracts the rest of the chaos tool is written against: the
+// Cluster interface that every engine implements (live: raft.Raft peers over labrpc in
+// real time; sim: raft.Node peers in virtual time), the Fault model, peer Selectors, and
+// the ordered Event stream (a Bus) that checkers, the workload, traces and the UI consume.
+//
+// Subpackages: scenario (the language), check (the safety and liveness checkers), live
+// and sim (the engines), runner (runs a scenario on an engine and reports).
+package chaos
+
+import (
+	"context"
+	"time"
+
+	"github.com/miniraft/miniraft/raft"
+)
+
+// ClusterConfig describes a cluster to start.
+type ClusterConfig struct {
+	// Peers is the number of Raft peers.
+	Peers int
+	// Seed seeds every random choice the engine makes (peer seeds, the network). The sim
+	// engine is fully determined by it; the live engine only partly (goroutines race).
+	Seed int64
+	// Raft is the template for every peer's raft.Config: timing, PreVote, CheckQuorum and
+	// limits. ID, Peers, Seed and Observer are filled in per peer by the engine.
+	Raft raft.Config
+}
+
+// PeerState is whether a peer is running.
+type PeerState uint8
+
+// The peer states.
+const (
+	Up PeerState = iota
+	Crashed
+	Paused
+)
+
+func (s PeerState) String() string {
+	switch s {
+	case Up:
+		return "up"
+	case Crashed:
+		return "crashed"
+	case Paused:
+		return "paused"
+	}
+	return "?"
+}
+
+// PeerStatus is one peer's state as the cluster sees it. For a crashed peer, Status is
+// its state at the moment it crashed (Role Follower).
+type PeerStatus struct {
+	raft.Status
+	State     PeerState
+	ClockRate float64 // 1 unless skewed
+}
+
+// ProposeResult says where a proposal went.
+type ProposeResult struct {
+	Peer  int // the peer that accepted it, or raft.None
+	Index int
+	Term  int
+	OK    bool
+}
+
+// Cluster is a running cluster of Raft peers under a fault-injecting network. Engines
+// implement it; scenarios, checkers, the workload and the UI use only it. Methods are
+// safe for concurrent use unless a method says otherwise.
+//
+// Time: Now is the cluster's clock (real time for live, virtual time for sim), which
+// stands still while the cluster is paused. Nothing happens in a sim cluster unless
+// someone calls RunFor or RunUntil; a live cluster runs by itself, and for it RunFor
+// and RunUntil only wait.
+type Cluster interface {
+	// Engine names the engine: "live" or "sim".
+	Engine() string
+	// Config returns the configuration the cluster was started with.
+	Config() ClusterConfig
+	// Now returns the time since the cluster started, not counting time paused.
+	Now() time.Duration
+
+	// Peers returns every peer's status, indexed by id.
+	Peers() []PeerStatus
+	// Network returns the current state of the network's links.
+	Network() NetState
+	// Stats returns network totals since start.
+	Stats() NetStats
+
+	// Do applies a fault. Peer ids in it must be valid; it returns an error, and changes
+	// nothing, otherwise. Every applied fault is published as an EventFault.
+	Do(f Fault) error
+
+	// Propose hands cmd to the peer that currently believes it is the leader with the
+	// highest term (if any is up) and returns what Start returned.
+	Propose(cmd interface{}) ProposeResult
+	// ProposeTo hands cmd to peer id.
+	ProposeTo(id int, cmd interface{}) ProposeResult
+
+	// Events returns the cluster's event bus: every raft, network and fault event is
+	// published on it, and users may publish their own (steps, violations).
+	Events() *Bus
+
+	// RunFor lets the cluster run for d of its time (a sim cluster computes it as fast as
+	// it can; a live cluster waits). It returns early with ctx's error if ctx ends, or
+	// ErrStopped.
+	RunFor(ctx context.Context, d time.Duration) error
+	// RunUntil runs until cond returns true or d passes, and reports whether cond became
+	// true. cond is evaluated by the calling goroutine after events happen (never from
+	// inside an event sink), so it may call Peers.
+	RunUntil(ctx context.Context, d time.Duration, cond func() bool) (bool, error)
+
+	// Pause freezes the whole cluster: no ticks, no deliveries, nothing lost, and Now
+	// stands still. Resume continues it.
+	Pause()
+	Resume()
+	Paused() bool
+
+	// Stop ends the cluster and every goroutine it started. It is idempotent. After Stop,
+	// RunFor and RunUntil return ErrStopped.
+	Stop()
+}
+
+// NetStats are network totals.
+type NetStats struct {
+	RPCs  int   // requests sent
+	Bytes int64 // request bytes sent
+}

@@ -1,0 +1,304 @@
+package chaos
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/miniraft/miniraft/raft"
+)
+
+// EventKind says what an Event carries.
+type EventKind uint8
+
+// The event kinds.
+const (
+	// EventRaft: something happened inside peer Peer; Raft holds it.
+	EventRaft EventKind = iota + 1
+	// EventNet: a message event; Net holds it.
+	EventNet
+	// EventFault: a fault was applied; Fault holds it, Text renders it.
+	EventFault
+	// EventPropose: a client proposed a command; Propose holds where it went.
+	EventPropose
+	// EventStep: a scenario step began; Text is the step, Line its line.
+	EventStep
+	// EventViolation: a checker found a violation; Violation holds it.
+	EventViolation
+	// EventExpect: an expectation or wait finished; Text says which, OK how.
+	EventExpect
+	// EventNote: anything else worth showing (pause, resume, a workload change).
+	EventNote
+)
+
+var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventKindNames) && k != 0 {
+		return eventKindNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", k)
+}
+
+// MarshalText renders k by name, for traces.
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for i, n := range eventKindNames {
+		if i > 0 && n == string(b) {
+			*k = EventKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown event kind %q", b)
+}
+
+// Event is one entry of a cluster's event stream. Seq numbers events in the order the bus
+// delivered them; At is the cluster time. Events are immutable once published.
+type Event struct {
+	Seq  uint64        `json:"seq"`
+	At   time.Duration `json:"at"`
+	Kind EventKind     `json:"kind"`
+	// Peer is the peer the event is about, or -1.
+	Peer int `json:"peer"`
+
+	Raft      *raft.Event `json:"raft,omitempty"`
+	Net       *NetEvent   `json:"net,omitempty"`
+	Fault     *Fault      `json:"fault,omitempty"`
+	Propose   *Proposal   `json:"propose,omitempty"`
+	Violation *Violation  `json:"violation,omitempty"`
+	Text      string      `json:"text,omitempty"`
+	Line      int         `json:"line,omitempty"`
+	OK        bool        `json:"ok,omitempty"`
+}
+
+func (e Event) String() string {
+	head := fmt.Sprintf("%10.3fs #%d %s", e.At.Seconds(), e.Seq, e.Kind)
+	switch {
+	case e.Raft != nil:
+		return head + " " + e.Raft.String()
+	case e.Net != nil:
+		return head + " " + e.Net.String()
+	case e.Violation != nil:
+		return head + " " + e.Violation.String()
+	case e.Propose != nil:
+		return head + " " + e.Propose.String()
+	case e.Fault != nil:
+		return head + " " + e.Fault.String()
+	}
+	return head + " " + e.Text
+}
+
+// NetEventKind says what happened to a message.
+type NetEventKind uint8
+
+// The message event kinds, as labrpc reports them.
+const (
+	NetSent NetEventKind = iota + 1
+	NetDelivered
+	NetDropped
+	NetReplied
+	NetFailed
+	NetDuplicated
+)
+
+var netKindNames = [...]string{"", "sent", "delivered", "dropped", "replied", "failed", "duplicated"}
+
+func (k NetEventKind) String() string {
+	if int(k) < len(netKindNames) && k != 0 {
+		return netKindNames[k]
+	}
+	return fmt.Sprintf("NetEventKind(%d)", k)
+}
+
+// MarshalText renders k by name, for traces.
+func (k NetEventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *NetEventKind) UnmarshalText(b []byte) error {
+	for i, n := range netKindNames {
+		if i > 0 && n == string(b) {
+			*k = NetEventKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown net event kind %q", b)
+}
+
+// NetEvent is one event of one RPC. ID joins the events of one call.
+type NetEvent struct {
+	Kind    NetEventKind  `json:"kind"`
+	ID      uint64        `json:"id"`
+	From    int           `json:"from"`
+	To      int           `json:"to"`
+	Method  string        `json:"method"`
+	Bytes   int           `json:"bytes,omitempty"`
+	Latency time.Duration `json:"latency,omitempty"`
+	// Reason says why a message was dropped or a call failed.
+	Reason string `json:"reason,omitempty"`
+	// Summary describes the message's content, when the engine knows it.
+	Summary string `json:"summary,omitempty"`
+}
+
+func (n NetEvent) String() string {
+	s := fmt.Sprintf("%d->%d %s %s #%d", n.From, n.To, n.Method, n.Kind, n.ID)
+	if n.Reason != "" {
+		s += " (" + n.Reason + ")"
+	}
+	if n.Summary != "" {
+		s += " " + n.Summary
+	}
+	return s
+}
+
+// Proposal is a command a client handed the cluster.
+type Proposal struct {
+	Command interface{} `json:"command"`
+	ProposeResult
+}
+
+func (p Proposal) String() string {
+	if !p.OK {
+		return fmt.Sprintf("propose %v: no leader took it", p.Command)
+	}
+	return fmt.Sprintf("propose %v -> peer %d index %d term %d", p.Command, p.Peer, p.Index, p.Term)
+}
+
+// Violation is a broken safety or liveness property, or a failed expectation.
+type Violation struct {
+	// Checker names the property, e.g. "election-safety".
+	Checker string `json:"checker"`
+	// Message says what happened, naming the peers, terms and indexes involved.
+	Message string        `json:"message"`
+	Peers   []int         `json:"peers,omitempty"`
+	Terms   []int         `json:"terms,omitempty"`
+	Indexes []int         `json:"indexes,omitempty"`
+	At      time.Duration `json:"at"`
+	// Seq is the event that revealed the violation.
+	Seq uint64 `json:"seq"`
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s", v.Checker, v.Message)
+}
+
+func (v *Violation) Error() string { return v.String() }
+
+// Bus is a cluster's ordered event stream. Publishers never wait for subscribers: an
+// event is queued, and whichever publisher finds no delivery under way delivers the
+// queue, in order, to every sink. So a sink may publish (its event is delivered after the
+// current one), but a sink must be quick and must never call back into the cluster
+// (which may be publishing while holding its own locks). Safe for concurrent use.
+type Bus struct {
+	clock func() time.Duration
+
+	mu         sync.Mutex
+	seq        uint64
+	queue      []Event
+	delivering bool
+	sinks      []*sink
+	nextSink   int
+}
+
+type sink struct {
+	id int
+	fn func(Event)
+}
+
+// NewBus returns a bus that stamps events with clock when their At is zero.
+func NewBus(clock func() time.Duration) *Bus {
+	return &Bus{clock: clock}
+}
+
+// Publish queues e for delivery, giving it the next Seq and, if e.At is zero, the time.
+func (b *Bus) Publish(e Event) {
+	b.mu.Lock()
+	b.seq++
+	e.Seq = b.seq
+	if e.At == 0 && b.clock != nil {
+		e.At = b.clock()
+	}
+	b.queue = append(b.queue, e)
+	if b.delivering {
+		b.mu.Unlock()
+		return
+	}
+	b.delivering = true
+	for len(b.queue) > 0 {
+		q := b.queue
+		b.queue = nil
+		sinks := b.sinks
+		b.mu.Unlock()
+		for _, ev := range q {
+			for _, s := range sinks {
+				s.fn(ev)
+			}
+		}
+		b.mu.Lock()
+	}
+	b.delivering = false
+	b.mu.Unlock()
+}
+
+// Observe adds fn as a sink, called with every event published from now on, in order,
+// one at a time. cancel removes it.
+func (b *Bus) Observe(fn func(Event)) (cancel func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.nextSink++
+	s := &sink{id: b.nextSink, fn: fn}
+	b.sinks = append(append([]*sink(nil), b.sinks...), s)
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		var kept []*sink
+		for _, x := range b.sinks {
+			if x != s {
+				kept = append(kept, x)
+			}
+		}
+		b.sinks = kept
+	}
+}
+
+// Seq returns the Seq of the last event published.
+func (b *Bus) Seq() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seq
+}
+
+// Queue is an unbounded FIFO of events with a wake-up channel, for a goroutine that
+// consumes a Bus at its own pace (a UI, a trace writer). Safe for concurrent use.
+type Queue struct {
+	mu     sync.Mutex
+	events []Event
+	wake   chan struct{}
+}
+
+// NewQueue returns an empty queue.
+func NewQueue() *Queue { return &Queue{wake: make(chan struct{}, 1)} }
+
+// Push appends e and wakes the consumer. It never blocks; use it as a Bus sink.
+func (q *Queue) Push(e Event) {
+	q.mu.Lock()
+	q.events = append(q.events, e)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Wait returns a channel that receives after Push.
+func (q *Queue) Wait() <-chan struct{} { return q.wake }
+
+// Drain removes and returns everything queued.
+func (q *Queue) Drain() []Event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e := q.events
+	q.events = nil
+	return e
+}

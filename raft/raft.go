@@ -1,0 +1,364 @@
+package raft
+
+import (
+	"errors"
+	"log"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miniraft/miniraft/labrpc"
+)
+
+// Raft is one peer with the MIT 6.824/6.5840 lab interface: a Node driven by a ticker,
+// labrpc calls and an applier. It is safe for concurrent use.
+//
+// Its goroutines are a ticker, a flusher (which batches entries from Start), an applier
+// (which sends on applyCh without holding any lock, so the service may call Snapshot from
+// the goroutine that reads applyCh) and one per outgoing RPC. Kill ends the first three at
+// once; an RPC goroutine ends when its labrpc call returns, which a Network's Cleanup
+// makes immediate. Wait waits for all of them.
+type Raft struct {
+	peers     []*labrpc.ClientEnd
+	persister *Persister
+	me        int
+	applyCh   chan ApplyMsg
+	cfg       Config
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	dead     atomic.Bool
+	loops    sync.WaitGroup // ticker, flusher, applier
+	rpcs     sync.WaitGroup // outgoing RPCs
+	kick     chan struct{}  // wakes the flusher; buffered, one pending kick is enough
+	retick   chan struct{}  // tells the ticker its interval changed
+
+	mu        sync.Mutex
+	node      *Node
+	applyQ    []ApplyMsg
+	applyCond *sync.Cond // signalled when applyQ grows or the peer dies; uses mu
+	paused    bool
+	pauseCond *sync.Cond // broadcast when paused turns false or the peer dies; uses mu
+	tickEvery time.Duration
+}
+
+// Make creates a peer, as the course's tester does: peers[me] is this peer's own end,
+// persister holds what an earlier incarnation saved (it is restored from), and committed
+// commands are sent on applyCh. It uses DefaultConfig with a random seed. If the
+// persisted state cannot be decoded, Make logs why and returns a peer that is already
+// dead, leaving the persister untouched.
+func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg) *Raft {
+	rf, err := MakeWithConfig(peers, me, persister, applyCh, Config{})
+	if err != nil {
+		log.Printf("raft: peer %d cannot start: %v", me, err)
+	}
+	return rf
+}
+
+// MakeWithConfig is Make with options. cfg.ID and cfg.Peers are set from me and peers;
+// zero fields take their defaults. On an error (a bad config or an undecodable persisted
+// state) it returns the error and a dead peer whose methods are harmless no-ops.
+func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg, cfg Config) (*Raft, error) {
+	cfg.ID, cfg.Peers = me, len(peers)
+	cfg.setDefaults()
+	if cfg.Seed == 0 {
+		cfg.Seed = rand.Int64()
+	}
+	if persister == nil {
+		persister = MakePersister()
+	}
+	cfg.Observer = withDebugLog(cfg.Observer)
+	rf := &Raft{
+		peers:     peers,
+		persister: persister,
+		me:        me,
+		applyCh:   applyCh,
+		cfg:       cfg,
+		stop:      make(chan struct{}),
+		kick:      make(chan struct{}, 1),
+		retick:    make(chan struct{}, 1),
+		tickEvery: cfg.TickInterval,
+	}
+	rf.applyCond = sync.NewCond(&rf.mu)
+	rf.pauseCond = sync.NewCond(&rf.mu)
+	node, err := NewNode(cfg, persister.ReadRaftState(), persister.ReadSnapshot())
+	if err != nil {
+		rf.dead.Store(true)
+		close(rf.stop)
+		rf.node, _ = NewNode(Config{ID: 0, Peers: 1}, nil, nil)
+		return rf, err
+	}
+	rf.node = node
+	rf.loops.Add(3)
+	go rf.ticker()
+	go rf.flusher()
+	go rf.applier()
+	return rf, nil
+}
+
+// Start proposes command. If this peer is the leader it appends the command to its log
+// and returns at once with the index the command will have if it is ever committed, the
+// current term and true; otherwise it returns -1, the term and false. There is no
+// guarantee the command will be committed. A paused or dead peer is not the leader.
+func (rf *Raft) Start(command interface{}) (index int, term int, isLeader bool) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if rf.killed() || rf.paused {
+		return -1, rf.node.Term(), false
+	}
+	index, term, err := rf.node.Propose(command)
+	if err != nil {
+		if !errors.Is(err, ErrNotLeader) {
+			log.Printf("raft: peer %d: Start(%T): %v", rf.me, command, err)
+		}
+		return -1, term, false
+	}
+	select {
+	case rf.kick <- struct{}{}:
+	default:
+	}
+	return index, term, true
+}
+
+// GetState returns the current term and whether this peer believes it is the leader.
+func (rf *Raft) GetState() (int, bool) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.node.Term(), rf.node.Role() == Leader && !rf.killed()
+}
+
+// Status returns a consistent copy of the peer's state.
+func (rf *Raft) Status() Status {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.node.Status()
+}
+
+// Snapshot tells the peer that the service has a snapshot of its state through index, so
+// the log through index can be discarded. The service may call it from the goroutine
+// that reads applyCh. An index that is not applied yet, or already compacted, is ignored.
+func (rf *Raft) Snapshot(index int, snapshot []byte) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if rf.killed() {
+		return
+	}
+	if err := rf.node.Snapshot(index, clone(snapshot)); err != nil {
+		debugf(rf.me, rf.node.Term(), "snap", "ignoring Snapshot(%d): %v", index, err)
+		return
+	}
+	rf.flushLocked()
+}
+
+// CondInstallSnapshot is the 2021 course interface's hook; snapshots from the leader are
+// installed when they arrive, so it only returns true.
+func (rf *Raft) CondInstallSnapshot(lastIncludedTerm int, lastIncludedIndex int, snapshot []byte) bool {
+	return true
+}
+
+// Kill stops the peer: it stops ticking, handling RPCs and applying, and ends its ticker,
+// flusher and applier before returning. Outgoing RPCs still in flight end when labrpc
+// returns them; see Wait.
+func (rf *Raft) Kill() {
+	rf.dead.Store(true)
+	rf.stopOnce.Do(func() { close(rf.stop) })
+	rf.mu.Lock()
+	rf.applyCond.Broadcast()
+	rf.pauseCond.Broadcast()
+	rf.mu.Unlock()
+	rf.loops.Wait()
+}
+
+// Wait waits until every goroutine the peer started has ended. Call it after Kill; it
+// returns once outstanding labrpc calls return (at once after the Network's Cleanup).
+func (rf *Raft) Wait() {
+	rf.loops.Wait()
+	rf.rpcs.Wait()
+}
+
+func (rf *Raft) killed() bool { return rf.dead.Load() }
+
+// SetPaused freezes or thaws the peer, as if its process were stopped: while paused it
+// does not tick, and RPCs to it and replies for it wait until it resumes. Its state is
+// kept. A paused peer refuses Start.
+func (rf *Raft) SetPaused(paused bool) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	rf.paused = paused
+	if !paused {
+		rf.pauseCond.Broadcast()
+	}
+}
+
+// SetClockRate makes the peer's clock run rate times as fast as real time (1 is normal,
+// 2 ticks twice as often, 0.5 half as often), to model clock skew. rate must be > 0.
+func (rf *Raft) SetClockRate(rate float64) {
+	if rate <= 0 {
+		return
+	}
+	rf.mu.Lock()
+	rf.tickEvery = time.Duration(float64(rf.cfg.TickInterval) / rate)
+	rf.mu.Unlock()
+	select {
+	case rf.retick <- struct{}{}:
+	default:
+	}
+}
+
+// enterLocked waits while the peer is paused and reports whether it is still alive.
+// rf.mu must be held.
+func (rf *Raft) enterLocked() bool {
+	for rf.paused && !rf.killed() {
+		rf.pauseCond.Wait()
+	}
+	return !rf.killed()
+}
+
+// RequestVote is the RequestVote RPC handler.
+func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.enterLocked() {
+		return
+	}
+	rf.node.RequestVote(args, reply)
+	rf.flushLocked()
+}
+
+// AppendEntries is the AppendEntries RPC handler.
+func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.enterLocked() {
+		return
+	}
+	rf.node.AppendEntries(args, reply)
+	rf.flushLocked()
+}
+
+// InstallSnapshot is the InstallSnapshot RPC handler.
+func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.enterLocked() {
+		return
+	}
+	rf.node.InstallSnapshot(args, reply)
+	rf.flushLocked()
+}
+
+// flushLocked carries out the node's Ready: persist, then send, then queue applies.
+// rf.mu must be held; it is held throughout, so a reply to an RPC being handled is
+// returned only after the state it depends on is saved.
+func (rf *Raft) flushLocked() {
+	if !rf.node.HasReady() {
+		return
+	}
+	rd := rf.node.Ready()
+	if rd.State != nil {
+		rf.persister.saveOwned(rd.State, rd.Snapshot)
+	}
+	for _, m := range rd.Messages {
+		rf.sendAsync(m)
+	}
+	if len(rd.Apply) > 0 {
+		rf.applyQ = append(rf.applyQ, rd.Apply...)
+		rf.applyCond.Signal()
+	}
+}
+
+// sendAsync sends m in a goroutine of its own and steps the node with the outcome.
+func (rf *Raft) sendAsync(m Message) {
+	debugf(rf.me, rf.node.Term(), "rpc", "send %v", m)
+	rf.rpcs.Add(1)
+	go func() {
+		defer rf.rpcs.Done()
+		reply := m.NewReply()
+		ok := rf.peers[m.To].Call(m.Method(), m.Args, reply)
+		rf.mu.Lock()
+		defer rf.mu.Unlock()
+		if !rf.enterLocked() {
+			return
+		}
+		if ok {
+			rf.node.StepReply(m, reply)
+		} else {
+			rf.node.StepFailure(m)
+		}
+		rf.flushLocked()
+	}()
+}
+
+func (rf *Raft) ticker() {
+	defer rf.loops.Done()
+	rf.mu.Lock()
+	every := rf.tickEvery
+	rf.mu.Unlock()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-rf.stop:
+			return
+		case <-rf.retick:
+			rf.mu.Lock()
+			every = rf.tickEvery
+			rf.mu.Unlock()
+			t.Reset(every)
+		case <-t.C:
+			rf.mu.Lock()
+			if !rf.paused && !rf.killed() {
+				rf.node.Tick()
+				rf.flushLocked()
+			}
+			rf.mu.Unlock()
+		}
+	}
+}
+
+// flusher sends what Start appended, so that entries proposed close together travel,
+// and are persisted, together.
+func (rf *Raft) flusher() {
+	defer rf.loops.Done()
+	for {
+		select {
+		case <-rf.stop:
+			return
+		case <-rf.kick:
+			rf.mu.Lock()
+			if !rf.paused && !rf.killed() {
+				rf.flushLocked()
+			}
+			rf.mu.Unlock()
+		}
+	}
+}
+
+// applier hands queued ApplyMsgs to the service, in order, without holding rf.mu while
+// it waits for the service to take them.
+func (rf *Raft) applier() {
+	defer rf.loops.Done()
+	for {
+		rf.mu.Lock()
+		for len(rf.applyQ) == 0 && !rf.killed() {
+			rf.applyCond.Wait()
+		}
+		batch := rf.applyQ
+		rf.applyQ = nil
+		rf.mu.Unlock()
+		for _, msg := range batch {
+			if rf.killed() {
+				return
+			}
+			select {
+			case rf.applyCh <- msg:
+			case <-rf.stop:
+				return
+			}
+		}
+		if rf.killed() {
+			return
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package raft
+
+import "fmt"
+
+// ApplyMsg is what a peer hands its service on the apply channel: either a committed
+// command (CommandValid) or a snapshot to install (SnapshotValid). Commands arrive in index
+// order with no gaps and no repeats; after a snapshot the next command is SnapshotIndex+1.
+type ApplyMsg struct {
+	CommandValid bool
+	Command      interface{}
+	CommandIndex int
+
+	// For 2D:
+	SnapshotValid bool
+	Snapshot      []byte
+	SnapshotTerm  int
+	SnapshotIndex int
+
+	// CommandTerm is the term of the applied entry. The course's services ignore it.
+	CommandTerm int
+}
+
+// Entry is one log entry. Its index is implied by its position in the log.
+type Entry struct {
+	Term    int
+	Command interface{}
+}
+
+// Role is a peer's role in the protocol.
+type Role uint8
+
+// The roles. PreCandidate is used only with Config.PreVote.
+const (
+	Follower Role = iota
+	PreCandidate
+	Candidate
+	Leader
+)
+
+var roleNames = [...]string{"follower", "precandidate", "candidate", "leader"}
+
+func (r Role) String() string {
+	if int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("Role(%d)", r)
+}
+
+// None is the peer id meaning "nobody", as in VotedFor or a leader hint.
+const None = -1
+
+// RequestVoteArgs is the RequestVote RPC request (Figure 2). With PreVote set it is a
+// pre-vote (Raft dissertation 9.6): Term is the term the candidate would campaign in, and
+// granting it changes nothing on the receiver.
+type RequestVoteArgs struct {
+	Term         int
+	CandidateID  int
+	LastLogIndex int
+	LastLogTerm  int
+	PreVote      bool
+}
+
+// RequestVoteReply is the RequestVote RPC reply.
+type RequestVoteReply struct {
+	Term        int
+	VoteGranted bool
+}
+
+// AppendEntriesArgs is the AppendEntries RPC request (Figure 2). It is a heartbeat when
+// Entries is empty.
+type AppendEntriesArgs struct {
+	Term         int
+	LeaderID     int
+	PrevLogIndex int
+	PrevLogTerm  int
+	Entries      []Entry
+	LeaderCommit int
+}
+
+// AppendEntriesReply is the AppendEntries RPC reply. On a rejection caused by a log
+// mismatch it carries a hint for fast backup: ConflictTerm is the term of the follower's
+// entry at PrevLogIndex and ConflictIndex the first index the follower holds with that
+// term; when the follower's log is too short, ConflictTerm is None and ConflictIndex is
+// one past its last index.
+type AppendEntriesReply struct {
+	Term          int
+	Success       bool
+	ConflictTerm  int
+	ConflictIndex int
+}
+
+// InstallSnapshotArgs is the InstallSnapshot RPC request (section 7), sent whole.
+type InstallSnapshotArgs struct {
+	Term              int
+	LeaderID          int
+	LastIncludedIndex int
+	LastIncludedTerm  int
+	Data              []byte
+}
+
+// InstallSnapshotReply is the InstallSnapshot RPC reply.
+type InstallSnapshotReply struct {
+	Term int
+}
+
+// RPC method names, as labrpc.MakeService registers them.
+const (
+	MethodRequestVote     = "Raft.RequestVote"
+	MethodAppendEntries   = "Raft.AppendEntries"
+	MethodInstallSnapshot = "Raft.InstallSnapshot"
+)
+
+// Message is an RPC a Node asks its caller to send. Args is one of *RequestVoteArgs,
+// *AppendEntriesArgs or *InstallSnapshotArgs. The caller delivers it to peer To, and then
+// gives the Node the outcome with StepReply or StepFailure, passing the same Message.
+// Args and everything it points to are read-only: the Node never changes them after
+// handing them out, and neither may the caller.
+type Message struct {
+	From, To int
+	Args     interface{}
+
+	epoch uint32 // the sender's replication epoch for To when it was sent
+}
+
+// Method returns the labrpc method name of the message.
+func (m Message) Method() string {
+	switch m.Args.(type) {
+	case *RequestVoteArgs:
+		return MethodRequestVote
+	case *AppendEntriesArgs:
+		return MethodAppendEntries
+	case *InstallSnapshotArgs:
+		return MethodInstallSnapshot
+	}
+	return ""
+}
+
+// NewReply returns a zero reply of the type that answers m.
+func (m Message) NewReply() interface{} {
+	switch m.Args.(type) {
+	case *RequestVoteArgs:
+		return &RequestVoteReply{}
+	case *AppendEntriesArgs:
+		return &AppendEntriesReply{}
+	case *InstallSnapshotArgs:
+		return &InstallSnapshotReply{}
+	}
+	return nil
+}
+
+func (m Message) String() string {
+	switch a := m.Args.(type) {
+	case *RequestVoteArgs:
+		kind := "RequestVote"
+		if a.PreVote {
+			kind = "PreVote"
+		}
+		return fmt.Sprintf("%d->%d %s{term %d last %d/%d}", m.From, m.To, kind, a.Term, a.LastLogIndex, a.LastLogTerm)
+	case *AppendEntriesArgs:
+		return fmt.Sprintf("%d->%d AppendEntries{term %d prev %d/%d n %d commit %d}", m.From, m.To, a.Term, a.PrevLogIndex, a.PrevLogTerm, len(a.Entries), a.LeaderCommit)
+	case *InstallSnapshotArgs:
+		return fmt.Sprintf("%d->%d InstallSnapshot{term %d at %d/%d, %d bytes}", m.From, m.To, a.Term, a.LastIncludedIndex, a.LastIncludedTerm, len(a.Data))
+	}
+	return fmt.Sprintf("%d->%d %T", m.From, m.To, m.Args)
+}
