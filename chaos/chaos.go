@@ -26,6 +26,17 @@ type ClusterConfig struct {
 	// Raft is the template for every peer's raft.Config: timing, PreVote, CheckQuorum and
 	// limits. ID, Peers, Seed and Observer are filled in per peer by the engine.
 	Raft raft.Config
+	// NewService makes the state machine for a peer's life; nil means a Digest that
+	// snapshots every DefaultSnapshotEvery commands.
+	NewService func(peer int) Service
+}
+
+// Service returns a new service for peer, as c.NewService says.
+func (c ClusterConfig) Service(peer int) Service {
+	if c.NewService != nil {
+		return c.NewService(peer)
+	}
+	return NewDigest(DefaultSnapshotEvery)
 }
 
 // PeerState is whether a peer is running.

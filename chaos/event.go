@@ -3,6 +3,7 @@ package chaos
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miniraft/miniraft/raft"
@@ -198,13 +199,15 @@ type Bus struct {
 	queue      []Event
 	delivering bool
 	sinks      []*sink
-	nextSink   int
+	wanted     atomic.Uint32 // union of the sinks' kinds, with bit 0 set if any wants all
 }
 
 type sink struct {
-	id int
-	fn func(Event)
+	fn    func(Event)
+	kinds uint32 // bit k set: wants EventKind k; 0: wants everything
 }
+
+func (s *sink) wants(k EventKind) bool { return s.kinds == 0 || s.kinds&(1<<k) != 0 }
 
 // NewBus returns a bus that stamps events with clock when their At is zero.
 func NewBus(clock func() time.Duration) *Bus {
@@ -232,7 +235,9 @@ func (b *Bus) Publish(e Event) {
 		b.mu.Unlock()
 		for _, ev := range q {
 			for _, s := range sinks {
-				s.fn(ev)
+				if s.wants(ev.Kind) {
+					s.fn(ev)
+				}
 			}
 		}
 		b.mu.Lock()
@@ -241,14 +246,18 @@ func (b *Bus) Publish(e Event) {
 	b.mu.Unlock()
 }
 
-// Observe adds fn as a sink, called with every event published from now on, in order,
-// one at a time. cancel removes it.
-func (b *Bus) Observe(fn func(Event)) (cancel func()) {
+// Observe adds fn as a sink, called with every event published from now on (or, if
+// kinds are given, every event of those kinds), in order, one at a time. cancel removes
+// it.
+func (b *Bus) Observe(fn func(Event), kinds ...EventKind) (cancel func()) {
+	s := &sink{fn: fn}
+	for _, k := range kinds {
+		s.kinds |= 1 << k
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.nextSink++
-	s := &sink{id: b.nextSink, fn: fn}
 	b.sinks = append(append([]*sink(nil), b.sinks...), s)
+	b.rewant()
 	return func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -259,7 +268,27 @@ func (b *Bus) Observe(fn func(Event)) (cancel func()) {
 			}
 		}
 		b.sinks = kept
+		b.rewant()
 	}
+}
+
+// rewant recomputes wanted. b.mu must be held.
+func (b *Bus) rewant() {
+	var w uint32
+	for _, s := range b.sinks {
+		if s.kinds == 0 {
+			w |= 1
+		}
+		w |= s.kinds
+	}
+	b.wanted.Store(w)
+}
+
+// Wants reports whether any sink wants events of kind k, so a publisher can skip
+// building events nobody reads (network events are many).
+func (b *Bus) Wants(k EventKind) bool {
+	w := b.wanted.Load()
+	return w&1 != 0 || w&(1<<k) != 0
 }
 
 // Seq returns the Seq of the last event published.
