@@ -31,8 +31,8 @@ race: ## The whole suite under the race detector, without vet.
 vet: ## go vet.
 	$(GO) vet $(PKGS)
 
-stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8.
-	scripts/stress.sh -t '$(TEST)' -n $(RUNS) -p $(PAR)
+stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8 [RACE=1].
+	$(GO) run ./scripts/stress -run '$(TEST)' -runs $(RUNS) -p $(PAR) $(if $(RACE),-race)
 
 bench: ## Run the benchmarks and print their figures.
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
