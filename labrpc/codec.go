@@ -3,6 +3,8 @@ package labrpc
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"sync"
@@ -47,22 +49,38 @@ func putBuffer(b *bytes.Buffer) {
 
 // encode gob-encodes v with a fresh encoder into a pooled buffer.
 func encode(v interface{}) (*bytes.Buffer, error) {
-	b := getBuffer()
-	if err := gob.NewEncoder(b).Encode(v); err != nil {
-		putBuffer(b)
-		return nil, err
+	if v == nil {
+		return nil, errors.New("gob cannot encode a nil value")
 	}
-	return b, nil
+	return encodeValue(reflect.ValueOf(v))
 }
 
-// encodeValue is encode for a reflect.Value.
-func encodeValue(v reflect.Value) (*bytes.Buffer, error) {
-	b := getBuffer()
-	if err := gob.NewEncoder(b).EncodeValue(v); err != nil {
-		putBuffer(b)
-		return nil, err
-	}
-	return b, nil
+// encodeValue gob-encodes v with a fresh encoder into a pooled buffer. gob panics on some
+// values (a nil pointer at the top level); that is returned as an error.
+func encodeValue(v reflect.Value) (b *bytes.Buffer, err error) {
+	b = getBuffer()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+		if err != nil {
+			putBuffer(b)
+			b = nil
+		}
+	}()
+	err = gob.NewEncoder(b).EncodeValue(v)
+	return b, err
+}
+
+// decodeInto decodes one message from d into target, returning a panic of gob as an
+// error.
+func decodeInto(d *gob.Decoder, target reflect.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return d.DecodeValue(target)
 }
 
 // msgReader is an io.Reader over a byte slice that can be re-aimed at another slice. It
@@ -169,14 +187,14 @@ func (c *codec) decode(data []byte, target reflect.Value) error {
 		d = &warmDecoder{}
 		d.r.b = data
 		d.dec = gob.NewDecoder(&d.r)
-		if err := d.dec.DecodeValue(target); err != nil {
+		if err := decodeInto(d.dec, target); err != nil {
 			return err
 		}
 		p.put(d)
 		return nil
 	}
 	d.r.b, d.r.off = data[split:], 0
-	if err := d.dec.DecodeValue(target); err == nil {
+	if err := decodeInto(d.dec, target); err == nil {
 		p.put(d)
 		return nil
 	}
@@ -189,7 +207,7 @@ func (c *codec) decode(data []byte, target reflect.Value) error {
 }
 
 func freshDecode(data []byte, target reflect.Value) error {
-	return gob.NewDecoder(&msgReader{b: data}).DecodeValue(target)
+	return decodeInto(gob.NewDecoder(&msgReader{b: data}), target)
 }
 
 // typeDefsLen returns the length of the leading type-definition messages of a gob stream:

@@ -443,7 +443,7 @@ func TestKilled(t *testing.T) {
 	rn := MakeNetwork()
 	defer rn.Cleanup()
 	js := newJunk(rn, "server99")
-	defer close(js.block)
+	defer js.release()
 	e := connect(rn, "end1-99", "server99")
 	rec := newRecorder(rn)
 
@@ -468,7 +468,7 @@ func TestDisabledWhilePending(t *testing.T) {
 	rn := MakeNetwork()
 	defer rn.Cleanup()
 	js := newJunk(rn, "s")
-	defer close(js.block)
+	defer js.release()
 	e := connect(rn, "e", "s")
 	rec := newRecorder(rn)
 	done := callAsync(e, "JunkServer.Block", 1)
@@ -490,12 +490,12 @@ func TestReplacedServerReplyDiscarded(t *testing.T) {
 	done := callAsync(e, "JunkServer.Block", 7)
 	rec.waitFor(t, "delivery", func(evs []Event) bool { return countKind(evs, EventDelivered) == 1 })
 	fresh := newJunk(rn, "s") // replaces old
-	close(old.block)
+	old.release()
 	if err := within(t, done, 2*time.Second, "call on a replaced server"); !errors.Is(err, ErrServerDeleted) {
 		t.Fatalf("got %v, want ErrServerDeleted", err)
 	}
 	// The new server answers.
-	close(fresh.block)
+	fresh.release()
 	var reply int
 	if !e.Call("JunkServer.Block", 8, &reply) || reply != -8 {
 		t.Fatalf("new server: reply %d", reply)
@@ -506,7 +506,7 @@ func TestReplacedServerReplyDiscarded(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	rn := MakeNetwork()
 	js := newJunk(rn, "s")
-	defer close(js.block)
+	defer js.release()
 	e := connect(rn, "e", "s")
 	rn.LongDelays(true)
 	waiting := rn.MakeEnd("disabled") // waits up to 7 s before failing

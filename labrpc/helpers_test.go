@@ -29,7 +29,9 @@ type JunkServer struct {
 	mu    sync.Mutex
 	log1  []string
 	log2  []int
-	block chan struct{} // Block waits until it is closed
+	block chan struct{} // Block waits until it is closed (by release)
+	once  sync.Once
+	grew  chan struct{} // closed and replaced whenever log2 grows
 }
 
 func (js *JunkServer) Handler1(args string, reply *int) {
@@ -45,6 +47,9 @@ func (js *JunkServer) Handler2(args int, reply *string) {
 	js.log2 = append(js.log2, args)
 	*reply = "handler2-" + strconv.Itoa(args)
 }
+
+// release lets every call of Block, past and future, return.
+func (js *JunkServer) release() { js.once.Do(func() { close(js.block) }) }
 
 // Block waits until js.block is closed, then replies -args.
 func (js *JunkServer) Block(args int, reply *int) {
@@ -72,8 +77,35 @@ func (js *JunkServer) Mutate(args *JunkArgs, reply *JunkReply) {
 func (js *JunkServer) Echo(args JunkArgs, reply *JunkReply) {
 	js.mu.Lock()
 	js.log2 = append(js.log2, args.X)
+	if js.grew != nil {
+		close(js.grew)
+	}
+	js.grew = make(chan struct{})
 	js.mu.Unlock()
 	reply.X = args.X
+}
+
+// waitSeen waits until Echo has seen n values.
+func (js *JunkServer) waitSeen(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		js.mu.Lock()
+		if js.grew == nil {
+			js.grew = make(chan struct{})
+		}
+		ok, ch := len(js.log2) >= n, js.grew
+		js.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("Echo saw fewer than %d values", n)
+		}
+	}
 }
 
 // NotAHandler is exported but has the wrong shape.

@@ -114,7 +114,7 @@ func MakeService(rcvr interface{}) *Service {
 		mt := m.Type
 		switch {
 		case mt.NumIn() != 3:
-			svc.ignored[m.Name] = fmt.Sprintf("it takes %d arguments, a handler takes args and a reply pointer", mt.NumIn()-1)
+			svc.ignored[m.Name] = fmt.Sprintf("it has %d parameter(s); a handler has two, args and a reply pointer", mt.NumIn()-1)
 		case mt.In(2).Kind() != reflect.Pointer:
 			svc.ignored[m.Name] = "its reply parameter is not a pointer"
 		case mt.NumOut() != 0:
