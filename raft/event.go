@@ -186,3 +186,31 @@ func (s Status) TermAt(i int) int {
 	}
 	return t
 }
+
+// MarshalText renders k by name (for JSON traces).
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for i, n := range eventNames {
+		if i > 0 && n == string(b) {
+			*k = EventKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown raft event kind %q", b)
+}
+
+// MarshalText renders r by name (for JSON traces).
+func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (r *Role) UnmarshalText(b []byte) error {
+	for i, n := range roleNames {
+		if n == string(b) {
+			*r = Role(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown role %q", b)
+}
