@@ -394,3 +394,17 @@ func (s NetState) Reliable() bool {
 	}
 	return true
 }
+
+// MarshalText renders k by name (for JSON traces).
+func (k FaultKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (k *FaultKind) UnmarshalText(b []byte) error {
+	for i, n := range faultNames {
+		if i > 0 && n == string(b) {
+			*k = FaultKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown fault kind %q", b)
+}
