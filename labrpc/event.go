@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// EventKind says what happened to a message. See Event.
+// EventKind says what happened to a message. See Event. It is a plain value, safe for
+// concurrent use.
 type EventKind uint8
 
 // The kinds of events. For one call the observer sees, in this order: at most one
@@ -47,7 +48,8 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
 
-// FailReason says why a call failed or a message was dropped.
+// FailReason says why a call failed or a message was dropped. It is a plain value, safe
+// for concurrent use.
 type FailReason uint8
 
 // The reasons a call fails. Each has a sentinel error (FailReason.Err) to match with
@@ -130,8 +132,8 @@ func (r FailReason) Err() error {
 	return nil
 }
 
-// Event is one thing that happened to a message of a call. Events are values; the
-// observer may keep them.
+// Event is one thing that happened to a message of a call. Events are plain values: the
+// observer may keep them and hand them to other goroutines.
 type Event struct {
 	Kind EventKind
 	// CallID identifies the call within its network; all events of one call share it.

@@ -20,8 +20,9 @@ var ErrInvalidFaults = errors.New("invalid faults")
 
 // Faults describes the faults applied to messages, either to every message of a network
 // (Network.SetFaults) or to the messages on one directed link between two servers
-// (Network.SetLinkFaults). The zero value means no fault. A Faults is a plain value; copy
-// it freely.
+// (Network.SetLinkFaults). The zero value means no fault. A Faults is a plain value: the
+// network keeps its own copy, so changing a Faults after passing it has no effect, and
+// copies may be used from any goroutine.
 //
 // Every message that a fault source applies to is treated independently of the others:
 //
@@ -39,14 +40,14 @@ var ErrInvalidFaults = errors.New("invalid faults")
 //     call on a disabled end (0-100 ms, or 0-7 s with LongDelays); a cut reply fails the
 //     call as soon as the handler has returned.
 type Faults struct {
-	Loss       float64
-	DelayMin   time.Duration
-	DelayMax   time.Duration
-	Reorder    float64
-	ReorderMin time.Duration
-	ReorderMax time.Duration
-	Duplicate  float64
-	Cut        bool
+	Loss       float64       // probability a message is lost, in [0, 1]
+	DelayMin   time.Duration // least extra delay of a message
+	DelayMax   time.Duration // most extra delay of a message; 0 means no delay
+	Reorder    float64       // probability a message is held back, in [0, 1]
+	ReorderMin time.Duration // least hold of a reordered message
+	ReorderMax time.Duration // most hold of a reordered message
+	Duplicate  float64       // probability a request is delivered twice, in [0, 1]
+	Cut        bool          // lose every message
 }
 
 // Validate reports whether f is usable: probabilities in [0, 1], durations not negative,
