@@ -79,7 +79,8 @@ func (c *call) fail(r FailReason, err error) (FailReason, error) {
 	if err == nil {
 		err = r.Err()
 	} else {
-		c.rn.logOnce(fmt.Sprintf("call %s via end %v: %v", c.svcMeth, c.end.endname, err))
+		// Logged once per distinct problem, whichever end meets it.
+		c.rn.logOnce(fmt.Sprintf("call %s: %v", c.svcMeth, err))
 	}
 	c.emit(EventFailed, 0, false, r, err)
 	return r, err
@@ -125,6 +126,7 @@ func (rn *Network) deadReason(st *endState, sname interface{}, srv *Server) Fail
 	return rn.deadReasonLocked(st, sname, srv)
 }
 
+// deadReasonLocked is deadReason for a caller that holds rn.mu (mu must be held).
 func (rn *Network) deadReasonLocked(st *endState, sname interface{}, srv *Server) FailReason {
 	if !st.enabled {
 		return FailDisabled
@@ -287,6 +289,7 @@ wait:
 			break wait
 		case <-tick.C:
 			if r := rn.deadReason(st, sname, srv); r != NoFailure {
+				tick.Stop()
 				return c.failHeld(r, nil)
 			}
 			tick.Reset(serverCheckInterval)

@@ -205,12 +205,6 @@ func TestLinkDelay(t *testing.T) {
 			t.Errorf("round trip %v, want 50-60 ms", replied[i])
 		}
 	}
-	// The unowned end sees none of it.
-	start := time.Now()
-	p.echo(p.anonToB, 1)
-	if d := time.Since(start); d > 20*time.Millisecond {
-		t.Logf("unowned end took %v (expected fast; scheduling?)", d)
-	}
 }
 
 // A reordered message is held back so that messages sent after it overtake it.

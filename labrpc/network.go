@@ -27,6 +27,7 @@ const (
 // Network is a simulated network of named client ends and named servers. Make one with
 // MakeNetwork or MakeNetworkSeed. All its methods are safe for concurrent use.
 type Network struct {
+	// mu guards the configuration below, through thaw. Calls hold it for reading only.
 	mu             sync.RWMutex
 	reliable       bool
 	longDelays     bool
@@ -49,8 +50,8 @@ type Network struct {
 
 	obs    atomic.Pointer[func(Event)]
 	logger atomic.Pointer[log.Logger]
-	logMu  sync.Mutex
-	logged map[string]bool
+	logMu  sync.Mutex      // guards logged
+	logged map[string]bool // problems already logged
 
 	rng   source
 	codec codec

@@ -65,6 +65,7 @@ func (rs *Server) resolve(svcMeth string) (*Service, *handler, FailReason, error
 		ErrUnknownMethod, svcMeth, svc.name, svc.methodList())
 }
 
+// describeLocked lists the services and their handlers. rs.mu must be held.
 func (rs *Server) describeLocked() string {
 	if len(rs.services) == 0 {
 		return "no services"
