@@ -691,7 +691,8 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		case Probe:
 			pr.State, pr.Next, pr.Inflight, pr.probeSent = Replicate, pr.Match+1, 0, false
 			pr.epoch++
-		case Replicate:
+		default:
+			// In SnapshotState too: the follower holds Match, so Next must stay past it.
 			pr.Next = max(pr.Next, pr.Match+1)
 		}
 		return
