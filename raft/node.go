@@ -817,7 +817,12 @@ func (n *Node) HasReady() bool {
 			if p == n.id {
 				continue
 			}
-			if pr.State == Replicate && (pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || min(n.commitIndex, pr.Match) > pr.sentCommit) {
+			if pr.State != SnapshotState && pr.Next <= n.log.snapIndex {
+				return true // maybeSendAppend switches it to a snapshot
+			}
+			// A commit update goes out only anchored at Match, which needs Match's term
+			// (see sendHeartbeat).
+			if pr.State == Replicate && (pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || min(n.commitIndex, pr.Match) > pr.sentCommit && pr.Match >= n.log.snapIndex) {
 				return true
 			}
 			if pr.State != Replicate && !pr.probeSent {
