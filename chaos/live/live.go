@@ -1,0 +1,723 @@
+// Package live is the real-time chaos engine: raft.Raft peers, with all their goroutines,
+// talking over a labrpc network, as a course implementation runs under the course's
+// tester.
+//
+// Each peer has a labrpc server named by its id and, for each life, one client end per
+// peer it calls, owned by it, so that per-link faults (cuts, loss, delay, reordering,
+// duplication) apply to its requests and to the replies it gets. A peer's durable state
+// is a raft.Persister that outlives its crashes: a crash deletes the peer's server (so
+// calls pending on it fail), disables its ends, kills it and keeps a copy of its
+// persister, as the course's crash1 does; a restart makes a new raft.Raft from that copy.
+// Each life also runs a service goroutine that reads the peer's applyCh and applies
+// what it gets to a chaos.Service.
+//
+// The cluster's clock is real time since New, less the time the whole cluster spent
+// paused. The network's seed is the cluster's seed, and each peer life gets a seed
+// derived from it, but goroutine scheduling makes runs differ: use the sim engine to
+// reproduce a run exactly.
+package live
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/labrpc"
+	"github.com/miniraft/miniraft/raft"
+)
+
+// wakeEvery is how long RunUntil waits for an event before it evaluates its condition
+// anyway: conditions should change only with events, so this is a coarse fallback.
+const wakeEvery = 100 * time.Millisecond
+
+// MaxPeers is the largest cluster New accepts.
+const MaxPeers = 64
+
+// endName names the client end peer From uses, in its life Life, to call peer To. Each
+// life has fresh ends, so calls left over from an earlier life fail on their own
+// (disabled) ends and never mix with the new life's.
+type endName struct {
+	From, To, Life int
+}
+
+// peer is one Raft server: its running raft.Raft while up, and its persister always.
+type peer struct {
+	id    int
+	life  int // lives started so far
+	ps    *raft.Persister
+	state chaos.PeerState
+	rate  float64     // the clock rate, kept across restarts
+	last  raft.Status // the status at the crash, shown while crashed
+
+	// The current life, or nil while crashed.
+	rf   *raft.Raft
+	ends []interface{} // the names of this life's ends
+	stop chan struct{} // closed to end this life's service goroutine
+	done chan struct{} // closed when this life's service goroutine has ended
+}
+
+// Cluster is a live cluster. It is safe for concurrent use. Its event sinks run on the
+// peers' goroutines, sometimes with a peer's lock held: like every Bus sink, they must be
+// quick and must not call the cluster.
+type Cluster struct {
+	cfg     chaos.ClusterConfig
+	net     *labrpc.Network
+	bus     *chaos.Bus
+	start   time.Time
+	stopped chan struct{}  // closed by Stop
+	wg      sync.WaitGroup // service goroutines and the reapers of crashed lives
+
+	// clockMu guards the clock. It is taken by the bus (to stamp events) from any
+	// goroutine, so nothing may be called with it held.
+	clockMu     sync.Mutex
+	clockPaused bool
+	pausedAt    time.Time
+	pausedFor   time.Duration
+	resumed     chan struct{} // closed when the cluster resumes; valid while paused
+
+	mu       sync.Mutex
+	peers    []*peer
+	netState chaos.NetState
+	links    [][]labrpc.Faults // what labrpc was told about each directed link
+	paused   bool              // the whole cluster is paused
+	isStop   bool
+	stopOnce sync.Once
+}
+
+// New starts a live cluster as cfg says: every peer up, with empty state, on a reliable
+// network.
+func New(cfg chaos.ClusterConfig) (*Cluster, error) {
+	if cfg.Peers < 1 || cfg.Peers > MaxPeers {
+		return nil, fmt.Errorf("live: %d peers; want 1..%d", cfg.Peers, MaxPeers)
+	}
+	rc := cfg.Raft
+	rc.ID, rc.Peers, rc.Observer = 0, cfg.Peers, nil
+	if err := rc.Validate(); err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	n := cfg.Peers
+	c := &Cluster{
+		cfg:      cfg,
+		net:      labrpc.MakeNetworkSeed(cfg.Seed),
+		start:    time.Now(),
+		stopped:  make(chan struct{}),
+		peers:    make([]*peer, n),
+		netState: chaos.NewNetState(n),
+		links:    make([][]labrpc.Faults, n),
+	}
+	c.bus = chaos.NewBus(c.Now)
+	c.net.SetObserver(c.observeNet)
+	for i := range c.links {
+		c.links[i] = make([]labrpc.Faults, n)
+	}
+	for i := range c.peers {
+		c.peers[i] = &peer{id: i, ps: raft.MakePersister(), rate: 1, state: chaos.Crashed}
+	}
+	c.mu.Lock()
+	var err error
+	for _, p := range c.peers {
+		if err = c.boot(p); err != nil {
+			break
+		}
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// seedFor derives the seed of a peer's life from the cluster's seed, as sim does. Zero
+// would make raft pick a random seed, so it is avoided.
+func (c *Cluster) seedFor(id, life int) int64 {
+	s := c.cfg.Seed*1_000_003 + int64(id)*7919 + int64(life)
+	if s == 0 {
+		s = 1
+	}
+	return s
+}
+
+// boot starts p's next life from its persister. c.mu must be held.
+func (c *Cluster) boot(p *peer) error {
+	n := c.cfg.Peers
+	rc := c.cfg.Raft
+	rc.Seed = c.seedFor(p.id, p.life)
+	rc.Observer = func(e raft.Event) {
+		c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
+	}
+	p.life++
+	ends := make([]*labrpc.ClientEnd, n)
+	names := make([]interface{}, n)
+	for j := range ends {
+		name := endName{From: p.id, To: j, Life: p.life}
+		ends[j], names[j] = c.net.MakeEnd(name), name
+		c.net.SetEndOwner(name, p.id)
+		c.net.Connect(name, j)
+		c.net.Enable(name, true)
+	}
+	disable := func() {
+		for _, name := range names {
+			c.net.Enable(name, false)
+		}
+	}
+	applyCh := make(chan raft.ApplyMsg)
+	rf, err := raft.MakeWithConfig(ends, p.id, p.ps, applyCh, rc)
+	if err != nil {
+		disable() // a Raft that failed to start has no goroutines
+		return fmt.Errorf("live: peer %d: %w", p.id, err)
+	}
+	if c.paused {
+		rf.SetPaused(true)
+	}
+	if p.rate != 1 {
+		rf.SetClockRate(p.rate)
+	}
+	svc := c.cfg.Service(p.id)
+	if snap := p.ps.ReadSnapshot(); len(snap) > 0 {
+		if err := svc.Restore(rf.Status().SnapshotIndex, snap); err != nil {
+			disable()
+			rf.Kill()
+			c.reap(rf)
+			return fmt.Errorf("live: peer %d: restore snapshot: %w", p.id, err)
+		}
+	}
+	srv := labrpc.MakeServer()
+	srv.AddService(labrpc.MakeService(rf))
+	c.net.AddServer(p.id, srv)
+	p.rf, p.ends, p.state = rf, names, chaos.Up
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	c.wg.Add(1)
+	go c.serve(p.id, rf, svc, applyCh, p.stop, p.done)
+	return nil
+}
+
+// serve is a life's service goroutine: it applies what the peer commits to svc, and
+// hands svc's snapshots back to the peer, until stop is closed.
+func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}) {
+	defer c.wg.Done()
+	defer close(done)
+	for {
+		select {
+		case <-stop:
+			return
+		case m := <-applyCh:
+			switch {
+			case m.SnapshotValid:
+				if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {
+					c.violation(id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", id, m.SnapshotIndex, err))
+				}
+			case m.CommandValid:
+				if snap := svc.Apply(m.CommandIndex, m.Command); snap != nil {
+					rf.Snapshot(m.CommandIndex, snap)
+				}
+			}
+		}
+	}
+}
+
+func (c *Cluster) violation(peer int, msg string) {
+	c.bus.Publish(chaos.Event{Kind: chaos.EventViolation, Peer: peer, Violation: &chaos.Violation{
+		Checker: "service", Message: msg, Peers: []int{peer}, At: c.Now(),
+	}})
+}
+
+// reap waits, in a goroutine of the cluster's, for the last goroutines of a killed life
+// (its RPCs in flight), so that a crash need not wait for them.
+func (c *Cluster) reap(rf *raft.Raft) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		rf.Wait()
+	}()
+}
+
+// crash ends p's life, keeping its persister. c.mu must be held.
+func (c *Cluster) crash(p *peer) {
+	if p.rf == nil {
+		return
+	}
+	c.net.DeleteServer(p.id) // calls pending on it fail, and its replies are lost
+	for _, name := range p.ends {
+		c.net.Enable(name, false) // its own calls in flight fail
+	}
+	p.rf.Kill()
+	close(p.stop)
+	<-p.done
+	p.last = p.rf.Status()
+	p.last.Role, p.last.Leader, p.last.Progress = raft.Follower, raft.None, nil
+	c.reap(p.rf)
+	// The dead life can no longer write to its persister (Kill has returned), but the
+	// course hands the next life a copy, and so do we.
+	p.ps = p.ps.Copy()
+	p.rf, p.ends, p.stop, p.done = nil, nil, nil, nil
+	p.state = chaos.Crashed
+}
+
+// ---- The network --------------------------------------------------------------------------
+
+var netKinds = [...]chaos.NetEventKind{
+	labrpc.EventSent:       chaos.NetSent,
+	labrpc.EventDelivered:  chaos.NetDelivered,
+	labrpc.EventDuplicated: chaos.NetDuplicated,
+	labrpc.EventDropped:    chaos.NetDropped,
+	labrpc.EventReplied:    chaos.NetReplied,
+	labrpc.EventFailed:     chaos.NetFailed,
+}
+
+// observeNet turns labrpc's message events into EventNet, when someone wants them. It
+// runs on the callers' goroutines, concurrently.
+func (c *Cluster) observeNet(e labrpc.Event) {
+	if !c.bus.Wants(chaos.EventNet) {
+		return
+	}
+	from, to := -1, -1
+	if v, ok := e.From.(int); ok {
+		from = v
+	}
+	if v, ok := e.To.(int); ok {
+		to = v
+	}
+	ne := &chaos.NetEvent{From: from, To: to, ID: e.CallID, Method: e.Method, Bytes: e.Bytes, Latency: e.Latency}
+	if int(e.Kind) < len(netKinds) {
+		ne.Kind = netKinds[e.Kind]
+	}
+	if e.Reason != labrpc.NoFailure {
+		ne.Reason = e.Reason.String()
+		if e.Kind == labrpc.EventDropped {
+			if e.Reply {
+				ne.Reason = "reply " + ne.Reason
+			} else {
+				ne.Reason = "request " + ne.Reason
+			}
+		}
+	}
+	c.bus.Publish(chaos.Event{Kind: chaos.EventNet, Peer: from, Net: ne})
+}
+
+// linkFaults is what labrpc must apply to the link a->b for the network state s.
+func linkFaults(s *chaos.NetState, a, b int) labrpc.Faults {
+	l := s.Links[a][b]
+	return labrpc.Faults{
+		Loss:      l.Loss,
+		DelayMin:  l.DelayMin,
+		DelayMax:  l.DelayMax,
+		Reorder:   l.Reorder,
+		Duplicate: l.Duplicate,
+		Cut:       s.Cut[a][b],
+	}
+}
+
+// applyNet applies a network fault: it computes the new state, checks that labrpc
+// accepts every link of it, and only then pushes the links that changed. c.mu must be
+// held.
+func (c *Cluster) applyNet(f chaos.Fault) error {
+	next := c.netState.Clone()
+	next.Apply(f)
+	n := c.cfg.Peers
+	want := make([][]labrpc.Faults, n)
+	for a := range n {
+		want[a] = make([]labrpc.Faults, n)
+		for b := range n {
+			if a == b {
+				continue
+			}
+			want[a][b] = linkFaults(&next, a, b)
+			if err := want[a][b].Validate(); err != nil {
+				return fmt.Errorf("live: %v: link %d->%d: %w", f.Kind, a, b, err)
+			}
+		}
+	}
+	for a := range n {
+		for b := range n {
+			if a != b && want[a][b] != c.links[a][b] {
+				if err := c.net.SetLinkFaults(a, b, want[a][b]); err != nil {
+					// Validated above; labrpc refuses nothing else for int names.
+					panic(fmt.Sprintf("live: SetLinkFaults(%d, %d): %v", a, b, err))
+				}
+			}
+		}
+	}
+	c.netState, c.links = next, want
+	return nil
+}
+
+// ---- Time ---------------------------------------------------------------------------------
+
+// clock returns the cluster time, whether it is paused, and if so a channel closed when
+// it resumes.
+func (c *Cluster) clock() (now time.Duration, paused bool, resumed <-chan struct{}) {
+	c.clockMu.Lock()
+	defer c.clockMu.Unlock()
+	if c.clockPaused {
+		return c.pausedAt.Sub(c.start) - c.pausedFor, true, c.resumed
+	}
+	return time.Since(c.start) - c.pausedFor, false, nil
+}
+
+// Now returns the real time since New, less the time the cluster spent paused.
+func (c *Cluster) Now() time.Duration {
+	now, _, _ := c.clock()
+	return now
+}
+
+// RunFor waits until d of cluster time has passed: longer if the cluster is paused
+// meanwhile. It returns ctx's error if ctx ends first, or chaos.ErrStopped if the cluster
+// is or gets stopped.
+func (c *Cluster) RunFor(ctx context.Context, d time.Duration) error {
+	end := c.Now() + d
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		if c.isStopped() {
+			return chaos.ErrStopped
+		}
+		now, paused, resumed := c.clock()
+		if paused {
+			select {
+			case <-resumed:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-c.stopped:
+				return chaos.ErrStopped
+			}
+		}
+		if now >= end {
+			return nil
+		}
+		timer = resetTimer(timer, end-now)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.stopped:
+			return chaos.ErrStopped
+		}
+	}
+}
+
+// resetTimer returns a timer that fires after d, reusing t if it is not nil.
+func resetTimer(t *time.Timer, d time.Duration) *time.Timer {
+	if t == nil {
+		return time.NewTimer(d)
+	}
+	t.Reset(d) // since Go 1.23, Reset discards a stale expiry
+	return t
+}
+
+// wakeKinds are the events RunUntil wakes up for: everything but message events, which
+// are many and change no state by themselves (and asking for them would make the
+// network publish them).
+var wakeKinds = []chaos.EventKind{
+	chaos.EventRaft, chaos.EventFault, chaos.EventPropose, chaos.EventStep,
+	chaos.EventViolation, chaos.EventExpect, chaos.EventNote,
+}
+
+// RunUntil waits until cond returns true or d of cluster time passes, and reports
+// whether cond became true. cond is evaluated in the calling goroutine, first at once and
+// then after each burst of events (and at least every 100ms, in case it depends on
+// something else). It returns ctx's error if ctx ends first, or chaos.ErrStopped.
+func (c *Cluster) RunUntil(ctx context.Context, d time.Duration, cond func() bool) (bool, error) {
+	wake := make(chan struct{}, 1)
+	cancel := c.bus.Observe(func(chaos.Event) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}, wakeKinds...)
+	defer cancel()
+	end := c.Now() + d
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		if c.isStopped() {
+			return false, chaos.ErrStopped
+		}
+		if cond() {
+			return true, nil
+		}
+		now, paused, resumed := c.clock()
+		wait := wakeEvery
+		if !paused {
+			if now >= end {
+				return false, nil
+			}
+			wait = min(wait, end-now)
+		}
+		timer = resetTimer(timer, wait)
+		select {
+		case <-wake:
+		case <-timer.C:
+		case <-resumed: // nil, and so never ready, unless paused
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-c.stopped:
+			return false, chaos.ErrStopped
+		}
+	}
+}
+
+func (c *Cluster) isStopped() bool {
+	select {
+	case <-c.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// ---- chaos.Cluster ---------------------------------------------------------------------------
+
+// Engine returns "live".
+func (c *Cluster) Engine() string { return "live" }
+
+// Config returns the cluster's configuration.
+func (c *Cluster) Config() chaos.ClusterConfig { return c.cfg }
+
+// Events returns the cluster's event bus.
+func (c *Cluster) Events() *chaos.Bus { return c.bus }
+
+// Network returns the state of the network's links.
+func (c *Cluster) Network() chaos.NetState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.netState.Clone()
+}
+
+// Stats returns labrpc's totals: calls that entered the network, and the gob bytes of
+// their requests plus those of the replies returned (as the course counts them).
+func (c *Cluster) Stats() chaos.NetStats {
+	return chaos.NetStats{RPCs: c.net.GetTotalCount(), Bytes: c.net.GetTotalBytes()}
+}
+
+// Peers returns every peer's status.
+func (c *Cluster) Peers() []chaos.PeerStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]chaos.PeerStatus, len(c.peers))
+	for i, p := range c.peers {
+		out[i] = chaos.PeerStatus{State: p.state, ClockRate: p.rate}
+		if p.rf != nil {
+			out[i].Status = p.rf.Status()
+		} else {
+			out[i].Status = p.last
+		}
+	}
+	return out
+}
+
+// Do applies a fault. It returns an error, and changes nothing, if the fault is invalid.
+func (c *Cluster) Do(f chaos.Fault) error {
+	if err := validate(f, c.cfg.Peers); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isStop {
+		return chaos.ErrStopped
+	}
+	switch f.Kind {
+	case chaos.Crash:
+		for _, id := range f.Peers {
+			c.crash(c.peers[id])
+		}
+	case chaos.Restart:
+		for _, id := range f.Peers {
+			if p := c.peers[id]; p.rf == nil {
+				if err := c.boot(p); err != nil {
+					return err
+				}
+			}
+		}
+	case chaos.Pause:
+		for _, id := range f.Peers {
+			if p := c.peers[id]; p.state == chaos.Up {
+				p.state = chaos.Paused
+				p.rf.SetPaused(true)
+			}
+		}
+	case chaos.Resume:
+		for _, id := range f.Peers {
+			if p := c.peers[id]; p.state == chaos.Paused {
+				p.state = chaos.Up
+				if !c.paused {
+					p.rf.SetPaused(false)
+				}
+			}
+		}
+	case chaos.Skew:
+		for _, id := range f.Peers {
+			c.skew(c.peers[id], f.Rate)
+		}
+	case chaos.Reset:
+		if err := c.applyNet(f); err != nil {
+			return err
+		}
+		for _, p := range c.peers {
+			c.skew(p, 1)
+		}
+	default:
+		if err := c.applyNet(f); err != nil {
+			return err
+		}
+	}
+	c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String()})
+	return nil
+}
+
+// skew sets p's clock rate, now and for its later lives. c.mu must be held.
+func (c *Cluster) skew(p *peer, rate float64) {
+	p.rate = rate
+	if p.rf != nil {
+		p.rf.SetClockRate(rate)
+	}
+}
+
+// validate is Fault.Validate plus what it lets through that would hurt a live peer: a
+// NaN probability or clock rate.
+func validate(f chaos.Fault, n int) error {
+	if err := f.Validate(n); err != nil {
+		return err
+	}
+	switch {
+	case math.IsNaN(f.P) && (f.Kind == chaos.Loss || f.Kind == chaos.Reorder || f.Kind == chaos.Duplicate):
+		return fmt.Errorf("%s: probability is NaN", f.Kind)
+	case math.IsNaN(f.Rate) && f.Kind == chaos.Skew:
+		return fmt.Errorf("skew: rate is NaN")
+	}
+	return nil
+}
+
+// Propose hands cmd to the up peer that believes it leads with the highest term.
+func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best, bestTerm := raft.None, 0
+	for i, p := range c.peers {
+		if p.state != chaos.Up || p.rf == nil {
+			continue
+		}
+		if term, leader := p.rf.GetState(); leader && (best == raft.None || term > bestTerm) {
+			best, bestTerm = i, term
+		}
+	}
+	if best == raft.None {
+		return chaos.ProposeResult{Peer: raft.None}
+	}
+	return c.proposeLocked(best, cmd)
+}
+
+// ProposeTo hands cmd to peer id.
+func (c *Cluster) ProposeTo(id int, cmd interface{}) chaos.ProposeResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 0 || id >= len(c.peers) {
+		return chaos.ProposeResult{Peer: raft.None}
+	}
+	return c.proposeLocked(id, cmd)
+}
+
+// proposeLocked calls Start on peer id. c.mu must be held.
+func (c *Cluster) proposeLocked(id int, cmd interface{}) chaos.ProposeResult {
+	p := c.peers[id]
+	if p.rf == nil || p.state != chaos.Up {
+		return chaos.ProposeResult{Peer: raft.None}
+	}
+	index, term, ok := p.rf.Start(cmd)
+	if !ok {
+		return chaos.ProposeResult{Peer: raft.None, Term: term}
+	}
+	return chaos.ProposeResult{Peer: id, Index: index, Term: term, OK: true}
+}
+
+// Pause freezes the whole cluster: the network holds every message (labrpc's Freeze),
+// every peer is paused, and Now stands still. A paused cluster refuses proposals (a
+// paused raft.Raft is not the leader).
+func (c *Cluster) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused || c.isStop {
+		return
+	}
+	c.paused = true
+	c.net.Freeze()
+	for _, p := range c.peers {
+		if p.rf != nil {
+			p.rf.SetPaused(true)
+		}
+	}
+	c.clockMu.Lock()
+	c.clockPaused, c.pausedAt, c.resumed = true, time.Now(), make(chan struct{})
+	c.clockMu.Unlock()
+	c.bus.Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "cluster paused"})
+}
+
+// Resume continues a paused cluster. Peers paused by a Pause fault stay paused.
+func (c *Cluster) Resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.paused || c.isStop {
+		return
+	}
+	c.paused = false
+	c.clockMu.Lock()
+	c.pausedFor += time.Since(c.pausedAt)
+	c.clockPaused = false
+	close(c.resumed)
+	c.resumed = nil
+	c.clockMu.Unlock()
+	for _, p := range c.peers {
+		if p.rf != nil && p.state == chaos.Up {
+			p.rf.SetPaused(false)
+		}
+	}
+	c.net.Thaw()
+	c.bus.Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "cluster resumed"})
+}
+
+// Paused reports whether the cluster is paused.
+func (c *Cluster) Paused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused
+}
+
+// Stop kills every peer, shuts the network down and waits until every goroutine the
+// cluster started has ended. It is idempotent; a second call returns once the first has
+// finished. Peers, Network and Stats still answer after Stop (a stopped peer shows the
+// state it had).
+func (c *Cluster) Stop() {
+	c.stopOnce.Do(func() {
+		c.mu.Lock()
+		c.isStop = true
+		close(c.stopped)
+		var lives []*raft.Raft
+		for _, p := range c.peers {
+			if p.rf != nil {
+				p.rf.Kill()
+				close(p.stop)
+				lives = append(lives, p.rf)
+			}
+		}
+		c.net.Cleanup() // every call in flight returns false promptly
+		c.mu.Unlock()
+		for _, rf := range lives {
+			rf.Wait()
+		}
+		c.wg.Wait() // service goroutines and reapers
+	})
+}
+
+var _ chaos.Cluster = (*Cluster)(nil)
