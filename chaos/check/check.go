@@ -347,7 +347,7 @@ func (s *Suite) onRaft(r *raft.Event) {
 		return
 	}
 	p := &s.peers[r.Peer]
-	if p.pending != nil && r.Kind != raft.EventInstallSnapshot {
+	if p.pending.hi > 0 && r.Kind != raft.EventInstallSnapshot {
 		s.flushCommit(r.Peer)
 	}
 	wasRole, wasTerm := p.role, p.term
@@ -465,7 +465,7 @@ func (s *Suite) onCommit(r *raft.Event) {
 	p.commit, p.commitKnown = r.LastIndex, true
 	s.stats.CommitIndex = max(s.stats.CommitIndex, r.LastIndex)
 	s.live.committed(s, r)
-	p.pending = &pendingCommit{lo: r.Index, hi: r.LastIndex, term: r.Term, seq: s.seq, at: s.at}
+	p.pending = pendingCommit{lo: r.Index, hi: r.LastIndex, term: r.Term, seq: s.seq, at: s.at}
 	if r.Role == raft.Leader {
 		// A leader commits from its own log, never by installing a snapshot: record it now,
 		// so every index is known committed as soon as its first committer, a leader, says.
@@ -478,10 +478,10 @@ func (s *Suite) onCommit(r *raft.Event) {
 func (s *Suite) flushCommit(peer int) {
 	p := &s.peers[peer]
 	c := p.pending
-	if c == nil {
+	if c.hi == 0 {
 		return
 	}
-	p.pending = nil
+	p.pending = pendingCommit{}
 	for i := max(c.lo, p.first()-1, s.slots.base); i <= c.hi; i++ {
 		t := p.termAt(i)
 		if t == unknown {
@@ -493,7 +493,7 @@ func (s *Suite) flushCommit(peer int) {
 			s.top = max(s.top, i)
 			continue
 		}
-		if !s.checkCommitted(peer, i, t, c) {
+		if !s.checkCommitted(peer, i, t, &c) {
 			return
 		}
 		sl.commit.inTerm = min(sl.commit.inTerm, c.term)

@@ -143,10 +143,12 @@ func (f *fake) send(l, upto int, to ...int) {
 	}
 	for _, p := range to {
 		f.setTerm(p, f.term[l])
-		k := 1
-		for k <= upto && k <= len(f.log[p]) && f.log[p][k-1].Term == f.log[l][k-1].Term {
-			k++
+		// The logs match up to the last index where their terms agree (log matching).
+		m := min(upto, len(f.log[p]))
+		for m > 0 && f.log[p][m-1].Term != f.log[l][m-1].Term {
+			m--
 		}
+		k := m + 1
 		if k <= upto {
 			if k <= len(f.log[p]) {
 				f.emit(raft.Event{Kind: raft.EventTruncate, Peer: p, Index: k, LastIndex: len(f.log[p]), Other: l})

@@ -170,7 +170,7 @@ type peerModel struct {
 	// pending is a commit this follower reported whose entries' terms are read from its
 	// log at its next event: when that event is the snapshot install that caused the
 	// commit (the Node reports the commit first), the log to read is the installed one.
-	pending *pendingCommit
+	pending pendingCommit // none when hi is 0
 
 	lives int // boots seen
 }
