@@ -219,6 +219,14 @@ func (l *liveness) proposed(s *Suite, p chaos.Proposal) {
 	if !s.on(ckLiveness) || !l.holds || p.Peer < 0 || p.Peer >= s.n || !l.leads(s, p.Peer, p.Term) {
 		return
 	}
+	// The proposal's event comes after the leader's Start returns, when the entry may be
+	// committed already (a one-peer cluster commits it at once).
+	if sl := s.slots.get(p.Index); p.Index < s.slots.base || sl != nil && sl.commit.term != 0 {
+		if sl != nil && sl.commit.term == p.Term {
+			s.stats.Committed++
+		}
+		return
+	}
 	l.pending = append(l.pending, watched{peer: p.Peer, index: p.Index, term: p.Term, cmd: p.Command, seq: s.seq, at: s.now})
 }
 
