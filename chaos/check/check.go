@@ -482,7 +482,7 @@ func (s *Suite) flushCommit(peer int) {
 		return
 	}
 	p.pending = pendingCommit{}
-	for i := max(c.lo, p.first()-1, s.slots.base); i <= c.hi; i++ {
+	for i := max(c.lo, p.first()-1, s.slots.base); i <= min(c.hi, p.last()); i++ {
 		t := p.termAt(i)
 		if t == unknown {
 			continue

@@ -12,10 +12,11 @@ import (
 // has term 0).
 const unknown = -1
 
-// maxGap bounds how far past its end a window grows to hold one index. A jump larger
-// than this (only a malformed stream makes one) starts the window afresh rather than
+// maxGap bounds how far past its end a window grows to hold one index. In a stream seen
+// from the start, indexes only ever continue a log, so a jump larger than this comes from
+// a malformed stream or a Suite attached late; it starts the window afresh rather than
 // allocating for the gap.
-const maxGap = 1 << 20
+const maxGap = 1 << 12
 
 // window holds one value per index for the consecutive indexes base..end()-1. Not safe
 // for concurrent use.

@@ -1,7 +1,9 @@
 package check
 
 import (
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/raft"
@@ -280,5 +282,67 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				t.Log(err)
 			}
 		})
+	}
+}
+
+// TestGarbageStream feeds nonsense (bad peers, negative and huge indexes, empty and
+// mismatched entries, faults for peers that do not exist) and checks the Suite neither
+// panics nor grows without bound: bad input is reported, never fatal.
+func TestGarbageStream(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s *Suite
+	reported := 0
+	num := func() int {
+		switch rng.IntN(4) {
+		case 0:
+			return rng.IntN(7) - 2
+		case 1:
+			return rng.IntN(1 << 30)
+		}
+		return rng.IntN(20)
+	}
+	kinds := []raft.EventKind{raft.EventBoot, raft.EventRole, raft.EventTerm, raft.EventVote, raft.EventAppend,
+		raft.EventTruncate, raft.EventCommit, raft.EventApply, raft.EventSnapshot, raft.EventInstallSnapshot, 99}
+	for k := range 200_000 {
+		if k%500 == 0 { // a fresh Suite now and then, so no checker stays stopped
+			if s != nil {
+				s.Finish(time.Hour)
+				reported += len(s.Violations())
+				if n := len(s.slots.s); n > 2*maxGap {
+					t.Fatalf("the Suite holds %d indexes after nonsense, want a bounded window", n)
+				}
+			}
+			var err error
+			if s, err = New(3, Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e := chaos.Event{Seq: uint64(k + 1), At: time.Duration(k) * time.Millisecond, Kind: chaos.EventRaft}
+		switch rng.IntN(10) {
+		case 0:
+			f := chaos.Fault{Kind: chaos.FaultKind(rng.IntN(17)), Peers: []int{num()}, Groups: [][]int{{num()}, {num()}, {num()}}}
+			e.Kind, e.Fault = chaos.EventFault, &f
+		case 1:
+			e.Kind, e.Propose = chaos.EventPropose, &chaos.Proposal{ProposeResult: chaos.ProposeResult{Peer: num(), Index: num(), Term: num(), OK: true}}
+		case 2:
+			e.Kind = chaos.EventRaft // without content
+		default:
+			r := &raft.Event{Kind: kinds[rng.IntN(len(kinds))], Peer: rng.IntN(4) - rng.IntN(2), Term: num(), Role: raft.Role(rng.IntN(5)),
+				Other: num(), Index: num(), LastIndex: num(), PrevTerm: num()}
+			for range rng.IntN(4) {
+				r.Entries = append(r.Entries, raft.Entry{Term: num(), Command: []int{num()}})
+			}
+			if rng.IntN(2) == 0 && r.Kind == raft.EventAppend {
+				r.LastIndex = r.Index + len(r.Entries) - 1
+			}
+			e.Raft = r
+		}
+		s.Observe(e)
+		if k%1000 == 0 {
+			s.Advance(e.At)
+		}
+	}
+	if reported < 400 {
+		t.Errorf("nonsense raised %d violations in 400 suites, want at least one each", reported)
 	}
 }
