@@ -38,7 +38,7 @@ bench: ## Run the benchmarks and print their figures.
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
 
 fuzz: ## Fuzz the scenario parser for FUZZTIME (default 30s).
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s} ./chaos/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s} ./chaos/scenario/
 
 tui: build ## Start the TUI on the built-in demo scenario.
 	$(BIN)/miniraft tui $(SCENARIO)
