@@ -297,18 +297,23 @@ func (n *Node) tickHeartbeat() {
 
 // ---- Elections --------------------------------------------------------------------------
 
-// campaign starts a pre-vote (with PreVote, unless one just succeeded) or an election.
+// campaign starts a pre-vote (with PreVote) or else an election, when the election timer
+// runs out. A pre-candidate whose pre-vote timed out pre-votes again: only a majority of
+// pre-votes lets it raise its term.
 func (n *Node) campaign() {
-	if n.cfg.PreVote && n.role != PreCandidate {
+	if n.cfg.PreVote {
 		n.becomePreCandidate()
 		n.votes[n.id] = 1
-		if n.quorum == 1 {
-			n.campaign()
+		if n.quorum > 1 {
+			n.requestVotes(true)
 			return
 		}
-		n.requestVotes(true)
-		return
 	}
+	n.startElection()
+}
+
+// startElection becomes a candidate in the next term and asks every peer for its vote.
+func (n *Node) startElection() {
 	n.becomeCandidate()
 	n.votes[n.id] = 1
 	if n.quorum == 1 {
@@ -400,7 +405,7 @@ func (n *Node) handleVoteReply(from int, args *RequestVoteArgs, reply *RequestVo
 	}
 	switch {
 	case granted >= n.quorum && args.PreVote:
-		n.campaign()
+		n.startElection()
 	case granted >= n.quorum:
 		n.becomeLeader()
 	case denied >= n.quorum:
