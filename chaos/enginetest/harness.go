@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"sync"
@@ -81,7 +82,7 @@ func newHarness(t *testing.T, newCluster func(chaos.ClusterConfig) (chaos.Cluste
 	}
 	c, err := newCluster(chaos.ClusterConfig{
 		Peers: n,
-		Seed:  int64(len(t.Name())*7919 + n),
+		Seed:  seedOf(t.Name()),
 		NewService: func(peer int) chaos.Service {
 			return &recService{h: h, peer: peer, d: chaos.NewDigest(every)}
 		},
@@ -96,6 +97,13 @@ func newHarness(t *testing.T, newCluster func(chaos.ClusterConfig) (chaos.Cluste
 	c.Events().Observe(h.sink, chaos.EventRaft, chaos.EventFault, chaos.EventViolation, chaos.EventNote)
 	t.Cleanup(h.finish)
 	return h
+}
+
+// seedOf gives each case its own seed, the same in every run.
+func seedOf(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64() >> 1)
 }
 
 // finish reports what the sink and the services found, stops the cluster (twice: Stop
@@ -173,7 +181,8 @@ func (h *harness) sink(e chaos.Event) {
 }
 
 // recService is the Digest every peer runs, recording what it applies so the harness
-// can check that the peers' state machines agree and that applies come in order.
+// can check that the peers' state machines agree and that applies come in order. Like
+// every Service, it is used by one goroutine at a time.
 type recService struct {
 	h    *harness
 	peer int

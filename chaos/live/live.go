@@ -4,7 +4,9 @@
 //
 // Each peer has a labrpc server named by its id and, for each life, one client end per
 // peer it calls, owned by it, so that per-link faults (cuts, loss, delay, reordering,
-// duplication) apply to its requests and to the replies it gets. A peer's durable state
+// duplication) apply to its requests and to the replies it gets. The cluster keeps a
+// chaos.NetState and sets every directed link of the network to match it; labrpc keeps
+// link faults by server name, so they hold for a restarted peer's new ends too. A peer's durable state
 // is a raft.Persister that outlives its crashes: a crash deletes the peer's server (so
 // calls pending on it fail), disables its ends, kills it and keeps a copy of its
 // persister, as the course's crash1 does; a restart makes a new raft.Raft from that copy.
@@ -497,7 +499,8 @@ func (c *Cluster) Network() chaos.NetState {
 }
 
 // Stats returns labrpc's totals: calls that entered the network, and the gob bytes of
-// their requests plus those of the replies returned (as the course counts them).
+// their requests plus those of the replies returned (as the course counts them; the sim
+// engine estimates request bytes only).
 func (c *Cluster) Stats() chaos.NetStats {
 	return chaos.NetStats{RPCs: c.net.GetTotalCount(), Bytes: c.net.GetTotalBytes()}
 }
