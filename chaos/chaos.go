@@ -134,8 +134,10 @@ type Cluster interface {
 	Stop()
 }
 
-// NetStats are network totals.
+// NetStats are network totals. How bytes are counted is the engine's: live reports
+// labrpc's gob sizes of requests and replies (as the course counts), sim estimates the
+// size of requests from their content.
 type NetStats struct {
 	RPCs  int   // requests sent
-	Bytes int64 // request bytes sent
+	Bytes int64 // bytes sent
 }

@@ -137,7 +137,7 @@ func (f Fault) Validate(n int) error {
 		return nil
 	}
 	prob := func() error {
-		if f.P < 0 || f.P > 1 {
+		if !(f.P >= 0 && f.P <= 1) {
 			return fmt.Errorf("%s: probability %g is outside 0..1", f.Kind, f.P)
 		}
 		return nil
@@ -147,7 +147,7 @@ func (f Fault) Validate(n int) error {
 		if err := check(f.Kind.String(), f.Peers); err != nil {
 			return err
 		}
-		if f.Kind == Skew && (f.Rate <= 0 || f.Rate > 100) {
+		if f.Kind == Skew && !(f.Rate > 0 && f.Rate <= 100) {
 			return fmt.Errorf("skew: rate %g is outside (0, 100]", f.Rate)
 		}
 	case Partition, Bridge:
@@ -173,7 +173,7 @@ func (f Fault) Validate(n int) error {
 			return err
 		}
 	case Delay:
-		if f.Min < 0 || f.Max < f.Min {
+		if f.Min < 0 || f.Max < f.Min || f.Max > 24*time.Hour {
 			return fmt.Errorf("delay: bad range %v-%v", f.Min, f.Max)
 		}
 	case Heal, Reset:

@@ -3,6 +3,7 @@ package raft
 import (
 	"errors"
 	"log"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -85,7 +86,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 	node, err := NewNode(cfg, persister.ReadRaftState(), persister.ReadSnapshot())
 	if err != nil {
 		rf.dead.Store(true)
-		close(rf.stop)
+		rf.stopOnce.Do(func() { close(rf.stop) })
 		rf.node, _ = NewNode(Config{ID: 0, Peers: 1}, nil, nil)
 		return rf, err
 	}
@@ -192,13 +193,14 @@ func (rf *Raft) SetPaused(paused bool) {
 }
 
 // SetClockRate makes the peer's clock run rate times as fast as real time (1 is normal,
-// 2 ticks twice as often, 0.5 half as often), to model clock skew. rate must be > 0.
+// 2 ticks twice as often, 0.5 half as often), to model clock skew. Rates that are not
+// positive and finite are ignored.
 func (rf *Raft) SetClockRate(rate float64) {
-	if rate <= 0 {
+	if !(rate > 0) || math.IsInf(rate, 1) {
 		return
 	}
 	rf.mu.Lock()
-	rf.tickEvery = time.Duration(float64(rf.cfg.TickInterval) / rate)
+	rf.tickEvery = max(time.Duration(float64(rf.cfg.TickInterval)/rate), time.Microsecond)
 	rf.mu.Unlock()
 	select {
 	case rf.retick <- struct{}{}:
