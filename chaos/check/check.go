@@ -347,6 +347,7 @@ func (s *Suite) onRaft(r *raft.Event) {
 		return
 	}
 	p := &s.peers[r.Peer]
+	defer func() { p.seen = true }()
 	if p.pending.hi > 0 && r.Kind != raft.EventInstallSnapshot {
 		s.flushCommit(r.Peer)
 	}
@@ -385,9 +386,8 @@ func (s *Suite) onRaft(r *raft.Event) {
 // onBoot starts a new life of a peer from its persisted state.
 func (s *Suite) onBoot(r *raft.Event) {
 	p := &s.peers[r.Peer]
-	p.lives++
-	if p.lives > 1 {
-		s.stats.Restarts++
+	if p.seen || r.Term > 0 || r.LastIndex > 0 {
+		s.stats.Restarts++ // not a fresh peer's first boot (which may come before a Suite is attached)
 	}
 	s.checkRestoredSnapshot(r)
 	p.reboot(r.Index, r.PrevTerm, r.LastIndex)

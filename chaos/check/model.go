@@ -173,7 +173,7 @@ type peerModel struct {
 	// commit (the Node reports the commit first), the log to read is the installed one.
 	pending pendingCommit // none when hi is 0
 
-	lives int // boots seen
+	seen bool // some event of the peer was observed
 }
 
 // pendingCommit is an EventCommit waiting to be recorded (see peerModel.pending).
