@@ -129,7 +129,7 @@ type Stats struct {
 	Applied     int    // the highest index any peer applied
 	Proposals   int    // proposals a leader accepted
 	Committed   int    // of the proposals the liveness checker watched, those committed
-	Restarts    int    // boots of peers that had booted before
+	Restarts    int    // boots other than a fresh peer's first
 	Snapshots   int    // snapshots taken by services
 	Installs    int    // snapshots installed from a leader
 	Truncated   int    // log entries removed by conflicts
@@ -347,7 +347,6 @@ func (s *Suite) onRaft(r *raft.Event) {
 		return
 	}
 	p := &s.peers[r.Peer]
-	defer func() { p.seen = true }()
 	if p.pending.hi > 0 && r.Kind != raft.EventInstallSnapshot {
 		s.flushCommit(r.Peer)
 	}
@@ -377,7 +376,7 @@ func (s *Suite) onRaft(r *raft.Event) {
 	case raft.EventInstallSnapshot:
 		s.onInstall(r)
 	}
-	p.role = r.Role
+	p.role, p.seen = r.Role, true
 	if p.role != wasRole || p.term != wasTerm || r.Kind == raft.EventBoot {
 		s.live.peerChanged(s)
 	}
