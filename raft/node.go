@@ -47,7 +47,7 @@ type progress struct {
 	sentAgo int
 	// sentCommit is the highest commit index this follower can have learned from us.
 	sentCommit int
-	// progressed records a successful reply since the last heartbeat.
+	// progressed records, since the last heartbeat, a reply that advanced Match.
 	progressed bool
 	// active records any reply in this term since the last quorum check.
 	active bool
@@ -687,9 +687,12 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		pr.Inflight--
 	}
 	if reply.Success {
-		pr.progressed = true
 		if match := args.PrevLogIndex + len(args.Entries); match > pr.Match {
+			// Only a Match that moves counts as progress: a follower that answers
+			// heartbeats while the entries sent to it are lost must not keep the
+			// leader from resending them.
 			pr.Match = match
+			pr.progressed = true
 			n.maybeCommit()
 		}
 		switch pr.State {
