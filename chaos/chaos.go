@@ -29,6 +29,9 @@ type ClusterConfig struct {
 	// NewService makes the state machine for a peer's life; nil means a Digest that
 	// snapshots every DefaultSnapshotEvery commands.
 	NewService func(peer int) Service
+	// Observers are attached to the cluster's bus before any peer boots, so they see
+	// every event from the first (checkers and traces need the boot events).
+	Observers []func(Event)
 }
 
 // Service returns a new service for peer, as c.NewService says.

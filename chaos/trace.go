@@ -30,11 +30,11 @@ type TraceHeader struct {
 }
 
 // TraceWriter writes a cluster's events as JSON Lines: a TraceHeader, then one Event per
-// line, in order. It consumes the bus through a Queue on a goroutine of its own, so it
-// never slows the cluster; Close drains and flushes it. Safe for concurrent use.
+// line, in order. Observe (a Bus sink) queues events and a goroutine of its own writes
+// them, so it never slows the cluster; Close drains and flushes it. Safe for concurrent
+// use.
 type TraceWriter struct {
 	q      *Queue
-	cancel func()
 	done   chan struct{}
 	stop   chan struct{}
 	once   sync.Once
@@ -46,18 +46,21 @@ type TraceWriter struct {
 	n   int
 }
 
-// NewTraceWriter writes h to w and starts consuming bus.
-func NewTraceWriter(w io.Writer, h TraceHeader, bus *Bus) (*TraceWriter, error) {
+// NewTraceWriter writes h to w and starts the writer; give it events with Observe.
+func NewTraceWriter(w io.Writer, h TraceHeader) (*TraceWriter, error) {
 	h.Format, h.Version = TraceFormat, TraceVersion
 	bw := bufio.NewWriterSize(w, 64<<10)
 	t := &TraceWriter{q: NewQueue(), w: bw, enc: json.NewEncoder(bw), done: make(chan struct{}), stop: make(chan struct{})}
 	if err := t.enc.Encode(h); err != nil {
 		return nil, fmt.Errorf("write trace header: %w", err)
 	}
-	t.cancel = bus.Observe(t.q.Push)
 	go t.loop()
 	return t, nil
 }
+
+// Observe queues e to be written. It never blocks; use it as a Bus sink (or in
+// ClusterConfig.Observers). Events after Close are dropped.
+func (t *TraceWriter) Observe(e Event) { t.q.Push(e) }
 
 func (t *TraceWriter) loop() {
 	defer close(t.done)
@@ -93,11 +96,10 @@ func (t *TraceWriter) Events() int {
 	return t.n
 }
 
-// Close stops consuming the bus, writes what is queued, flushes, and returns the first
-// error met. It does not close the underlying writer.
+// Close writes what is queued, flushes, and returns the first error met. It does not
+// close the underlying writer. Detach it from the bus (or stop the cluster) first.
 func (t *TraceWriter) Close() error {
 	t.once.Do(func() {
-		t.cancel()
 		close(t.stop)
 		<-t.done
 		t.mu.Lock()

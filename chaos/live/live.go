@@ -111,6 +111,9 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 		links:    make([][]labrpc.Faults, n),
 	}
 	c.bus = chaos.NewBus(c.Now)
+	for _, o := range cfg.Observers {
+		c.bus.Observe(o)
+	}
 	c.net.SetObserver(c.observeNet)
 	for i := range c.links {
 		c.links[i] = make([]labrpc.Faults, n)

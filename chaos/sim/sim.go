@@ -120,6 +120,9 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 		c.tick = cfg.Raft.TickInterval
 	}
 	c.bus = chaos.NewBus(func() time.Duration { return time.Duration(c.now.Load()) })
+	for _, o := range cfg.Observers {
+		c.bus.Observe(o)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.peers {

@@ -1,0 +1,747 @@
+// Package runner runs a scenario on a cluster: it starts the cluster on the engine asked
+// for, attaches the checkers, the workload and the trace before any peer boots, carries
+// out the timeline (faults, proposals, waits, expectations and background repetitions) in
+// cluster time, and reports a Result. The same Runner serves `miniraft run` (to the end
+// of the scenario, as fast as the engine goes) and the TUI (held open, paced, taking
+// commands typed by a person).
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/check"
+	"github.com/miniraft/miniraft/chaos/live"
+	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/chaos/sim"
+)
+
+// Engines lists the engine names NewCluster accepts.
+var Engines = []string{"sim", "live"}
+
+// NewCluster starts a cluster on the named engine.
+func NewCluster(engine string, cfg chaos.ClusterConfig) (chaos.Cluster, error) {
+	switch engine {
+	case "sim":
+		return sim.New(cfg)
+	case "live":
+		return live.New(cfg)
+	}
+	return nil, fmt.Errorf("unknown engine %q (want sim or live)", engine)
+}
+
+// Options configure a run.
+type Options struct {
+	// Engine is "sim" (default) or "live".
+	Engine string
+	// Seed is used when the scenario sets none.
+	Seed int64
+	// Trace, when non-nil, receives the run as JSON Lines (see chaos.TraceWriter).
+	Trace io.Writer
+	// Tool names the program, for the trace header.
+	Tool string
+	// Hold keeps the cluster running after the last step, until the context ends or Stop
+	// is called, and keeps going after a violation (for the TUI).
+	Hold bool
+	// Speed paces a sim run at Speed seconds of cluster time per second of real time;
+	// zero runs it as fast as it goes. A live run always goes at real speed.
+	Speed float64
+	// Progress, when non-nil, is called from the run's goroutine about five times a
+	// second of real time with the run's state.
+	Progress func(State)
+}
+
+// slice is the longest stretch of cluster time the runner lets pass without looking
+// at the cluster (to fire background work, check liveness and take commands).
+const slice = 10 * time.Millisecond
+
+// Runner runs one scenario on one cluster. Create it with New, then call Run once. Its
+// other methods are safe to call from other goroutines while Run runs.
+type Runner struct {
+	sc     *scenario.Scenario
+	opts   Options
+	c      chaos.Cluster
+	wl     *Workload
+	trace  *chaos.TraceWriter
+	rng    *rand.Rand // selector picks; used by the run's goroutine only
+	cmds   chan queued
+	stopCh chan struct{}
+	stop   sync.Once
+	speed  atomic.Uint64 // float64 bits
+
+	checkMu sync.Mutex // serialises the Suite's Observe (bus) and Advance (run)
+	checks  *check.Suite
+
+	mu         sync.Mutex
+	state      State
+	rate       float64
+	nextWork   time.Duration
+	background []*background
+	recoveries []Recovery
+	failures   []chaos.Violation
+	paused     bool
+	resumed    chan struct{}
+
+	// Used by the run's goroutine only.
+	pace         pacer
+	lastProgress time.Time
+}
+
+// queued is a command typed at the command bar, waiting for the run's goroutine.
+type queued struct {
+	cmd  scenario.Command
+	text string
+}
+
+// background is an every step, or a wait typed at the command bar.
+type background struct {
+	step  scenario.Step
+	next  time.Duration
+	runs  int
+	until time.Duration // for waits: the deadline
+	cond  *scenario.Cond
+}
+
+// New checks sc, starts its cluster on opts.Engine with the checkers, the workload and
+// the trace attached, and returns a Runner ready to Run. Errors are bad input (the
+// scenario, the engine) or a failure to start.
+func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Engine == "" {
+		opts.Engine = "sim"
+	}
+	cfg := sc.ClusterConfig(opts.Seed)
+	r := &Runner{
+		sc:      sc,
+		opts:    opts,
+		wl:      NewWorkload(),
+		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x72756e6e6572)),
+		cmds:    make(chan queued, 64),
+		stopCh:  make(chan struct{}),
+		resumed: make(chan struct{}),
+	}
+	r.SetSpeed(opts.Speed)
+	r.state = newState(sc, opts.Engine, cfg.Seed)
+	live := sc.Header.Liveness
+	copts := check.Options{LeaderBound: live.Leader, CommitBound: live.Commit, OnViolation: r.violation}
+	if live.Off {
+		copts.Skip = []string{check.Liveness}
+	}
+	checks, err := check.New(sc.Header.Peers, copts)
+	if err != nil {
+		return nil, err
+	}
+	r.checks = checks
+	cfg.Observers = append(cfg.Observers, r.observeChecks, r.wl.Observe, r.observe)
+	if opts.Trace != nil {
+		tool := opts.Tool
+		if tool == "" {
+			tool = "miniraft"
+		}
+		r.trace, err = chaos.NewTraceWriter(opts.Trace, chaos.TraceHeader{
+			Name: sc.Name, Engine: opts.Engine, Seed: cfg.Seed, Peers: cfg.Peers, Scenario: sc.Source, Tool: tool,
+		})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Observers = append(cfg.Observers, r.trace.Observe)
+	}
+	c, err := NewCluster(opts.Engine, cfg)
+	if err != nil {
+		if r.trace != nil {
+			r.trace.Close()
+		}
+		return nil, err
+	}
+	r.c = c
+	if w := sc.Header.Workload; w != nil {
+		r.rate = w.Rate()
+	}
+	return r, nil
+}
+
+// Cluster returns the cluster the runner drives.
+func (r *Runner) Cluster() chaos.Cluster { return r.c }
+
+// Scenario returns the scenario.
+func (r *Runner) Scenario() *scenario.Scenario { return r.sc }
+
+// Workload returns the client workload.
+func (r *Runner) Workload() *Workload { return r.wl }
+
+// observeChecks feeds the checkers (a bus sink).
+func (r *Runner) observeChecks(e chaos.Event) {
+	r.checkMu.Lock()
+	r.checks.Observe(e)
+	r.checkMu.Unlock()
+}
+
+// violation is the checkers' OnViolation: it publishes the violation (the observe sink
+// below then records it).
+func (r *Runner) violation(v chaos.Violation) {
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: firstOr(v.Peers, -1), Violation: &v})
+}
+
+func firstOr(xs []int, d int) int {
+	if len(xs) > 0 {
+		return xs[0]
+	}
+	return d
+}
+
+// observe records violations and faults (a bus sink).
+func (r *Runner) observe(e chaos.Event) {
+	switch e.Kind {
+	case chaos.EventViolation:
+		if e.Violation == nil {
+			return
+		}
+		v := *e.Violation
+		if v.Seq == 0 {
+			v.Seq = e.Seq
+		}
+		if v.At == 0 {
+			v.At = e.At
+		}
+		r.mu.Lock()
+		r.failures = append(r.failures, v)
+		if r.state.Failure == nil {
+			r.state.Failure = &v
+		}
+		r.mu.Unlock()
+	case chaos.EventFault:
+		r.mu.Lock()
+		r.state.Faults++
+		if e.Fault != nil && (e.Fault.Kind == chaos.Heal || e.Fault.Kind == chaos.Reset) {
+			r.recoveries = append(r.recoveries, Recovery{Fault: e.Fault.String(), At: e.At, Leader: -1, Commit: -1})
+		}
+		r.mu.Unlock()
+	}
+}
+
+// Exec parses a command typed at the command bar and queues it for the run. It returns
+// the parse error, if any, at once; the command's outcome appears on the event bus. A
+// wait runs in the background and reports with an EventExpect.
+func (r *Runner) Exec(line string) error {
+	cmd, err := scenario.ParseCommand(line)
+	if err != nil {
+		return err
+	}
+	if err := scenario.ValidateCommand(cmd, r.sc.Header.Peers); err != nil {
+		return err
+	}
+	select {
+	case r.cmds <- queued{cmd: cmd, text: line}:
+		return nil
+	default:
+		return errors.New("too many commands waiting; try again")
+	}
+}
+
+// SetSpeed changes the pace of a sim run (see Options.Speed).
+func (r *Runner) SetSpeed(x float64) {
+	if !(x >= 0) {
+		x = 0
+	}
+	r.speed.Store(mathFloat64bits(x))
+}
+
+// Speed returns the pace set by SetSpeed.
+func (r *Runner) Speed() float64 { return mathFloat64frombits(r.speed.Load()) }
+
+// Pause freezes the cluster; commands still run. Resume continues it.
+func (r *Runner) Pause() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.paused {
+		return
+	}
+	r.paused = true
+	r.resumed = make(chan struct{})
+	r.c.Pause()
+}
+
+// Resume continues a paused run.
+func (r *Runner) Resume() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.paused {
+		return
+	}
+	r.paused = false
+	r.c.Resume()
+	close(r.resumed)
+}
+
+// Paused reports whether the run is paused.
+func (r *Runner) Paused() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.paused
+}
+
+// Stop ends a run: Run returns soon after, with the result so far.
+func (r *Runner) Stop() { r.stop.Do(func() { close(r.stopCh) }) }
+
+// errStop ends the timeline early without being an error.
+var errStop = errors.New("stopped")
+
+// Run carries out the scenario and returns its result. The error is for a run that
+// could not be carried out (the context ended); a run that finds a violation returns a
+// Result with Pass false and a nil error. Run stops the cluster before it returns.
+func (r *Runner) Run(ctx context.Context) (*Result, error) {
+	wallStart := time.Now()
+	r.pace = pacer{wall: wallStart}
+	err := r.timeline(ctx)
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	end := r.c.Now()
+	r.c.Stop()
+	r.checkMu.Lock()
+	r.checks.Finish(end)
+	r.checkMu.Unlock()
+	if r.trace != nil {
+		if terr := r.trace.Close(); terr != nil && err == nil {
+			err = terr
+		}
+	}
+	res := r.result(end, time.Since(wallStart))
+	r.mu.Lock()
+	r.state.Done = true
+	r.mu.Unlock()
+	return res, err
+}
+
+// timeline carries out the steps, then the scenario's duration, then (with Hold) waits.
+func (r *Runner) timeline(ctx context.Context) error {
+	var due, finished time.Duration
+	for i, st := range r.sc.Steps {
+		switch st.When.Kind {
+		case scenario.Immediate:
+			due = finished
+		case scenario.Absolute:
+			due = st.When.At
+		case scenario.Relative:
+			due += st.When.At
+		}
+		if _, err := r.advance(ctx, due, nil); err != nil {
+			return err
+		}
+		r.setStep(i, StepRunning)
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line})
+		status, err := r.exec(ctx, st)
+		r.setStep(i, status)
+		if err != nil {
+			return err
+		}
+		finished = r.c.Now()
+		if r.failed() && !r.opts.Hold {
+			return nil
+		}
+	}
+	if d := r.sc.Header.Duration; d > r.c.Now() {
+		if _, err := r.advance(ctx, d, nil); err != nil {
+			return err
+		}
+	}
+	if !r.opts.Hold {
+		return nil
+	}
+	for {
+		if _, err := r.advance(ctx, r.c.Now()+time.Hour, nil); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *Runner) failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state.Failure != nil
+}
+
+// fail records a failed expectation as a violation.
+func (r *Runner) fail(st scenario.Step, msg string) {
+	v := chaos.Violation{Checker: "expect", Message: fmt.Sprintf("line %d: %s: %s", st.Pos.Line, st.Cmd, msg), At: r.c.Now()}
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: v.Message, Line: st.Pos.Line})
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: -1, Violation: &v, Line: st.Pos.Line})
+}
+
+// exec carries out one step of the timeline.
+func (r *Runner) exec(ctx context.Context, st scenario.Step) (StepStatus, error) {
+	if st.Every != nil {
+		b := &background{step: st}
+		if st.Every.HasFrom {
+			b.next = max(st.Every.From, r.c.Now())
+		} else {
+			b.next = r.c.Now() + st.Every.Period
+		}
+		r.mu.Lock()
+		r.background = append(r.background, b)
+		r.mu.Unlock()
+		return StepDone, nil
+	}
+	switch c := st.Cmd.(type) {
+	case scenario.SleepCmd:
+		_, err := r.advance(ctx, r.c.Now()+c.D, nil)
+		return StepDone, err
+	case scenario.WaitCmd:
+		cond := c.Cond.Bind(r.observation())
+		var why string
+		ok, err := r.advance(ctx, r.c.Now()+c.Within, func() bool {
+			var ok bool
+			ok, why = cond.Eval(r.observation())
+			return ok
+		})
+		if err != nil {
+			return StepFailed, err
+		}
+		if !ok {
+			r.fail(st, fmt.Sprintf("not within %v (%s)", c.Within, why))
+			return StepFailed, nil
+		}
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: st.Cmd.String() + ": " + why, Line: st.Pos.Line, OK: true})
+		return StepDone, nil
+	case scenario.ExpectCmd:
+		cond := c.Cond.Bind(r.observation())
+		ok, why := cond.Eval(r.observation())
+		if ok && c.For > 0 {
+			broke, err := r.advance(ctx, r.c.Now()+c.For, func() bool {
+				ok, why = cond.Eval(r.observation())
+				return !ok
+			})
+			if err != nil {
+				return StepFailed, err
+			}
+			ok = !broke
+		}
+		if !ok {
+			r.fail(st, "failed: "+why)
+			return StepFailed, nil
+		}
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: st.Cmd.String() + ": " + why, Line: st.Pos.Line, OK: true})
+		return StepDone, nil
+	}
+	if !r.do(st.Cmd, st.Pos.Line) {
+		return StepSkipped, nil
+	}
+	return StepDone, nil
+}
+
+// do carries out a command that does not block: a fault, a proposal or a workload
+// change. It reports false, with a note on the bus, when it could not (say, "isolate
+// leader" with no leader).
+func (r *Runner) do(cmd scenario.Command, line int) bool {
+	note := func(format string, args ...interface{}) {
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Line: line, Text: fmt.Sprintf(format, args...)})
+	}
+	switch c := cmd.(type) {
+	case scenario.FaultCmd:
+		f, err := c.Resolve(r.c.Peers(), r.rng)
+		if err == nil {
+			err = r.c.Do(f)
+		}
+		if err != nil {
+			note("%s: skipped: %v", c, err)
+			return false
+		}
+	case scenario.ProposeCmd:
+		took := 0
+		for range c.N {
+			if r.wl.Propose(r.c).OK {
+				took++
+			}
+		}
+		if took < c.N {
+			note("%s: %d of %d proposals found no leader", c, c.N-took, c.N)
+		}
+	case scenario.WorkloadCmd:
+		r.mu.Lock()
+		r.rate = 0
+		if c.Spec != nil {
+			r.rate = c.Spec.Rate()
+		}
+		r.nextWork = r.c.Now()
+		r.mu.Unlock()
+		note("%s", c)
+	default:
+		note("%s: cannot run here", cmd)
+		return false
+	}
+	return true
+}
+
+// observation is what conditions are evaluated against, now.
+func (r *Runner) observation() scenario.Observation {
+	st := r.checkStats()
+	return scenario.Observation{
+		Peers:     r.c.Peers(),
+		Net:       r.c.Network(),
+		Commits:   r.wl.Committed(),
+		Lost:      r.wl.Lost(),
+		Elections: st.Elections,
+	}
+}
+
+func (r *Runner) checkStats() check.Stats {
+	r.checkMu.Lock()
+	defer r.checkMu.Unlock()
+	return r.checks.Stats()
+}
+
+// advance lets the cluster run until cluster time until, doing the background work
+// (workload, every steps, typed commands, liveness) as it goes. With cond, it stops as
+// soon as cond holds and reports true. It returns errStop when the run is stopped or,
+// without Hold, fails.
+func (r *Runner) advance(ctx context.Context, until time.Duration, cond func() bool) (bool, error) {
+	for {
+		if err := r.interrupts(ctx); err != nil {
+			return false, err
+		}
+		if cond != nil && cond() {
+			return true, nil
+		}
+		now := r.c.Now()
+		if now >= until {
+			return false, nil
+		}
+		next := min(until, now+slice, r.nextBackground(now))
+		var err error
+		if cond != nil {
+			var ok bool
+			ok, err = r.c.RunUntil(ctx, next-now, cond)
+			if ok && err == nil {
+				return true, nil
+			}
+		} else {
+			err = r.c.RunFor(ctx, next-now)
+		}
+		if err != nil {
+			if errors.Is(err, chaos.ErrStopped) {
+				return false, errStop
+			}
+			return false, err
+		}
+		r.tick(ctx)
+	}
+}
+
+// interrupts handles what may happen between slices: a stop, a pause, typed commands.
+func (r *Runner) interrupts(ctx context.Context) error {
+	for {
+		select {
+		case <-r.stopCh:
+			return errStop
+		case <-ctx.Done():
+			return ctx.Err()
+		case q := <-r.cmds:
+			r.typed(q)
+			continue
+		default:
+		}
+		if r.failed() && !r.opts.Hold {
+			return errStop
+		}
+		r.mu.Lock()
+		paused, resumed := r.paused, r.resumed
+		r.mu.Unlock()
+		if !paused {
+			return nil
+		}
+		select {
+		case <-resumed:
+			r.pace.reset(r.c.Now())
+		case q := <-r.cmds:
+			r.typed(q)
+		case <-r.stopCh:
+			return errStop
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// typed carries out a command typed at the command bar.
+func (r *Runner) typed(q queued) {
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: "> " + q.text})
+	switch c := q.cmd.(type) {
+	case scenario.WaitCmd:
+		cond := c.Cond.Bind(r.observation())
+		r.mu.Lock()
+		r.background = append(r.background, &background{step: scenario.Step{Cmd: c}, cond: &cond, until: r.c.Now() + c.Within})
+		r.mu.Unlock()
+	case scenario.ExpectCmd:
+		ok, why := c.Cond.Bind(r.observation()).Eval(r.observation())
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: fmt.Sprintf("%s: %s", c, why), OK: ok})
+	case scenario.SleepCmd:
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "sleep only makes sense in a scenario file"})
+	default:
+		r.do(c, 0)
+	}
+}
+
+// nextBackground returns when background work is next due.
+func (r *Runner) nextBackground(now time.Duration) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next := now + time.Hour
+	if r.rate > 0 {
+		next = min(next, max(r.nextWork, now))
+	}
+	for _, b := range r.background {
+		if b.cond == nil {
+			next = min(next, max(b.next, now))
+		}
+	}
+	return next
+}
+
+// tick does the background work due now, checks liveness, records recoveries, and
+// paces a sim run.
+func (r *Runner) tick(ctx context.Context) {
+	now := r.c.Now()
+	// The workload: catch up on every proposal due.
+	for {
+		r.mu.Lock()
+		due := r.rate > 0 && r.nextWork <= now
+		if due {
+			r.nextWork += time.Duration(float64(time.Second) / r.rate)
+		}
+		r.mu.Unlock()
+		if !due {
+			break
+		}
+		r.wl.Propose(r.c)
+	}
+	// Every steps and typed waits.
+	r.mu.Lock()
+	var run []*background
+	kept := r.background[:0]
+	for _, b := range r.background {
+		switch {
+		case b.cond != nil:
+			kept = append(kept, b)
+		case b.next <= now:
+			ev := b.step.Every
+			if ev.Until > 0 && now > ev.Until {
+				continue
+			}
+			run = append(run, b)
+			b.runs++
+			b.next += ev.Period
+			if ev.Times == 0 || b.runs < ev.Times {
+				kept = append(kept, b)
+			}
+		default:
+			kept = append(kept, b)
+		}
+	}
+	r.background = kept
+	r.mu.Unlock()
+	for _, b := range run {
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: b.step.String(), Line: b.step.Pos.Line})
+		r.do(b.step.Cmd, b.step.Pos.Line)
+	}
+	r.checkWaits(now)
+
+	r.checkMu.Lock()
+	r.checks.Advance(now)
+	r.checkMu.Unlock()
+	r.recover(now)
+	r.progress(now)
+	r.pace.wait(ctx, now, r.Speed(), r.c.Engine() == "sim")
+}
+
+// checkWaits settles typed waits.
+func (r *Runner) checkWaits(now time.Duration) {
+	r.mu.Lock()
+	var waits []*background
+	for _, b := range r.background {
+		if b.cond != nil {
+			waits = append(waits, b)
+		}
+	}
+	r.mu.Unlock()
+	if len(waits) == 0 {
+		return
+	}
+	o := r.observation()
+	for _, b := range waits {
+		ok, why := b.cond.Eval(o)
+		if !ok && now < b.until {
+			continue
+		}
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: fmt.Sprintf("%s: %s", b.step.Cmd, why), OK: ok})
+		r.mu.Lock()
+		for i, x := range r.background {
+			if x == b {
+				r.background = append(r.background[:i:i], r.background[i+1:]...)
+				break
+			}
+		}
+		r.mu.Unlock()
+	}
+}
+
+// recover records how long the cluster took to have a leader after each heal.
+func (r *Runner) recover(now time.Duration) {
+	r.mu.Lock()
+	open := false
+	for _, rc := range r.recoveries {
+		open = open || rc.Leader < 0
+	}
+	r.mu.Unlock()
+	if !open {
+		return
+	}
+	if id, _ := (scenario.Observation{Peers: r.c.Peers(), Net: r.c.Network()}).Leader(); id < 0 {
+		return
+	}
+	r.mu.Lock()
+	for i := range r.recoveries {
+		if r.recoveries[i].Leader < 0 {
+			r.recoveries[i].Leader = now - r.recoveries[i].At
+		}
+	}
+	r.mu.Unlock()
+}
+
+// pacer keeps a sim run at a given speed.
+type pacer struct {
+	wall    time.Time
+	cluster time.Duration
+	speed   float64
+}
+
+func (p *pacer) reset(now time.Duration) { p.wall, p.cluster = time.Now(), now }
+
+// wait sleeps until real time catches up with cluster time at speed x: pacing, not
+// waiting for an event.
+func (p *pacer) wait(ctx context.Context, now time.Duration, x float64, sim bool) {
+	if !sim || x <= 0 || x != p.speed {
+		p.speed = x
+		p.reset(now)
+		return
+	}
+	target := p.wall.Add(time.Duration(float64(now-p.cluster) / x))
+	if d := time.Until(target); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	} else if d < -time.Second {
+		p.reset(now) // fell far behind (a slow machine, a debugger): don't race to catch up
+	}
+}
