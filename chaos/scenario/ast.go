@@ -65,7 +65,8 @@ const (
 )
 
 // Header is the cluster set-up: the lines before the first step. Parse fills in the
-// defaults, so Peers and Liveness are always set.
+// defaults, so Peers, Liveness and SnapshotEvery are set even when their lines are
+// absent.
 type Header struct {
 	// Peers is the number of peers (peers N; default 5).
 	Peers int
@@ -84,8 +85,9 @@ type Header struct {
 	Duration time.Duration
 	// Liveness configures the liveness checker.
 	Liveness Liveness
-	// SnapshotEvery asks every peer's service to snapshot its state after this many
-	// applied entries (snapshot every=N); zero means never.
+	// SnapshotEvery is how many commands each peer's service applies between snapshots
+	// (snapshot every=N; default chaos.DefaultSnapshotEvery); 0 means never
+	// (snapshot off).
 	SnapshotEvery int
 }
 

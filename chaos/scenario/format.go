@@ -3,6 +3,8 @@ package scenario
 import (
 	"fmt"
 	"strings"
+
+	"github.com/miniraft/miniraft/chaos"
 )
 
 // String renders the scenario in the language; see Format.
@@ -51,7 +53,11 @@ func Format(s *Scenario) string {
 	} else if l.Leader != DefaultLiveness || l.Commit != DefaultLiveness {
 		b.WriteString("liveness leader=" + fmtDur(l.Leader) + " commit=" + fmtDur(l.Commit) + "\n")
 	}
-	if h.SnapshotEvery > 0 {
+	switch h.SnapshotEvery {
+	case chaos.DefaultSnapshotEvery:
+	case 0:
+		b.WriteString("snapshot off\n")
+	default:
 		fmt.Fprintf(&b, "snapshot every=%d\n", h.SnapshotEvery)
 	}
 	if len(s.Steps) > 0 {

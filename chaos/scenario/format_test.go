@@ -116,6 +116,8 @@ func TestFormatMinimal(t *testing.T) {
 		{"liveness off\ncrash 1", "peers 5\nliveness off\n\ncrash 1\n"},
 		{"timing election=400ms", "peers 5\ntiming election=400ms\n"},
 		{"workload rate=0", "peers 5\nworkload rate=0\n"},
+		{"snapshot off", "peers 5\nsnapshot off\n"},
+		{"snapshot every=100", "peers 5\n"},
 	}
 	for _, tt := range tests {
 		s := mustParse(t, tt.src)

@@ -121,8 +121,9 @@ func description(lines []string) string {
 
 func defaultHeader() Header {
 	return Header{
-		Peers:    DefaultPeers,
-		Liveness: Liveness{Leader: DefaultLiveness, Commit: DefaultLiveness},
+		Peers:         DefaultPeers,
+		Liveness:      Liveness{Leader: DefaultLiveness, Commit: DefaultLiveness},
+		SnapshotEvery: chaos.DefaultSnapshotEvery,
 	}
 }
 

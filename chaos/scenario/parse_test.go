@@ -192,8 +192,9 @@ func TestParseHeader(t *testing.T) {
 		{"liveness leader=3s commit=10s", with(func(h *Header) { h.Liveness = Liveness{Leader: 3 * time.Second, Commit: 10 * time.Second} })},
 		{"liveness commit=10s", with(func(h *Header) { h.Liveness.Commit = 10 * time.Second })},
 		{"liveness off", with(func(h *Header) { h.Liveness = Liveness{Off: true} })},
-		{"snapshot every=100", with(func(h *Header) { h.SnapshotEvery = 100 })},
-		{"snapshot off", def},
+		{"snapshot every=20", with(func(h *Header) { h.SnapshotEvery = 20 })},
+		{"snapshot every=100", def},
+		{"snapshot off", with(func(h *Header) { h.SnapshotEvery = 0 })},
 		{"  peers 3   # comment\n\n", with(func(h *Header) { h.Peers = 3 })},
 	}
 	for _, tt := range tests {

@@ -42,13 +42,20 @@ func (h *Header) RaftConfig() raft.Config {
 	}
 }
 
-// ClusterConfig returns the configuration of the scenario's cluster. The scenario's
+// ClusterConfig returns the configuration of the scenario's cluster: its peers, Raft
+// options and a service (chaos.Digest) snapshotting as the header says. The scenario's
 // seed wins; seed is used when the scenario has none.
 func (s *Scenario) ClusterConfig(seed int64) chaos.ClusterConfig {
 	if s.Header.HasSeed {
 		seed = s.Header.Seed
 	}
-	return chaos.ClusterConfig{Peers: s.Header.Peers, Seed: seed, Raft: s.Header.RaftConfig()}
+	every := s.Header.SnapshotEvery
+	return chaos.ClusterConfig{
+		Peers:      s.Header.Peers,
+		Seed:       seed,
+		Raft:       s.Header.RaftConfig(),
+		NewService: func(int) chaos.Service { return chaos.NewDigest(every) },
+	}
 }
 
 // Bound returns how long the scenario can run: until its last step finishes if every

@@ -254,6 +254,23 @@ func TestClusterConfig(t *testing.T) {
 	if c := s.ClusterConfig(99); c.Seed != 7 {
 		t.Errorf("ClusterConfig with seed 7 = %+v", c)
 	}
+	// The service snapshots as the header says: every 100 commands by default.
+	for src, every := range map[string]int{"": chaos.DefaultSnapshotEvery, "snapshot every=3": 3, "snapshot off": 0} {
+		svc := mustParse(t, src).ClusterConfig(1).Service(0)
+		snaps := 0
+		for i := 1; i <= 300; i++ {
+			if svc.Apply(i, i) != nil {
+				snaps++
+			}
+		}
+		want := 0
+		if every > 0 {
+			want = 300 / every
+		}
+		if snaps != want {
+			t.Errorf("%q: %d snapshots in 300 commands, want %d", src, snaps, want)
+		}
+	}
 }
 
 func TestBound(t *testing.T) {
