@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/scripts"
+)
+
+var cmdRun = &command{
+	name:    "run",
+	args:    "SCENARIO...",
+	summary: "run scenarios, checking Raft's safety and liveness throughout",
+	long: `Each SCENARIO is a file (my.chaos) or the name of a built-in scenario (see
+"miniraft scenarios"); "all" runs every built-in one. Each run reports PASS or FAIL
+with the first violation or failed expectation, and a summary: elections, terms,
+faults, RPCs, proposals committed and lost, commit latency and recovery times.
+
+The seed fixes every random choice: with --engine sim, the same scenario and seed
+give the same run, event for event, so a failure can be replayed (--trace).
+
+Exit code 0 if every scenario passed, 1 if any failed, 2 on bad usage or input.
+
+example:
+  miniraft run leader-crash flaky-network
+  miniraft run --engine live --seed 7 --trace run.jsonl --json result.json my.chaos`,
+	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
+		o := &runOptions{}
+		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
+		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
+		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
+		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout)")
+		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
+		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
+		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
+		return func(e *env, args []string) int {
+			o.seedSet = fs.Changed("seed")
+			return runScenarios(e, o, args)
+		}
+	},
+}
+
+type runOptions struct {
+	seed           int64
+	seedSet        bool
+	peers          int
+	engine         string
+	json, trace    string
+	quiet, verbose bool
+}
+
+func runScenarios(e *env, o *runOptions, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintf(e.stderr, "miniraft run: name at least one scenario (a file, or one of: %s)\n", strings.Join(scripts.Names(), ", "))
+		return exitUsage
+	}
+	if o.engine != "sim" && o.engine != "live" {
+		fmt.Fprintf(e.stderr, "miniraft run: --engine %q: want sim or live\n", o.engine)
+		return exitUsage
+	}
+	if o.peers != 0 && (o.peers < 1 || o.peers > scenario.MaxPeers) {
+		fmt.Fprintf(e.stderr, "miniraft run: --peers %d: want 1..%d\n", o.peers, scenario.MaxPeers)
+		return exitUsage
+	}
+	if len(args) == 1 && args[0] == "all" {
+		args = scripts.Names()
+	}
+	var scs []*scenario.Scenario
+	bad := false
+	for _, a := range args {
+		sc, err := loadScenario(a, o.peers)
+		if err != nil {
+			fmt.Fprintln(e.stderr, err)
+			bad = true
+			continue
+		}
+		scs = append(scs, sc)
+	}
+	if bad {
+		return exitUsage
+	}
+	if o.trace != "" && len(scs) > 1 {
+		if err := os.MkdirAll(o.trace, 0o755); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft run: --trace: %v\n", err)
+			return exitUsage
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var results []*runner.Result
+	code := exitPass
+	for _, sc := range scs {
+		res, err := runOne(ctx, e, o, sc, len(scs) > 1)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "miniraft run: %s: %v\n", sc.Name, err)
+			if ctx.Err() != nil {
+				return exitFail
+			}
+			return exitUsage
+		}
+		results = append(results, res)
+		if !res.Pass {
+			code = exitFail
+		}
+	}
+	if len(scs) > 1 && !o.quiet {
+		passed := 0
+		for _, r := range results {
+			if r.Pass {
+				passed++
+			}
+		}
+		fmt.Fprintf(e.stdout, "\n%d of %d scenarios passed\n", passed, len(results))
+	}
+	if o.json != "" {
+		if err := writeJSON(e, o.json, results); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft run: --json: %v\n", err)
+			return exitUsage
+		}
+	}
+	return code
+}
+
+// loadScenario reads a scenario from a file or the library, with --peers applied.
+func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
+	var src []byte
+	name := arg
+	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, scripts.Ext) {
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, fmt.Errorf("miniraft: %w", err)
+		}
+		src = b
+	} else {
+		b, err := scripts.Read(arg)
+		if err != nil {
+			return nil, fmt.Errorf("miniraft: no scenario file or built-in scenario %q%s (built-in: %s)", arg, suggestScenario(arg), strings.Join(scripts.Names(), ", "))
+		}
+		src, name = b, arg+scripts.Ext
+	}
+	sc, err := scenario.Parse(name, src)
+	if err != nil {
+		return nil, err
+	}
+	if peers > 0 && peers != sc.Header.Peers {
+		sc.Header.Peers = peers
+		if err := sc.Validate(); err != nil {
+			return nil, fmt.Errorf("with --peers %d: %w", peers, err)
+		}
+	}
+	return sc, nil
+}
+
+func suggestScenario(word string) string {
+	best, bestD := "", 4
+	for _, n := range scripts.Names() {
+		if d := editDistance(word, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// pickSeed returns the seed a run uses when neither the flag nor the scenario sets one.
+func pickSeed() int64 { return rand.Int64N(1 << 40) }
+
+func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, many bool) (*runner.Result, error) {
+	if o.seedSet {
+		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
+	}
+	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: "miniraft " + version()}
+	if o.trace != "" {
+		path := o.trace
+		if many {
+			path = filepath.Join(o.trace, sc.Name+".jsonl")
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		defer f.Close()
+		opts.Trace = f
+	}
+	progress := !o.quiet && !o.verbose && e.isTerminal(e.stderr)
+	var line progressLine
+	if progress {
+		opts.Progress = func(s runner.State) { line.show(e.stderr, s) }
+	}
+	r, err := runner.New(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	stopPrint := func() {}
+	if o.verbose {
+		q := chaos.NewQueue()
+		cancel := r.Cluster().Events().Observe(q.Push, chaos.EventRaft, chaos.EventFault, chaos.EventStep, chaos.EventViolation, chaos.EventExpect, chaos.EventNote, chaos.EventPropose)
+		done := make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-q.Wait():
+					printEvents(e.stdout, q.Drain())
+				case <-done:
+					printEvents(e.stdout, q.Drain())
+					return
+				}
+			}
+		}()
+		stopPrint = func() { cancel(); close(done); wg.Wait() }
+	}
+	res, err := r.Run(ctx)
+	stopPrint()
+	if progress {
+		line.clear(e.stderr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.quiet {
+		if res.Pass {
+			fmt.Fprintf(e.stdout, "PASS %s (seed %d)\n", res.Name, res.Seed)
+		} else {
+			fmt.Fprintf(e.stdout, "FAIL %s (seed %d): %s\n", res.Name, res.Seed, res.Failure)
+		}
+	} else {
+		res.WriteSummary(e.stdout)
+	}
+	return res, nil
+}
+
+// printEvents prints the events a person follows: not appends, applies and commits,
+// which are many, unless they matter.
+func printEvents(w io.Writer, es []chaos.Event) {
+	for _, ev := range es {
+		if ev.Raft != nil {
+			switch ev.Raft.Kind {
+			case raft.EventAppend, raft.EventApply, raft.EventCommit, raft.EventVote:
+				continue
+			}
+		}
+		fmt.Fprintln(w, ev)
+	}
+}
+
+// progressLine draws a one-line progress report on a terminal.
+type progressLine struct{ width int }
+
+func (p *progressLine) show(w io.Writer, s runner.State) {
+	step := ""
+	if s.Current >= 0 && s.Current < len(s.Steps) {
+		step = fmt.Sprintf("step %d/%d %s", s.Current+1, len(s.Steps), s.Steps[s.Current].Text)
+	}
+	text := fmt.Sprintf("%s %5.1fs/%.0fs  term %d  commits %d  faults %d  %s",
+		s.Name, s.Now.Seconds(), s.Bound.Seconds(), s.Checks.MaxTerm, s.Workload.Committed, s.Faults, step)
+	if len(text) > 100 {
+		text = text[:100]
+	}
+	fmt.Fprintf(w, "\r%-*s", max(p.width, len(text)), text)
+	p.width = len(text)
+}
+
+func (p *progressLine) clear(w io.Writer) {
+	if p.width > 0 {
+		fmt.Fprintf(w, "\r%*s\r", p.width, "")
+	}
+}
+
+func writeJSON(e *env, path string, results []*runner.Result) error {
+	pass := true
+	for _, r := range results {
+		pass = pass && r.Pass
+	}
+	doc := struct {
+		Tool    string           `json:"tool"`
+		Pass    bool             `json:"pass"`
+		Results []*runner.Result `json:"results"`
+	}{"miniraft " + version(), pass, results}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+
+
+
