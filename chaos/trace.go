@@ -34,10 +34,10 @@ type TraceHeader struct {
 // them, so it never slows the cluster; Close drains and flushes it. Safe for concurrent
 // use.
 type TraceWriter struct {
-	q      *Queue
-	done   chan struct{}
-	stop   chan struct{}
-	once   sync.Once
+	q    *Queue
+	done chan struct{}
+	stop chan struct{}
+	once sync.Once
 
 	mu  sync.Mutex
 	w   *bufio.Writer
