@@ -56,6 +56,9 @@ type Options struct {
 	// Progress, when non-nil, is called from the run's goroutine about five times a
 	// second of real time with the run's state.
 	Progress func(State)
+	// Observers are attached to the cluster's bus before any peer boots (see
+	// chaos.ClusterConfig.Observers): they see every event of the run.
+	Observers []func(chaos.Event)
 }
 
 // slice is the longest stretch of cluster time the runner lets pass without looking
@@ -142,6 +145,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 	}
 	r.checks = checks
 	cfg.Observers = append(cfg.Observers, r.observeChecks, r.wl.Observe, r.observe)
+	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
 		tool := opts.Tool
 		if tool == "" {
