@@ -32,6 +32,26 @@ type ClusterConfig struct {
 	// Observers are attached to the cluster's bus before any peer boots, so they see
 	// every event from the first (checkers and traces need the boot events).
 	Observers []func(Event)
+	// Sinks are attached like Observers (before them), each for the kinds of events it
+	// names, so an engine can skip building events nobody wants (message events are
+	// many, and most sinks ignore them).
+	Sinks []Sink
+}
+
+// Sink is a bus sink that wants only some kinds of events (see Bus.Observe).
+type Sink struct {
+	Fn    func(Event)
+	Kinds []EventKind // none: every kind
+}
+
+// Attach adds c's Sinks, then its Observers, to b. Engines call it before any peer boots.
+func (c ClusterConfig) Attach(b *Bus) {
+	for _, s := range c.Sinks {
+		b.Observe(s.Fn, s.Kinds...)
+	}
+	for _, o := range c.Observers {
+		b.Observe(o)
+	}
 }
 
 // Service returns a new service for peer, as c.NewService says.

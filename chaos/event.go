@@ -197,6 +197,7 @@ type Bus struct {
 	mu         sync.Mutex
 	seq        uint64
 	queue      []Event
+	spare      []Event // the buffer last delivered, reused for the next queue
 	delivering bool
 	sinks      []*sink
 	wanted     atomic.Uint32 // union of the sinks' kinds, with bit 0 set if any wants all
@@ -230,7 +231,7 @@ func (b *Bus) Publish(e Event) {
 	b.delivering = true
 	for len(b.queue) > 0 {
 		q := b.queue
-		b.queue = nil
+		b.queue, b.spare = b.spare[:0], nil
 		sinks := b.sinks
 		b.mu.Unlock()
 		for _, ev := range q {
@@ -240,7 +241,9 @@ func (b *Bus) Publish(e Event) {
 				}
 			}
 		}
+		clear(q) // let the events' payloads go
 		b.mu.Lock()
+		b.spare = q[:0]
 	}
 	b.delivering = false
 	b.mu.Unlock()

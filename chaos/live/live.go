@@ -111,9 +111,7 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 		links:    make([][]labrpc.Faults, n),
 	}
 	c.bus = chaos.NewBus(c.Now)
-	for _, o := range cfg.Observers {
-		c.bus.Observe(o)
-	}
+	cfg.Attach(c.bus)
 	c.net.SetObserver(c.observeNet)
 	for i := range c.links {
 		c.links[i] = make([]labrpc.Faults, n)

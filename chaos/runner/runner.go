@@ -144,7 +144,12 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.checks = checks
-	cfg.Observers = append(cfg.Observers, r.observeChecks, r.wl.Observe, r.observe)
+	// The runner's own sinks ignore message events, so a run without a trace or an
+	// observer wanting them does not pay to build them.
+	cfg.Sinks = append(cfg.Sinks,
+		chaos.Sink{Fn: r.observeChecks, Kinds: []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose}},
+		chaos.Sink{Fn: r.wl.Observe, Kinds: []chaos.EventKind{chaos.EventRaft}},
+		chaos.Sink{Fn: r.observe, Kinds: []chaos.EventKind{chaos.EventViolation, chaos.EventFault}})
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
 		tool := opts.Tool

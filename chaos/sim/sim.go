@@ -87,7 +87,9 @@ type Cluster struct {
 	now  atomic.Int64 // the virtual time, readable without mu (for the bus clock)
 
 	mu      sync.Mutex
-	queue   []item // a binary min-heap on (at, seq)
+	queue   []key  // a binary min-heap on (at, seq) of the scheduled items
+	items   []item // the scheduled items, indexed by key.slot
+	free    []int32
 	seq     uint64
 	rng     *rand.Rand
 	peers   []*peer
@@ -120,9 +122,7 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 		c.tick = cfg.Raft.TickInterval
 	}
 	c.bus = chaos.NewBus(func() time.Duration { return time.Duration(c.now.Load()) })
-	for _, o := range cfg.Observers {
-		c.bus.Observe(o)
-	}
+	cfg.Attach(c.bus)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.peers {
@@ -174,10 +174,27 @@ func (c *Cluster) nowD() time.Duration { return time.Duration(c.now.Load()) }
 
 // ---- The queue ----------------------------------------------------------------------------
 
+// key orders a scheduled item in the queue. The heap moves only keys, which hold no
+// pointers, so sifting costs no write barriers; the items stay put in c.items.
+type key struct {
+	at   time.Duration
+	seq  uint64
+	slot int32
+}
+
 func (c *Cluster) push(it item) {
 	c.seq++
 	it.seq = c.seq
-	q := append(c.queue, it)
+	var slot int32
+	if n := len(c.free); n > 0 {
+		slot = c.free[n-1]
+		c.free = c.free[:n-1]
+		c.items[slot] = it
+	} else {
+		slot = int32(len(c.items))
+		c.items = append(c.items, it)
+	}
+	q := append(c.queue, key{at: it.at, seq: it.seq, slot: slot})
 	i := len(q) - 1
 	for i > 0 {
 		parent := (i - 1) / 2
@@ -190,16 +207,18 @@ func (c *Cluster) push(it item) {
 	c.queue = q
 }
 
-func less(a, b *item) bool {
+func less(a, b *key) bool {
 	return a.at < b.at || a.at == b.at && a.seq < b.seq
 }
 
 func (c *Cluster) pop() item {
 	q := c.queue
-	top := q[0]
+	slot := q[0].slot
+	top := c.items[slot]
+	c.items[slot] = item{}
+	c.free = append(c.free, slot)
 	last := len(q) - 1
 	q[0] = q[last]
-	q[last] = item{}
 	q = q[:last]
 	i := 0
 	for {
