@@ -3,6 +3,7 @@ package chaos
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,6 +78,21 @@ type Fault struct {
 	Rate     float64
 }
 
+// FormatPercent renders a probability as a percentage that reads back exactly: the
+// shortest decimal for p with the point moved two places (0.356 is "35.6%").
+func FormatPercent(p float64) string {
+	whole, frac, _ := strings.Cut(strconv.FormatFloat(p, 'f', -1, 64), ".")
+	frac += "00"
+	whole = strings.TrimLeft(whole+frac[:2], "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if frac = strings.TrimRight(frac[2:], "0"); frac != "" {
+		return whole + "." + frac + "%"
+	}
+	return whole + "%"
+}
+
 func ids(ps []int) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
@@ -112,7 +128,7 @@ func (f Fault) String() string {
 	case Heal, Reset:
 		return f.Kind.String()
 	case Loss, Reorder, Duplicate:
-		return fmt.Sprintf("%s %g%%%s", f.Kind, f.P*100, f.links())
+		return fmt.Sprintf("%s %s%s", f.Kind, FormatPercent(f.P), f.links())
 	case Delay:
 		return fmt.Sprintf("delay %v-%v%s", f.Min, f.Max, f.links())
 	case Skew:

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"github.com/miniraft/miniraft/chaos"
 	"math"
 	"strconv"
 	"strings"
@@ -129,20 +130,8 @@ func fmtDur(d time.Duration) string { return d.String() }
 // fmtFloat renders v as a plain decimal that parseFloat reads back exactly.
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// fmtProb renders a probability as a percentage: the shortest decimal that reads back
-// as p, with the point moved two places (0.356 is 35.6%).
-func fmtProb(p float64) string {
-	whole, frac, _ := strings.Cut(fmtFloat(p), ".")
-	frac += "00"
-	whole = strings.TrimLeft(whole+frac[:2], "0")
-	if whole == "" {
-		whole = "0"
-	}
-	if frac = strings.TrimRight(frac[2:], "0"); frac != "" {
-		return whole + "." + frac + "%"
-	}
-	return whole + "%"
-}
+// fmtProb renders a probability as a percentage that reads back as p.
+func fmtProb(p float64) string { return chaos.FormatPercent(p) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
