@@ -1,11 +1,12 @@
 package scenario
 
 import (
-	"github.com/miniraft/miniraft/chaos"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/miniraft/miniraft/chaos"
 )
 
 // token is a word or punctuation of a line, with its byte column (from 1).
