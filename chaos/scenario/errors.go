@@ -87,8 +87,11 @@ func (l ErrorList) sortAndCap() ErrorList {
 // token costs nothing.
 const maxSuggestLen = 32
 
-// suggest returns the candidate closest to word, if it is close enough to be a likely
-// typo, or "".
+// Suggest returns the candidate closest to word, if it is close enough to be a likely
+// typo (or an abbreviation, or a change of case), or "". The CLI uses it too.
+func Suggest(word string, candidates []string) string { return suggest(word, candidates) }
+
+// suggest is Suggest.
 func suggest(word string, candidates []string) string {
 	if word == "" || len(word) > maxSuggestLen {
 		return ""

@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
 func main() {
@@ -159,34 +161,12 @@ Exit codes: 0 pass, 1 a violation or failed expectation, 2 bad usage or bad inpu
 }
 
 func suggestCommand(word string) string {
-	best, bestD := "", 3
-	for _, c := range commands {
-		if d := editDistance(word, c.name); d < bestD {
-			best, bestD = c.name, d
-		}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
 	}
-	if best == "" {
-		return ""
+	if best := scenario.Suggest(word, names); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

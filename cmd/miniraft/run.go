@@ -168,16 +168,10 @@ func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
 }
 
 func suggestScenario(word string) string {
-	best, bestD := "", 4
-	for _, n := range scripts.Names() {
-		if d := editDistance(word, n); d < bestD {
-			best, bestD = n, d
-		}
+	if best := scenario.Suggest(word, scripts.Names()); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return ""
 }
 
 // pickSeed returns the seed a run uses when neither the flag nor the scenario sets one.
