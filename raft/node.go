@@ -49,8 +49,10 @@ type progress struct {
 	sentCommit int
 	// progressed records, since the last heartbeat, a reply that advanced Match.
 	progressed bool
-	// active records any reply in this term since the last quorum check.
+	// active records any reply in this term since the last tick.
 	active bool
+	// silent counts the ticks since the last reply in this term (with CheckQuorum).
+	silent int
 }
 
 // Node is one Raft peer as a deterministic state machine. Feed it inputs (Tick, Propose,
@@ -275,24 +277,36 @@ func (n *Node) tickHeartbeat() {
 	n.electionElapsed++
 	if n.electionElapsed >= n.cfg.ElectionTicksMin {
 		n.electionElapsed = 0
-		if n.cfg.CheckQuorum {
-			active := 1
-			for i := range n.prs {
-				if i != n.id && n.prs[i].active {
-					active++
-				}
-				n.prs[i].active = false
-			}
-			if active < n.quorum {
-				n.becomeFollower(n.term, None)
-				return
-			}
-		}
+	}
+	if n.cfg.CheckQuorum && !n.quorumActive() {
+		n.becomeFollower(n.term, None)
+		return
 	}
 	if n.heartbeatElapsed >= n.cfg.HeartbeatTicks {
 		n.heartbeatElapsed = 0
 		n.bcastHeartbeat()
 	}
+}
+
+// quorumActive ages every follower's silence by a tick and reports whether a majority
+// (counting this peer) has answered within the last ElectionTicksMin ticks.
+func (n *Node) quorumActive() bool {
+	active := 1
+	for i := range n.prs {
+		if i == n.id {
+			continue
+		}
+		pr := &n.prs[i]
+		if pr.active {
+			pr.silent, pr.active = 0, false
+		} else {
+			pr.silent++
+		}
+		if pr.silent < n.cfg.ElectionTicksMin {
+			active++
+		}
+	}
+	return active >= n.quorum
 }
 
 // ---- Elections --------------------------------------------------------------------------
