@@ -1,20 +1,157 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/gdamore/tcell/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/scripts"
+	"github.com/miniraft/miniraft/tui"
 )
 
-// cmdTUI is replaced by the TUI's command when the tui package lands.
 var cmdTUI = &command{
 	name:    "tui",
 	args:    "[SCENARIO]",
 	summary: "watch a cluster live in the terminal, and break it by hand",
+	long: `Starts a cluster, runs SCENARIO on it (a file, or the name of a built-in scenario;
+by default the demo: a leader crash, a partition and an isolated leader, under a
+gentle client workload) and shows every peer's role, term, log and commit index
+as it happens. The cluster stays up after the scenario's last step, so you can
+keep breaking it: select a peer with the arrow keys or its number, then c crashes
+it, r restarts it, i isolates it, x partitions it; h heals the network; space
+pauses everything; ":" takes any command of the scenario language; ? lists every
+key; q quits.
+
+With --engine sim (the default) the cluster runs in virtual time at --speed
+seconds per real second (+ and - change it); --engine live runs raft.Raft peers
+in real time.
+
+example:
+  miniraft                        the demo, 5 peers
+  miniraft tui leader-isolation --peers 7 --speed 0.5
+  miniraft tui --engine live --trace session.jsonl`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
+		o := &tuiOptions{}
+		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
+		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
+		fs.Float64Var(&o.speed, "speed", 1, "sim engine: cluster seconds per real second (0: as fast as it goes)")
+		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
+		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file")
 		return func(e *env, args []string) int {
-			fmt.Fprintln(e.stderr, "miniraft tui: the terminal UI is not built yet; use miniraft run")
-			return exitUsage
+			o.seedSet = fs.Changed("seed")
+			o.speedSet = fs.Changed("speed")
+			return runTUI(e, o, args)
 		}
 	},
+}
+
+type tuiOptions struct {
+	peers             int
+	seed              int64
+	seedSet, speedSet bool
+	speed             float64
+	engine            string
+	trace             string
+}
+
+// newScreen makes the screen the TUI draws on; tests replace it with a simulation.
+var newScreen = func() (tcell.Screen, error) { return nil, nil }
+
+func runTUI(e *env, o *tuiOptions, args []string) int {
+	if len(args) > 1 {
+		fmt.Fprintf(e.stderr, "miniraft tui: one scenario at a time (got %d); to run several, use miniraft run\n", len(args))
+		return exitUsage
+	}
+	if o.engine != "sim" && o.engine != "live" {
+		fmt.Fprintf(e.stderr, "miniraft tui: --engine %q: want sim or live\n", o.engine)
+		return exitUsage
+	}
+	if !(o.speed >= 0 && o.speed <= 1000) {
+		fmt.Fprintf(e.stderr, "miniraft tui: --speed %g: want 0 (as fast as it goes) up to 1000\n", o.speed)
+		return exitUsage
+	}
+	if o.engine == "live" && o.speedSet {
+		fmt.Fprintln(e.stderr, "miniraft tui: --speed applies to the sim engine only; a live cluster runs in real time")
+		return exitUsage
+	}
+	name, demo := scripts.Default, true
+	if len(args) == 1 {
+		name, demo = args[0], false
+	}
+	sc, err := loadScenario(name, o.peers)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitUsage
+	}
+	screen, err := newScreen()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", err)
+		return exitUsage
+	}
+	if screen == nil && !e.isTerminal(e.stdout) {
+		fmt.Fprintln(e.stderr, "miniraft tui: needs a terminal (to run a scenario without one, use miniraft run)")
+		return exitUsage
+	}
+	if o.seedSet {
+		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
+	}
+	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Hold: true, Speed: o.speed, Tool: "miniraft " + version()}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "miniraft tui: --trace: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		opts.Trace = f
+	}
+	r, err := runner.New(sc, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", err)
+		return exitUsage
+	}
+	var sopts tui.SourceOptions
+	if demo && sc.Header.Workload != nil {
+		// The demo keeps going after its timeline, so a newcomer always sees Raft at work.
+		sopts.AfterTimeline = []string{"workload " + sc.Header.Workload.String()}
+		sopts.AfterNote = "the demo's timeline is over; the cluster keeps serving its workload: now break it yourself (? lists the keys)"
+	}
+	src := tui.NewRunnerSource(r, sopts)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	src.Start(ctx)
+	app := tui.New(src, tui.Options{Screen: screen})
+	ended := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			app.Stop()
+		case <-ended:
+		}
+	}()
+	uiErr := app.Run()
+	close(ended)
+	res, runErr := src.Close()
+	if uiErr != nil {
+		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", uiErr)
+		return exitFail
+	}
+	if runErr != nil && ctx.Err() == nil {
+		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", runErr)
+		return exitFail
+	}
+	if res == nil {
+		return exitPass
+	}
+	res.WriteSummary(e.stdout)
+	if !res.Pass {
+		return exitFail
+	}
+	return exitPass
 }

@@ -1,0 +1,525 @@
+// Package tui is MiniRaft's terminal UI: a live view of a chaos cluster (every peer's
+// role, term, log and commit index, the network, the event stream and the scenario's
+// timeline) with keys and a command bar to break it.
+//
+// It is a view, never the source of truth, and it holds no Raft logic. Data flows one
+// way: a Source (a running scenario, RunnerSource) is read by the App's model goroutine,
+// which makes immutable frames about ten times a second, or sooner after an event that
+// matters, and hands them to the UI goroutine with tview's QueueUpdateDraw, skipping
+// frames that would look the same. Views only render the current frame: the render
+// functions are pure and return lines of styled text. Key handlers never block: every
+// action on the cluster is a command of the scenario language ("crash 2") handed to
+// Source.Exec, which queues it for the run's goroutine. One key table (bindings)
+// drives dispatch, the help screen and the tests.
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/scenario"
+)
+
+// Options configure an App.
+type Options struct {
+	// Screen is drawn on; nil means the terminal. Tests pass a
+	// tcell.NewSimulationScreen.
+	Screen tcell.Screen
+	// Interval is how often the model makes a frame; zero means 100ms.
+	Interval time.Duration
+	// AfterDraw, when set, is called on the UI goroutine after every draw, before the
+	// screen is shown, with the screen drawn on (tests read it back there).
+	AfterDraw func(tcell.Screen)
+}
+
+// App is the terminal UI over a Source. Create it with New and call Run, which returns
+// when the user quits (q) or Stop is called. Run may be called once. Stop is safe for
+// concurrent use; the other methods are the UI goroutine's.
+type App struct {
+	src   Source
+	caps  Caps
+	app   *tview.Application
+	root  *rootView
+	bar   *tview.InputField
+	model *model
+
+	stopOnce sync.Once
+	stopped  atomic.Bool // the tview loop is ending: post no more frames
+
+	// Used by the UI goroutine only.
+	frame   *frame
+	view    viewState
+	history []string
+	histAt  int
+}
+
+// viewState is what the person chose to see. The UI goroutine owns it.
+type viewState struct {
+	sel        int
+	filter     int
+	peerOnly   bool
+	scroll     int
+	help       bool
+	helpScroll int
+	bar        bool
+	barErr     error
+	barText    string // the text barErr is about
+	msg        string
+	msgBad     bool
+	msgAt      time.Time
+	lastRate   float64
+	lay        layout
+}
+
+// New makes an App over src. It starts nothing until Run.
+func New(src Source, opts Options) *App {
+	a := &App{src: src, caps: src.Caps(), app: tview.NewApplication(), frame: emptyFrame()}
+	if opts.Screen != nil {
+		a.app.SetScreen(opts.Screen)
+	}
+	a.app.EnableMouse(true)
+	a.bar = tview.NewInputField().SetLabel(": ").
+		SetFieldBackgroundColor(tcell.ColorDefault).SetLabelColor(tcell.ColorYellow)
+	a.bar.SetChangedFunc(func(string) { a.view.barErr = nil })
+	a.root = &rootView{Box: tview.NewBox(), a: a}
+	a.app.SetRoot(a.root, true)
+	a.app.SetInputCapture(a.onKey)
+	if opts.AfterDraw != nil {
+		a.app.SetAfterDrawFunc(opts.AfterDraw)
+	}
+	a.model = newModel(src, opts.Interval, a.post)
+	return a
+}
+
+// Run shows the UI until the user quits or Stop is called, and restores the terminal.
+func (a *App) Run() error {
+	go a.model.run(func() {
+		a.stopped.Store(true)
+		a.app.Stop()
+	})
+	err := a.app.Run()
+	a.stopped.Store(true)
+	a.Stop()
+	// The model ends at once unless it is inside QueueUpdateDraw, which can only happen
+	// if the tview loop ended by itself (a terminal error): then don't hang on it.
+	select {
+	case <-a.model.done:
+	case <-time.After(time.Second):
+	}
+	return err
+}
+
+// Stop ends Run. It is safe to call from any goroutine, more than once.
+func (a *App) Stop() {
+	a.stopOnce.Do(func() { close(a.model.quit) })
+}
+
+// quit is the q key.
+func (a *App) quit() { a.Stop() }
+
+// post hands a frame to the UI goroutine (the model's post function).
+func (a *App) post(f *frame) {
+	if a.stopped.Load() {
+		return
+	}
+	a.app.QueueUpdateDraw(func() {
+		a.frame = f
+		if n := len(f.snap.Peers); a.view.sel >= n {
+			a.view.sel = max(0, n-1)
+		}
+	})
+}
+
+// onKey is tview's input capture: every key comes here first. It returns nil for keys
+// it handled (all of them, but those typed into the command bar).
+func (a *App) onKey(ev *tcell.EventKey) *tcell.EventKey {
+	switch {
+	case a.view.bar:
+		a.barKey(ev)
+		return nil
+	case a.view.help:
+		a.helpKey(ev)
+		return nil
+	}
+	b := lookupKey(ev)
+	if b == nil {
+		if ev.Key() == tcell.KeyEscape {
+			return nil
+		}
+		a.say(fmt.Sprintf("no key %s: press ? for the keys", keyName(ev)), true)
+		return nil
+	}
+	if b.needs != nil && !b.needs(a.caps) {
+		a.say(fmt.Sprintf("%s: not available here", b.help), true)
+		return nil
+	}
+	b.do(a, ev)
+	return nil
+}
+
+// keyName names a key for messages.
+func keyName(ev *tcell.EventKey) string {
+	if ev.Key() == tcell.KeyRune {
+		return fmt.Sprintf("%q", ev.Rune())
+	}
+	return ev.Name()
+}
+
+// helpKey handles keys while help is open.
+func (a *App) helpKey(ev *tcell.EventKey) {
+	switch {
+	case ev.Key() == tcell.KeyEscape, ev.Key() == tcell.KeyRune && (ev.Rune() == '?' || ev.Rune() == 'q'):
+		a.view.help = false
+	case ev.Key() == tcell.KeyCtrlC:
+		a.quit()
+	case ev.Key() == tcell.KeyUp, ev.Key() == tcell.KeyRune && ev.Rune() == 'k':
+		a.view.helpScroll = max(0, a.view.helpScroll-1)
+	case ev.Key() == tcell.KeyDown, ev.Key() == tcell.KeyRune && ev.Rune() == 'j':
+		a.view.helpScroll++
+	case ev.Key() == tcell.KeyPgUp:
+		a.view.helpScroll = max(0, a.view.helpScroll-10)
+	case ev.Key() == tcell.KeyPgDn, ev.Key() == tcell.KeyRune && ev.Rune() == ' ':
+		a.view.helpScroll += 10
+	}
+}
+
+// barKey handles keys while the command bar is open.
+func (a *App) barKey(ev *tcell.EventKey) {
+	switch ev.Key() {
+	case tcell.KeyEscape, tcell.KeyCtrlC:
+		a.closeBar()
+	case tcell.KeyEnter:
+		a.submit()
+	case tcell.KeyUp:
+		if a.histAt > 0 {
+			a.histAt--
+			a.bar.SetText(a.history[a.histAt])
+		}
+	case tcell.KeyDown:
+		if a.histAt < len(a.history) {
+			a.histAt++
+			text := ""
+			if a.histAt < len(a.history) {
+				text = a.history[a.histAt]
+			}
+			a.bar.SetText(text)
+		}
+	default:
+		if h := a.bar.InputHandler(); h != nil {
+			h(ev, func(tview.Primitive) {})
+		}
+	}
+}
+
+func (a *App) openBar() {
+	a.view.bar = true
+	a.view.barErr = nil
+	a.histAt = len(a.history)
+	a.bar.SetText("")
+	a.bar.Focus(nil)
+}
+
+func (a *App) closeBar() {
+	a.view.bar = false
+	a.view.barErr = nil
+	a.bar.Blur()
+}
+
+// submit runs the command bar's text. A bad command keeps the bar open with the error
+// shown under the offending token.
+func (a *App) submit() {
+	text := strings.TrimSpace(a.bar.GetText())
+	if text == "" {
+		a.closeBar()
+		return
+	}
+	if err := a.src.Exec(text); err != nil {
+		a.view.barErr, a.view.barText = err, a.bar.GetText()
+		return
+	}
+	if len(a.history) == 0 || a.history[len(a.history)-1] != text {
+		a.history = append(a.history, text)
+	}
+	a.closeBar()
+	a.say("sent: "+text, false)
+	a.model.kick()
+}
+
+// exec sends a command made by a key.
+func (a *App) exec(cmd string) {
+	if err := a.src.Exec(cmd); err != nil {
+		a.say(cmd+": "+err.Error(), true)
+		return
+	}
+	a.say("sent: "+cmd, false)
+	a.model.kick()
+}
+
+// say shows a message on the bottom line for a few seconds.
+func (a *App) say(msg string, bad bool) {
+	a.view.msg, a.view.msgBad, a.view.msgAt = msg, bad, time.Now()
+}
+
+func (a *App) selectPeer(id int) {
+	n := len(a.frame.snap.Peers)
+	if n == 0 {
+		return
+	}
+	if id < 0 || id >= n {
+		if id >= n && id <= 9 {
+			a.say(fmt.Sprintf("there is no peer %d (peers are 0..%d)", id, n-1), true)
+			return
+		}
+		id = (id + n) % n
+	}
+	a.view.sel = id
+}
+
+func (a *App) togglePause() {
+	if a.frame.snap.Run.Paused {
+		a.src.Resume()
+		a.say("resumed", false)
+	} else {
+		a.src.Pause()
+		a.say("paused: space resumes", false)
+	}
+	a.model.kick()
+}
+
+func (a *App) setSpeed(x float64) {
+	if err := a.src.SetSpeed(x); err != nil {
+		a.say(err.Error(), true)
+		return
+	}
+	a.say("speed "+speedText(runner.State{Speed: x}, a.caps), false)
+	a.model.kick()
+}
+
+// workloadCmd turns the workload off, or back on at the rate it had.
+func (a *App) workloadCmd() string {
+	if r := a.frame.snap.Run.Rate; r > 0 {
+		a.view.lastRate = r
+		return "workload off"
+	}
+	r := a.view.lastRate
+	if r <= 0 {
+		r = 5
+	}
+	return fmt.Sprintf("workload rate=%g", r)
+}
+
+// eventRows is how many event lines the view shows.
+func (a *App) eventRows() int { return max(1, a.view.lay.events.h-1) }
+
+func (a *App) eventPeer() int {
+	if a.view.peerOnly {
+		return a.view.sel
+	}
+	return -1
+}
+
+func (a *App) scrollEvents(d int) {
+	total := len(filterEvents(a.frame.events, eventFilters[a.view.filter], a.eventPeer(), maxEvents))
+	a.view.scroll = max(0, min(a.view.scroll+d, total-a.eventRows()))
+}
+
+// barErrorLine renders a command's error under the command bar: the command with the
+// offending token highlighted, then the error.
+func barErrorLine(text string, err error, w int) line {
+	var l line
+	var se *scenario.Error
+	if errors.As(err, &se) && se.Pos.Col > 0 {
+		start := min(se.Pos.Col-1, len(text))
+		end := min(start+max(1, len(se.Token)), len(text))
+		l.add("  "+text[:start], stDefault)
+		if start < end {
+			l.add(text[start:end], stErrTok)
+		} else {
+			l.add(" ", stErrTok)
+		}
+		l.add(text[end:], stDefault)
+		l.add("   ", stDefault)
+	} else {
+		l.add("  ", stDefault)
+	}
+	l.add("✗ "+err.Error(), stBad)
+	l.pad(w, stDefault)
+	return l
+}
+
+// hintLine renders the bottom line: a recent message, then the main keys.
+func (a *App) hintLine(w int) line {
+	var l line
+	if a.view.msg != "" && time.Since(a.view.msgAt) < 4*time.Second {
+		st := stOK
+		if a.view.msgBad {
+			st = stBad
+		}
+		l.add(" "+a.view.msg+" ", st)
+		l.add("│", stDim)
+	}
+	hints := [][2]string{{"?", "help"}, {":", "command"}, {"↑↓", "select"}, {"L", "leader"}, {"c", "crash"},
+		{"r", "restart"}, {"i", "isolate"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"q", "quit"}}
+	for _, h := range hints {
+		if l.width()+len(h[0])+len(h[1])+2 > w {
+			break
+		}
+		l.add(" "+h[0], stKey)
+		l.add(" "+h[1], stDim)
+	}
+	return l
+}
+
+// rect is a rectangle of the screen.
+type rect struct{ x, y, w, h int }
+
+func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
+
+// layout places the views on a screen.
+type layout struct {
+	tooSmall                                   bool
+	header, peers, logs, events, net, timeline rect
+	bottom                                     rect // the hint line or the command bar
+}
+
+// Minimum sizes.
+const (
+	minWidth = 60
+	// The height needed is 2 header lines, peers and logs (a title and one row per
+	// peer each), three lines of events and the bottom line.
+	fixedRows = 2 + 2 + 3 + 1
+)
+
+// minHeight returns the height needed for n peers.
+func minHeight(n int) int { return fixedRows + 2*n }
+
+// computeLayout places the views on a w x h screen for n peers: header, peers, logs
+// stacked at the top; the events beside the network and the timeline below; the
+// bottom line last.
+func computeLayout(w, h, n int) layout {
+	if w < minWidth || h < minHeight(n) {
+		return layout{tooSmall: true}
+	}
+	var l layout
+	l.header = rect{0, 0, w, 2}
+	l.peers = rect{0, 2, w, n + 1}
+	l.logs = rect{0, 3 + n, w, n + 1}
+	top := 4 + 2*n
+	zone := h - 1 - top
+	l.bottom = rect{0, h - 1, w, 1}
+	rw := max(30, min(w*2/5, 56))
+	l.events = rect{0, top, w - rw - 1, zone}
+	netH := min(n+2+3, zone)
+	if zone-netH < 2 {
+		netH = min(n+2, zone) // drop the legend before the timeline
+	}
+	l.net = rect{w - rw, top, rw, netH}
+	l.timeline = rect{w - rw, top + netH, rw, zone - netH}
+	return l
+}
+
+// rootView is the root primitive: it lays out and draws every view from the current
+// frame, the help screen over them, or a message when the terminal is too small.
+type rootView struct {
+	*tview.Box
+	a *App
+}
+
+// Draw draws everything. It runs on the UI goroutine.
+func (r *rootView) Draw(screen tcell.Screen) {
+	a := r.a
+	x, y, w, h := r.GetRect()
+	f := a.frame
+	n := len(f.snap.Peers)
+	lay := computeLayout(w, h, n)
+	a.view.lay = lay
+	if lay.tooSmall {
+		msg := []line{
+			{{fmt.Sprintf("Terminal too small: %dx%d.", w, h), stBold}},
+			{{fmt.Sprintf("MiniRaft needs at least %dx%d for %d peers.", minWidth, minHeight(n), n), stDefault}},
+			{{"Make the window bigger, or press q to quit.", stDim}},
+		}
+		drawLines(screen, x, y, w, h, msg)
+		return
+	}
+	if a.view.help {
+		var cmds [][2]string
+		for _, c := range scenario.Commands() {
+			cmds = append(cmds, [2]string{c.Usage, c.Summary})
+		}
+		ls := helpLines(a.caps, cmds, w)
+		a.view.helpScroll = max(0, min(a.view.helpScroll, len(ls)-h))
+		drawLines(screen, x, y, w, h, ls[a.view.helpScroll:])
+		return
+	}
+	draw := func(rc rect, ls []line) { drawLines(screen, x+rc.x, y+rc.y, rc.w, rc.h, ls) }
+	draw(lay.header, renderHeader(f, a.caps, w))
+	draw(lay.peers, renderPeers(f, a.view.sel, w))
+	draw(lay.logs, renderLogs(f, a.view.sel, w))
+	draw(lay.events, renderEvents(f.events, eventFilters[a.view.filter], a.eventPeer(), a.view.scroll, lay.events.w, lay.events.h))
+	draw(lay.net, renderNetwork(f.snap.Net, lay.net.w, lay.net.h))
+	draw(lay.timeline, renderTimeline(f.snap.Run, lay.timeline.w, lay.timeline.h))
+	for yy := lay.events.y; yy < lay.events.y+lay.events.h; yy++ {
+		screen.SetContent(x+lay.events.w, y+yy, '│', nil, stDim)
+	}
+	b := lay.bottom
+	if !a.view.bar {
+		drawLine(screen, x+b.x, y+b.y, b.w, a.hintLine(w), &stDefault)
+		return
+	}
+	// The command bar, with its error or a reminder of the language just above it.
+	var above line
+	if a.view.barErr != nil {
+		above = barErrorLine(a.view.barText, a.view.barErr, w)
+	} else {
+		above.add("  Enter runs, Esc cancels, ↑↓ recall.  e.g.  crash leader   partition 0,1 | others   loss 20%   wait leader within 5s   (? lists all)", stDim)
+	}
+	drawLine(screen, x+b.x, y+b.y-1, b.w, above, &stDefault)
+	a.bar.SetRect(x+b.x, y+b.y, b.w, 1)
+	a.bar.Draw(screen)
+}
+
+// MouseHandler selects the peer of a clicked row (in the peers table or the logs),
+// scrolls the events with the wheel, and closes help on a click.
+func (r *rootView) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, func(tview.Primitive)) (bool, tview.Primitive) {
+	return func(action tview.MouseAction, ev *tcell.EventMouse, _ func(tview.Primitive)) (bool, tview.Primitive) {
+		a := r.a
+		mx, my := ev.Position()
+		lay := a.view.lay
+		if lay.tooSmall {
+			return false, nil
+		}
+		switch action {
+		case tview.MouseLeftClick:
+			if a.view.help {
+				a.view.help = false
+				return true, nil
+			}
+			for _, rc := range []rect{lay.peers, lay.logs} {
+				if rc.contains(mx, my) && my > rc.y {
+					a.selectPeer(my - rc.y - 1)
+					return true, nil
+				}
+			}
+		case tview.MouseScrollUp:
+			if lay.events.contains(mx, my) {
+				a.scrollEvents(3)
+				return true, nil
+			}
+		case tview.MouseScrollDown:
+			if lay.events.contains(mx, my) {
+				a.scrollEvents(-3)
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+}

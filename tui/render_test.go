@@ -1,0 +1,567 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/raft"
+)
+
+// peer makes a peer status with a log of the given term runs.
+func peer(id int, role raft.Role, term, last, commit, snap int, runs ...raft.TermRun) chaos.PeerStatus {
+	p := chaos.PeerStatus{State: chaos.Up, ClockRate: 1}
+	p.ID, p.Role, p.Term, p.VotedFor, p.Leader = id, role, term, raft.None, raft.None
+	p.FirstIndex, p.LastIndex, p.CommitIndex, p.LastApplied = snap+1, last, commit, commit
+	p.SnapshotIndex = snap
+	p.Terms = runs
+	if len(runs) > 0 {
+		p.LastTerm = runs[len(runs)-1].Term
+	}
+	return p
+}
+
+func TestLogRow(t *testing.T) {
+	tests := []struct {
+		name   string
+		p      chaos.PeerStatus
+		lo, hi int
+		want   string
+		// filled lists, per cell of want, whether it shows committed (a background).
+		filled string
+	}{
+		{"empty", peer(0, raft.Follower, 0, 0, 0, 0), 1, 5, "     ", "....."},
+		{"one term, part committed", peer(0, raft.Leader, 1, 4, 2, 0, raft.TermRun{Index: 1, Term: 1}), 1, 6,
+			"1111  ", "##...."},
+		{"two terms", peer(0, raft.Leader, 3, 5, 5, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 4, Term: 3}), 1, 5,
+			"11133", "#####"},
+		{"term 12 shows its last digit", peer(0, raft.Leader, 12, 2, 0, 0, raft.TermRun{Index: 1, Term: 12}), 1, 2,
+			"22", ".."},
+		{"window after the start", peer(0, raft.Leader, 2, 30, 28, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 26, Term: 2}), 21, 30,
+			"1111122222", "########.."},
+		{"snapshot as a block", peer(0, raft.Follower, 2, 8, 8, 5, raft.TermRun{Index: 6, Term: 2}), 1, 8,
+			"▒▒▒▒▒222", "sssss###"},
+		{"labelled snapshot block", peer(0, raft.Follower, 2, 14, 14, 12, raft.TermRun{Index: 13, Term: 2}), 1, 14,
+			"▒▒▒▒snap≤12▒22", "ssssssssssss##"},
+		{"window inside the snapshot's end", peer(0, raft.Follower, 2, 14, 13, 12, raft.TermRun{Index: 13, Term: 2}), 11, 16,
+			"▒▒22  ", "ss#..."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := logRow(tt.p, tt.lo, tt.hi)
+			if got := l.String(); got != tt.want {
+				t.Fatalf("logRow = %q, want %q", got, tt.want)
+			}
+			for i, c := range []rune(tt.filled) {
+				st, ok := l.styleAt(i)
+				if !ok {
+					t.Fatalf("cell %d: no style", i)
+				}
+				fg, bg, _ := st.Decompose()
+				switch c {
+				case '#':
+					if bg == tcell.ColorDefault || bg == tcell.ColorBlack {
+						t.Errorf("cell %d: committed entry has no term background (fg %v bg %v)", i, fg, bg)
+					}
+				case '.':
+					if bg != tcell.ColorDefault {
+						t.Errorf("cell %d: uncommitted entry has background %v", i, bg)
+					}
+				case 's':
+					if fg != tcell.ColorGray {
+						t.Errorf("cell %d: snapshot block in %v, want grey", i, fg)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestLogRowColoursByTerm(t *testing.T) {
+	p := peer(0, raft.Leader, 3, 3, 3, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 2, Term: 2}, raft.TermRun{Index: 3, Term: 3})
+	l := logRow(p, 1, 3)
+	for i, term := range []int{1, 2, 3} {
+		st, _ := l.styleAt(i)
+		_, bg, _ := st.Decompose()
+		if bg != termColor(term) {
+			t.Errorf("entry %d of term %d: background %v, want %v", i+1, term, bg, termColor(term))
+		}
+	}
+}
+
+func TestTermColor(t *testing.T) {
+	if got := termColor(0); got != tcell.ColorGray {
+		t.Errorf("termColor(0) = %v, want grey", got)
+	}
+	for term := 1; term < 20; term++ {
+		if termColor(term) == termColor(term+1) {
+			t.Errorf("terms %d and %d share a colour", term, term+1)
+		}
+		if termColor(term) != termColor(term+len(termPalette)) {
+			t.Errorf("term %d does not cycle through the palette", term)
+		}
+	}
+}
+
+func TestLogWindow(t *testing.T) {
+	tests := []struct {
+		lasts          []int
+		cells          int
+		wantLo, wantHi int
+	}{
+		{[]int{0, 0}, 10, 1, 10},
+		{[]int{5, 3}, 10, 1, 10},
+		{[]int{25, 40}, 10, 31, 40},
+		{[]int{40}, 1, 40, 40},
+	}
+	for _, tt := range tests {
+		var peers []chaos.PeerStatus
+		for _, l := range tt.lasts {
+			peers = append(peers, peer(0, raft.Follower, 1, l, 0, 0))
+		}
+		lo, hi := logWindow(peers, tt.cells)
+		if lo != tt.wantLo || hi != tt.wantHi {
+			t.Errorf("logWindow(%v, %d) = %d..%d, want %d..%d", tt.lasts, tt.cells, lo, hi, tt.wantLo, tt.wantHi)
+		}
+	}
+}
+
+func TestLogRuler(t *testing.T) {
+	tests := []struct {
+		lo, hi int
+		want   string
+	}{
+		{15, 41, " Logs     15   20        30        40"},
+		{18, 41, " Logs       20        30        40"}, // 18 would run into 20
+		{1, 12, " Logs     1        10 "},
+	}
+	for _, tt := range tests {
+		if got := logRuler(tt.lo, tt.hi, logLabelWidth+tt.hi-tt.lo+1).String(); got != tt.want {
+			t.Errorf("logRuler(%d, %d) =\n%q, want\n%q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
+
+func TestRenderLogsAligned(t *testing.T) {
+	f := &frame{leader: 0, snap: Snapshot{Peers: []chaos.PeerStatus{
+		peer(0, raft.Leader, 2, 12, 10, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 11, Term: 2}),
+		peer(1, raft.Follower, 2, 6, 6, 0, raft.TermRun{Index: 1, Term: 1}),
+	}}}
+	ls := renderLogs(f, 1, logLabelWidth+12)
+	if len(ls) != 3 {
+		t.Fatalf("got %d lines, want a ruler and 2 rows", len(ls))
+	}
+	rows := []string{ls[1].String(), ls[2].String()}
+	if got, want := rows[0][logLabelWidth:], "111111111122"; !strings.HasPrefix(got, want) {
+		t.Errorf("leader's row %q, want it to start %q", got, want)
+	}
+	if !strings.HasPrefix(rows[1], "▶ 1 foll") {
+		t.Errorf("selected follower's label %q, want the marker, id and role", rows[1])
+	}
+	// Index 1 is in the same column on both rows.
+	if a, b := strings.Index(ls[1].String(), "1"), logLabelWidth; a > b+1 {
+		t.Errorf("leader's entries start at %d, want %d", a, b)
+	}
+}
+
+func TestNetSymbol(t *testing.T) {
+	n := chaos.NewNetState(3)
+	n.Apply(chaos.Fault{Kind: chaos.Cut, From: []int{0}, To: []int{1}})
+	n.Apply(chaos.Fault{Kind: chaos.Loss, From: []int{1}, To: []int{2}, P: 0.1})
+	n.Apply(chaos.Fault{Kind: chaos.Delay, From: []int{2}, To: []int{0}, Min: time.Millisecond, Max: 5 * time.Millisecond})
+	n.Apply(chaos.Fault{Kind: chaos.Reorder, From: []int{2}, To: []int{1}, P: 0.5})
+	n.Apply(chaos.Fault{Kind: chaos.Duplicate, From: []int{0}, To: []int{2}, P: 0.5})
+	tests := []struct {
+		from, to int
+		want     string
+	}{
+		{0, 0, " "}, {0, 1, "X"}, {1, 0, "·"}, {1, 2, "L"}, {2, 0, "S"}, {2, 1, "R"}, {0, 2, "D"},
+	}
+	for _, tt := range tests {
+		if got, _ := netSymbol(n, tt.from, tt.to); got != tt.want {
+			t.Errorf("link %d->%d shows %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
+func TestRenderNetwork(t *testing.T) {
+	n := chaos.NewNetState(5)
+	n.Apply(chaos.Fault{Kind: chaos.Partition, Groups: [][]int{{0, 1}}})
+	n.Apply(chaos.Fault{Kind: chaos.Loss, P: 0.1})
+	ls := renderNetwork(n, 40, 20)
+	var text []string
+	for _, l := range ls {
+		text = append(text, l.String())
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{
+		"from\\to 0 1 2 3 4",
+		"    0     L X X X",
+		"    2   X X   L L",
+		"all links: loss 10%",
+		"partitioned: {0,1} {2,3,4}",
+		"X cut",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("network view lacks %q:\n%s", want, all)
+		}
+	}
+	if got := len(renderNetwork(n, 40, 4)); got != 4 {
+		t.Errorf("network view in 4 lines has %d lines", got)
+	}
+}
+
+func TestGroupText(t *testing.T) {
+	tests := []struct {
+		groups []int
+		want   string
+	}{
+		{[]int{0, 0, 0}, ""},
+		{[]int{1, 1, 2}, "{0,1} {2}"},
+		{[]int{2, 1, 2, 1}, "{0,2} {1,3}"},
+	}
+	for _, tt := range tests {
+		if got := groupText(tt.groups); got != tt.want {
+			t.Errorf("groupText(%v) = %q, want %q", tt.groups, got, tt.want)
+		}
+	}
+}
+
+func ev(kind chaos.EventKind, peer int) chaos.Event { return chaos.Event{Kind: kind, Peer: peer} }
+
+func raftEv(k raft.EventKind, peer int, role raft.Role, term int) chaos.Event {
+	return chaos.Event{Kind: chaos.EventRaft, Peer: peer, Raft: &raft.Event{Kind: k, Peer: peer, Role: role, Term: term, Other: raft.None}}
+}
+
+func items(es ...chaos.Event) []item {
+	var rs roles
+	var out []item
+	for i, e := range es {
+		e.Seq = uint64(i + 1)
+		out = append(out, rs.item(e))
+	}
+	return out
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		name string
+		e    []chaos.Event // the last one is described
+		cat  category
+		text string
+	}{
+		{"leader", []chaos.Event{raftEv(raft.EventRole, 2, raft.Leader, 3)}, catElection, "★ peer 2 is leader of term 3"},
+		{"candidate", []chaos.Event{raftEv(raft.EventRole, 1, raft.Candidate, 4)}, catElection, "peer 1 stands for election in term 4"},
+		{"follower", []chaos.Event{raftEv(raft.EventRole, 1, raft.Follower, 4)}, catDetail, "peer 1 is a follower in term 4"},
+		{"leader steps down", []chaos.Event{raftEv(raft.EventRole, 1, raft.Leader, 3), raftEv(raft.EventRole, 1, raft.Follower, 4)},
+			catElection, "▼ peer 1 steps down: a follower in term 4"},
+		{"restarted leader does not step down", []chaos.Event{raftEv(raft.EventRole, 1, raft.Leader, 3), raftEv(raft.EventBoot, 1, raft.Follower, 3), raftEv(raft.EventRole, 1, raft.Follower, 4)},
+			catDetail, "peer 1 is a follower in term 4"},
+		{"fault", []chaos.Event{{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}}, catFault, "⚡ crash 2"},
+		{"typed", []chaos.Event{{Kind: chaos.EventStep, Peer: -1, Text: "> crash 2"}}, catStep, "> crash 2"},
+		{"violation", []chaos.Event{{Kind: chaos.EventViolation, Peer: 1, Violation: &chaos.Violation{Checker: "election-safety", Message: "two leaders"}}},
+			catViolation, "✗ VIOLATION election-safety: two leaders"},
+		{"failed wait", []chaos.Event{{Kind: chaos.EventExpect, Peer: -1, Text: "wait leader within 5s: no leader"}}, catStep, "✗ wait leader within 5s: no leader"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			its := items(tt.e...)
+			it := its[len(its)-1]
+			cat, text, _ := describe(it)
+			if cat != tt.cat || text != tt.text || it.cat != cat {
+				t.Errorf("describe = %v %q (item says %v), want %v %q", cat, text, it.cat, tt.cat, tt.text)
+			}
+		})
+	}
+}
+
+func TestFilterEvents(t *testing.T) {
+	crash := chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}
+	loss := chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Loss, P: 0.1}}
+	commit := raftEv(raft.EventCommit, 1, raft.Follower, 1)
+	vote := raftEv(raft.EventVote, 3, raft.Follower, 1)
+	vote.Raft.Other = 2
+	viol := chaos.Event{Kind: chaos.EventViolation, Peer: 4, Violation: &chaos.Violation{Checker: "x", Peers: []int{4}}}
+	all := items(
+		raftEv(raft.EventRole, 0, raft.Leader, 1), // 1
+		commit,                    // 2
+		crash,                     // 3
+		vote,                      // 4
+		loss,                      // 5
+		viol,                      // 6
+		ev(chaos.EventPropose, 0), // 7
+		raftEv(raft.EventTerm, 1, raft.Follower, 2), // 8
+	)
+	seqs := func(its []item) []uint64 {
+		var s []uint64
+		for _, it := range its {
+			s = append(s, it.ev.Seq)
+		}
+		return s
+	}
+	tests := []struct {
+		name   string
+		filter int
+		peer   int
+		limit  int
+		want   []uint64
+	}{
+		{"key events", 0, -1, 100, []uint64{1, 3, 5, 6}},
+		{"with commits", 1, -1, 100, []uint64{1, 2, 3, 5, 6}},
+		{"elections in detail", 2, -1, 100, []uint64{1, 4, 6, 8}},
+		{"faults and steps", 3, -1, 100, []uint64{3, 5, 6}},
+		{"everything", 4, -1, 100, []uint64{1, 2, 3, 4, 5, 6, 7, 8}},
+		{"the newest only", 4, -1, 3, []uint64{6, 7, 8}},
+		{"peer 2: its crash, a vote for it, network-wide faults", 4, 2, 100, []uint64{3, 4, 5}},
+		{"peer 4: its violation", 0, 4, 100, []uint64{5, 6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := seqs(filterEvents(all, eventFilters[tt.filter], tt.peer, tt.limit))
+			if !slicesEqual(got, tt.want) {
+				t.Errorf("filter %q peer %d: got events %v, want %v", eventFilters[tt.filter].name, tt.peer, got, tt.want)
+			}
+		})
+	}
+}
+
+func slicesEqual[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRenderEventsScroll(t *testing.T) {
+	var es []chaos.Event
+	for i := range 10 {
+		es = append(es, chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "note " + string(rune('a'+i))})
+	}
+	its := items(es...)
+	tests := []struct {
+		scroll    int
+		wantFirst string
+		wantLast  string
+	}{
+		{0, "note g", "note j"},
+		{2, "note e", "note h"},
+		{20, "", ""},
+	}
+	for _, tt := range tests {
+		ls := renderEvents(its, eventFilters[0], -1, tt.scroll, 60, 5)
+		if tt.wantFirst == "" {
+			if len(ls) != 2 || !strings.Contains(ls[1].String(), "nothing") {
+				t.Errorf("scrolled past the start: %q", ls)
+			}
+			continue
+		}
+		if len(ls) != 5 {
+			t.Fatalf("scroll %d: %d lines, want 5", tt.scroll, len(ls))
+		}
+		if !strings.HasSuffix(ls[1].String(), tt.wantFirst) || !strings.HasSuffix(ls[4].String(), tt.wantLast) {
+			t.Errorf("scroll %d: lines %q .. %q, want %q .. %q", tt.scroll, ls[1], ls[4], tt.wantFirst, tt.wantLast)
+		}
+	}
+}
+
+func TestRenderHeaderBanner(t *testing.T) {
+	f := emptyFrame()
+	f.snap.Peers = []chaos.PeerStatus{peer(0, raft.Leader, 2, 0, 0, 0)}
+	f.leader = 0
+	ls := renderHeader(f, Caps{Speed: true}, 100)
+	if !strings.Contains(ls[1].String(), "safety checks pass") || !strings.Contains(ls[1].String(), "leader 0 (term 2)") {
+		t.Errorf("healthy header: %q", ls[1])
+	}
+	f.snap.Run.Failure = &chaos.Violation{Checker: "election-safety", Message: "peers 0 and 1 both lead term 2", At: 1500 * time.Millisecond}
+	ls = renderHeader(f, Caps{Speed: true}, 100)
+	got := ls[1].String()
+	if !strings.Contains(got, "VIOLATION election-safety at 1.5s: peers 0 and 1 both lead term 2") {
+		t.Errorf("banner %q does not name the violation", got)
+	}
+	if ls[1].width() != 100 {
+		t.Errorf("banner is %d wide, want the whole 100", ls[1].width())
+	}
+	for x := 0; x < 100; x++ {
+		if st, _ := ls[1].styleAt(x); st != stBanner {
+			t.Fatalf("banner cell %d is not red", x)
+		}
+	}
+}
+
+func TestSpeedText(t *testing.T) {
+	tests := []struct {
+		speed float64
+		caps  Caps
+		want  string
+	}{
+		{1, Caps{Speed: true}, "1x"},
+		{0.25, Caps{Speed: true}, "0.25x"},
+		{0, Caps{Speed: true}, "max speed"},
+		{1, Caps{}, "real time"},
+	}
+	for _, tt := range tests {
+		if got := speedText(runner.State{Speed: tt.speed}, tt.caps); got != tt.want {
+			t.Errorf("speedText(%g, %+v) = %q, want %q", tt.speed, tt.caps, got, tt.want)
+		}
+	}
+}
+
+func TestRenderPeers(t *testing.T) {
+	peers := []chaos.PeerStatus{
+		peer(0, raft.Leader, 3, 12, 10, 0, raft.TermRun{Index: 1, Term: 3}),
+		peer(1, raft.Follower, 3, 12, 10, 0, raft.TermRun{Index: 1, Term: 3}),
+		peer(2, raft.Follower, 2, 5, 5, 0, raft.TermRun{Index: 1, Term: 2}),
+	}
+	peers[0].Progress = []raft.Progress{{}, {Match: 12, Next: 13, State: raft.Replicate}, {Match: 0, Next: 6, State: raft.Probe}}
+	peers[2].State = chaos.Crashed
+	peers[1].ClockRate = 2
+	net := chaos.NewNetState(3)
+	net.Apply(chaos.Fault{Kind: chaos.Isolate, Peers: []int{2}})
+	f := &frame{leader: 0, snap: Snapshot{Peers: peers, Net: net}}
+	tests := []struct {
+		w       int
+		want    []string
+		notWant []string
+	}{
+		{120, []string{"leader's match/next", "12/13 replicate", "0/6 probe", "(leader)", "clock", "2x", "crashed", "group"}, nil},
+		{80, []string{"id", "state", "role", "term", "voted", "last i/t", "commit", "applied", "snap", "group"}, []string{"match/next"}},
+		{40, []string{"id", "state", "role"}, []string{"commit"}},
+	}
+	for _, tt := range tests {
+		ls := renderPeers(f, 1, tt.w)
+		var text []string
+		for _, l := range ls {
+			if l.width() > tt.w {
+				t.Errorf("width %d: line %q is %d wide", tt.w, l, l.width())
+			}
+			text = append(text, l.String())
+		}
+		all := strings.Join(text, "\n")
+		for _, s := range tt.want {
+			if !strings.Contains(all, s) {
+				t.Errorf("width %d: peers table lacks %q:\n%s", tt.w, s, all)
+			}
+		}
+		for _, s := range tt.notWant {
+			if strings.Contains(all, s) {
+				t.Errorf("width %d: peers table has %q, which does not fit:\n%s", tt.w, s, all)
+			}
+		}
+		if !strings.HasPrefix(text[2], "▶  1") {
+			t.Errorf("width %d: selected row %q lacks the marker", tt.w, text[2])
+		}
+	}
+}
+
+func TestRenderTimeline(t *testing.T) {
+	run := runner.State{Name: "demo", Current: 5}
+	for i := range 12 {
+		st := runner.StepDone
+		switch {
+		case i == 5:
+			st = runner.StepRunning
+		case i > 5:
+			st = runner.StepPending
+		}
+		run.Steps = append(run.Steps, runner.StepState{Text: "step " + string(rune('a'+i)), Status: st})
+	}
+	ls := renderTimeline(run, 40, 5)
+	if len(ls) != 5 {
+		t.Fatalf("%d lines, want 5", len(ls))
+	}
+	var found bool
+	for _, l := range ls[1:] {
+		if strings.Contains(l.String(), "▶") && strings.Contains(l.String(), "step f") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the running step is not shown: %q", ls)
+	}
+	if !strings.Contains(ls[0].String(), "step 6 of 12") {
+		t.Errorf("title %q", ls[0])
+	}
+}
+
+func TestComputeLayout(t *testing.T) {
+	tests := []struct {
+		w, h, n  int
+		tooSmall bool
+	}{
+		{80, 24, 5, false},
+		{80, 24, 7, false},
+		{120, 40, 5, false},
+		{200, 60, 15, false},
+		{59, 24, 5, true},
+		{80, 17, 5, true},
+		{80, 24, 9, true},
+	}
+	for _, tt := range tests {
+		l := computeLayout(tt.w, tt.h, tt.n)
+		if l.tooSmall != tt.tooSmall {
+			t.Errorf("%dx%d with %d peers: tooSmall = %v, want %v", tt.w, tt.h, tt.n, l.tooSmall, tt.tooSmall)
+			continue
+		}
+		if l.tooSmall {
+			continue
+		}
+		rs := map[string]rect{"header": l.header, "peers": l.peers, "logs": l.logs, "events": l.events, "net": l.net, "timeline": l.timeline, "bottom": l.bottom}
+		for name, r := range rs {
+			if r.x < 0 || r.y < 0 || r.x+r.w > tt.w || r.y+r.h > tt.h {
+				t.Errorf("%dx%d: %s %+v is off the screen", tt.w, tt.h, name, r)
+			}
+			for other, o := range rs {
+				if name < other && r.w > 0 && r.h > 0 && o.w > 0 && o.h > 0 &&
+					r.x < o.x+o.w && o.x < r.x+r.w && r.y < o.y+o.h && o.y < r.y+r.h {
+					t.Errorf("%dx%d: %s %+v overlaps %s %+v", tt.w, tt.h, name, r, other, o)
+				}
+			}
+		}
+		if l.peers.h != tt.n+1 || l.logs.h != tt.n+1 || l.events.h < 3 {
+			t.Errorf("%dx%d: peers %d, logs %d, events %d lines", tt.w, tt.h, l.peers.h, l.logs.h, l.events.h)
+		}
+		if l.net.h < tt.n+2 && l.net.h < l.events.h {
+			t.Errorf("%dx%d: the network matrix gets %d lines, wants %d", tt.w, tt.h, l.net.h, tt.n+2)
+		}
+	}
+}
+
+func TestBarErrorLine(t *testing.T) {
+	tests := []struct {
+		text      string
+		err       error
+		highlight string
+		message   string
+	}{
+		{"crsh 2", &scenario.Error{Pos: scenario.Pos{Col: 1}, Token: "crsh", Msg: "unknown command"}, "crsh", `col 1: unknown command "crsh"`},
+		{"crash 9", &scenario.Error{Pos: scenario.Pos{Col: 7}, Token: "9", Msg: "no such peer"}, "9", `col 7: no such peer "9"`},
+		{"crash 1,", &scenario.Error{Pos: scenario.Pos{Col: 9}, Msg: "expected a peer id"}, " ", "col 9: expected a peer id"},
+		{"whatever", errors.New("too many commands waiting"), "", "too many commands waiting"},
+	}
+	for _, tt := range tests {
+		l := barErrorLine(tt.text, tt.err, 100)
+		var hl strings.Builder
+		for _, s := range l {
+			if s.style == stErrTok {
+				hl.WriteString(s.text)
+			}
+		}
+		if hl.String() != tt.highlight {
+			t.Errorf("%q: highlighted %q, want %q", tt.text, hl.String(), tt.highlight)
+		}
+		if !strings.Contains(l.String(), tt.message) {
+			t.Errorf("%q: line %q lacks %q", tt.text, l, tt.message)
+		}
+	}
+}
