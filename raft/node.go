@@ -383,7 +383,15 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 		if n.cfg.CheckQuorum && n.inLease() {
 			return
 		}
+		// A later term makes us a follower, but only a granted vote restarts the
+		// election timer (Figure 2): a candidate whose log is behind ours must not keep
+		// us, who could win, from standing. A leader had no election timer running, so
+		// it gets a fresh one.
+		elapsed, timeout, wasLeader := n.electionElapsed, n.electionTimeout, n.role == Leader
 		n.becomeFollower(args.Term, None)
+		if !wasLeader {
+			n.electionElapsed, n.electionTimeout = elapsed, timeout
+		}
 	}
 	if (n.votedFor == None || n.votedFor == args.CandidateID) && upToDate {
 		grant = true
