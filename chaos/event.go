@@ -30,9 +30,13 @@ const (
 	EventExpect
 	// EventNote: anything else worth showing (pause, resume, a workload change).
 	EventNote
+	// EventClient: a client of the service under test (the kv workload's clerks) finished
+	// an operation: answered, gave up, or was left waiting when the run ended. Client
+	// holds it; Peer is the server that answered, or -1.
+	EventClient
 )
 
-var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note"}
+var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
@@ -69,6 +73,7 @@ type Event struct {
 	Fault     *Fault      `json:"fault,omitempty"`
 	Propose   *Proposal   `json:"propose,omitempty"`
 	Violation *Violation  `json:"violation,omitempty"`
+	Client    *ClientOp   `json:"client,omitempty"`
 	Text      string      `json:"text,omitempty"`
 	Line      int         `json:"line,omitempty"`
 	OK        bool        `json:"ok,omitempty"`
@@ -87,8 +92,73 @@ func (e Event) String() string {
 		return head + " " + e.Propose.String()
 	case e.Fault != nil:
 		return head + " " + e.Fault.String()
+	case e.Client != nil:
+		return head + " " + e.Client.String()
 	}
 	return head + " " + e.Text
+}
+
+// The statuses of a ClientOp.
+const (
+	// ClientOK: the operation was answered.
+	ClientOK = "ok"
+	// ClientTimeout: the client gave up waiting; the operation may or may not take
+	// effect.
+	ClientTimeout = "timeout"
+	// ClientUnfinished: the run ended while the client still waited; the operation may or
+	// may not take effect.
+	ClientUnfinished = "unfinished"
+)
+
+// ClientOp is one operation of a client of the service under test, from invocation to
+// response: one entry of the history a linearizability checker reads.
+type ClientOp struct {
+	// Client is the client's id and Seq its number for the operation (1, 2, 3...).
+	Client int `json:"client"`
+	Seq    int `json:"seq"`
+	// Op is the operation: "get", "put" or "append", on Key.
+	Op  string `json:"op"`
+	Key string `json:"key"`
+	// Input is the value written; Output the value read (when Status is ok).
+	Input  string `json:"input,omitempty"`
+	Output string `json:"output,omitempty"`
+	// Status is ClientOK, ClientTimeout or ClientUnfinished.
+	Status string `json:"status"`
+	// Call is when the client invoked the operation; Return when it was answered, gave
+	// up, or the run ended (cluster times).
+	Call   time.Duration `json:"call"`
+	Return time.Duration `json:"return"`
+	// Peer is the server that answered, or -1; Index the log index at which the answer
+	// was applied, 0 if the server answered without the log.
+	Peer  int `json:"peer"`
+	Index int `json:"index,omitempty"`
+	// Tries is how many servers took the request (retries after timeouts or lost
+	// leaderships count).
+	Tries int `json:"tries,omitempty"`
+}
+
+func (o ClientOp) String() string {
+	s := fmt.Sprintf("client %d #%d %s %s", o.Client, o.Seq, o.Op, o.Key)
+	if o.Input != "" {
+		s += fmt.Sprintf(" %q", o.Input)
+	}
+	switch o.Status {
+	case ClientOK:
+		if o.Op == "get" {
+			s += fmt.Sprintf(" -> %q", o.Output)
+		} else {
+			s += " ok"
+		}
+		if o.Peer >= 0 {
+			s += fmt.Sprintf(" from peer %d", o.Peer)
+		}
+		if o.Index > 0 {
+			s += fmt.Sprintf(" at index %d", o.Index)
+		}
+	default:
+		s += " " + o.Status
+	}
+	return s + fmt.Sprintf(" (%.1fms)", float64(o.Return-o.Call)/float64(time.Millisecond))
 }
 
 // NetEventKind says what happened to a message.

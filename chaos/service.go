@@ -20,6 +20,16 @@ type Service interface {
 	Restore(index int, snapshot []byte) error
 }
 
+// StateSizer is a Service that wants to know how big its peer's persisted Raft state is,
+// to ask for a snapshot when the log grows past a bound (as the course's kvraft servers
+// compare persister.RaftStateSize with maxraftstate). An engine calls SetStateSize once
+// per life, before the first Apply or Restore, with a function that returns the size in
+// bytes of the state the peer last persisted; the service may call it only from Apply
+// and Restore.
+type StateSizer interface {
+	SetStateSize(size func() int)
+}
+
 // DefaultSnapshotEvery is how many commands the default service applies between
 // snapshots.
 const DefaultSnapshotEvery = 100

@@ -180,6 +180,9 @@ func (c *Cluster) boot(p *peer) error {
 		rf.SetClockRate(p.rate)
 	}
 	svc := c.cfg.Service(p.id)
+	if s, ok := svc.(chaos.StateSizer); ok {
+		s.SetStateSize(p.ps.RaftStateSize) // this life's persister (a crash copies it)
+	}
 	if snap := p.ps.ReadSnapshot(); len(snap) > 0 {
 		if err := svc.Restore(rf.Status().SnapshotIndex, snap); err != nil {
 			disable()
@@ -421,7 +424,7 @@ func resetTimer(t *time.Timer, d time.Duration) *time.Timer {
 // network publish them).
 var wakeKinds = []chaos.EventKind{
 	chaos.EventRaft, chaos.EventFault, chaos.EventPropose, chaos.EventStep,
-	chaos.EventViolation, chaos.EventExpect, chaos.EventNote,
+	chaos.EventViolation, chaos.EventExpect, chaos.EventNote, chaos.EventClient,
 }
 
 // RunUntil waits until cond returns true or d of cluster time passes, and reports

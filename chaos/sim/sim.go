@@ -150,6 +150,9 @@ func (c *Cluster) boot(p *peer) error {
 		return fmt.Errorf("sim: peer %d: %w", p.id, err)
 	}
 	svc := c.cfg.Service(p.id)
+	if s, ok := svc.(chaos.StateSizer); ok {
+		s.SetStateSize(func() int { return len(p.raftState) }) // called under c.mu, from ready
+	}
 	if len(p.snapshot) > 0 {
 		if err := svc.Restore(node.Status().SnapshotIndex, p.snapshot); err != nil {
 			return fmt.Errorf("sim: peer %d: restore snapshot: %w", p.id, err)
