@@ -25,6 +25,7 @@ var tricky = []string{
 	"workload rate=100000\nworkload off",
 	"workload rate=0.0000000001",
 	"workload rate=.5",
+	"workload kv clients=5 keys=3 rate=100 reads=50% timeout=0",
 	"liveness leader=1ns commit=24h",
 	"duration 24h",
 	"duration 24h0m0.000000001s",

@@ -440,7 +440,8 @@ func (tm Timing) tick() time.Duration {
 	return defaultTick
 }
 
-var workloadKeys = []string{"rate"}
+// workloadKeys lists every workload kind's keys, for hints.
+var workloadKeys = []string{"rate", "clients", "keys", "reads", "timeout"}
 
 // paramSpec describes one parameter of a workload kind.
 type paramSpec struct {
@@ -450,11 +451,61 @@ type paramSpec struct {
 	ok       func(string) bool
 }
 
+// KVWorkloadKind is the workload kind of clients of a key-value service on the cluster,
+// whose history is checked for linearizability:
+//
+//	workload kv clients=5 keys=3 rate=100 reads=0.5 timeout=5s
+//
+// rate (operations per second across clients) is required; clients (default 5), keys
+// (default 3), reads (the fraction of Gets, default 0.5; the rest are Puts and Appends)
+// and timeout (how long a client tries an operation before giving up; default 5s, 0 for
+// never) are optional.
+const KVWorkloadKind = "kv"
+
+// The bounds of the kv workload's parameters.
+const (
+	MaxKVClients = 1000
+	MaxKVKeys    = 1_000_000
+)
+
 // workloadKinds lists the workload kinds and their parameters.
 var workloadKinds = map[string][]paramSpec{
 	DefaultWorkloadKind: {
 		{key: "rate", required: true, want: fmt.Sprintf("a rate from 0 to %d per second", MaxRate), ok: rateOK},
 	},
+	KVWorkloadKind: {
+		{key: "clients", want: fmt.Sprintf("a number of clients from 1 to %d", MaxKVClients), ok: intOK(1, MaxKVClients)},
+		{key: "keys", want: fmt.Sprintf("a number of keys from 1 to %d", MaxKVKeys), ok: intOK(1, MaxKVKeys)},
+		{key: "rate", required: true, want: fmt.Sprintf("a rate from 0 to %d operations per second", MaxRate), ok: rateOK},
+		{key: "reads", want: "a fraction of reads from 0 to 1, like 0.5 or 50%", ok: fractionOK},
+		{key: "timeout", want: "a duration like 5s (0 for never), at most 24h", ok: durationOK},
+	},
+}
+
+// workloadExamples shows each kind's line, for hints.
+var workloadExamples = map[string]string{
+	DefaultWorkloadKind: "workload rate=20",
+	KVWorkloadKind:      "workload kv clients=5 keys=3 rate=100",
+}
+
+func intOK(lo, hi int) func(string) bool {
+	return func(s string) bool {
+		v, err := strconv.Atoi(s)
+		return err == nil && isDigits(s) && v >= lo && v <= hi
+	}
+}
+
+func fractionOK(s string) bool {
+	v, ok := parseProb(s)
+	return ok && v <= 1
+}
+
+func durationOK(s string) bool {
+	if s == "0" {
+		return true
+	}
+	d, err := parseDuration(s)
+	return err == nil && d <= MaxDuration
 }
 
 func rateOK(s string) bool {
@@ -474,7 +525,7 @@ func workloadKindNames() []string {
 // parseWorkload parses what follows "workload": off (nil), or an optional kind and
 // key=value parameters.
 func (p *parser) parseWorkload() *WorkloadSpec {
-	const example = "workload rate=20"
+	example := workloadExamples[DefaultWorkloadKind]
 	t := p.need("rate=R or off", "as in "+example)
 	if t.text == "off" {
 		return nil
@@ -492,6 +543,7 @@ func (p *parser) parseWorkload() *WorkloadSpec {
 	} else {
 		p.i--
 	}
+	example = workloadExamples[w.Kind]
 	specs := workloadKinds[w.Kind]
 	keys := make([]string, len(specs))
 	for i, s := range specs {
@@ -698,7 +750,7 @@ var commandHelp = []CommandHelp{
 	{"duplicate", "duplicate P [SEL -> SEL]", "deliver messages twice with probability P"},
 	{"skew", "skew SEL RATE", "run peers' clocks at RATE times real speed (1.5x, 0.5)"},
 	{"propose", "propose [N]", "propose N commands (default 1) through the leader"},
-	{"workload", "workload rate=R | workload off", "set the client workload's proposal rate, or stop it"},
+	{"workload", "workload rate=R | workload kv rate=R [clients=N keys=N reads=F timeout=D] | workload off", "set the client workload (proposals, or kv clients checked for linearizability), or stop it"},
 	{"sleep", "sleep D", "let the cluster run for D"},
 	{"wait", "wait COND within D", "block until COND holds; fail if it does not within D"},
 	{"expect", "expect COND [for D]", "fail unless COND holds now (or throughout the next D)"},

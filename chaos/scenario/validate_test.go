@@ -29,7 +29,14 @@ func TestValidate(t *testing.T) {
 		{"peers", func(s *Scenario) { s.Header.Peers = 16 }, `expected a number of peers from 1 to 15, got "16"`},
 		{"timing", func(s *Scenario) { s.Header.Timing.Heartbeat = 15 * time.Millisecond },
 			`timing heartbeat: expected a multiple of the tick (10ms), got`},
-		{"workload", func(s *Scenario) { s.Header.Workload = &WorkloadSpec{Kind: "kv"} }, `unknown workload kind "kv"`},
+		{"workload", func(s *Scenario) { s.Header.Workload = &WorkloadSpec{Kind: "bank"} }, `unknown workload kind "bank"`},
+		{"workload kv", func(s *Scenario) { s.Header.Workload = &WorkloadSpec{Kind: KVWorkloadKind} }, `the workload needs rate=`},
+		{"workload kv ok", func(s *Scenario) {
+			s.Header.Workload = &WorkloadSpec{Kind: KVWorkloadKind, Params: []Param{{"rate", "100"}, {"clients", "5"}}}
+		}, ""},
+		{"workload kv clients", func(s *Scenario) {
+			s.Header.Workload = &WorkloadSpec{Kind: KVWorkloadKind, Params: []Param{{"rate", "100"}, {"clients", "0"}}}
+		}, `expected a number of clients from 1 to 1000, got "0"`},
 		{"workload rate", func(s *Scenario) {
 			s.Header.Workload = &WorkloadSpec{Kind: DefaultWorkloadKind, Params: []Param{{"rate", "-1"}}}
 		}, `expected a rate from 0 to 100000 per second, got "-1"`},
