@@ -132,7 +132,7 @@ func describe(it item) (category, string, tcell.Style) {
 		return catLog, r.String(), stDim
 	case chaos.EventFault:
 		if e.Fault != nil {
-			return catFault, "⚡ " + e.Fault.String(), stBad
+			return catFault, "fault: " + e.Fault.String(), stBad
 		}
 	case chaos.EventPropose:
 		if e.Propose != nil {

@@ -263,7 +263,7 @@ func TestDescribe(t *testing.T) {
 			catElection, "▼ peer 1 steps down: a follower in term 4"},
 		{"restarted leader does not step down", []chaos.Event{raftEv(raft.EventRole, 1, raft.Leader, 3), raftEv(raft.EventBoot, 1, raft.Follower, 3), raftEv(raft.EventRole, 1, raft.Follower, 4)},
 			catDetail, "peer 1 is a follower in term 4"},
-		{"fault", []chaos.Event{{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}}, catFault, "⚡ crash 2"},
+		{"fault", []chaos.Event{{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}}, catFault, "fault: crash 2"},
 		{"typed", []chaos.Event{{Kind: chaos.EventStep, Peer: -1, Text: "> crash 2"}}, catStep, "> crash 2"},
 		{"violation", []chaos.Event{{Kind: chaos.EventViolation, Peer: 1, Violation: &chaos.Violation{Checker: "election-safety", Message: "two leaders"}}},
 			catViolation, "✗ VIOLATION election-safety: two leaders"},
