@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"go.uber.org/goleak"
+)
+
+func TestTUIBadUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tui", "--engine", "nope"}, `--engine "nope": want sim or live`},
+		{[]string{"tui", "--speed", "-1"}, "--speed -1: want 0"},
+		{[]string{"tui", "--engine", "live", "--speed", "2"}, "--speed applies to the sim engine only"},
+		{[]string{"tui", "no-such-scenario"}, `no scenario file or built-in scenario "no-such-scenario"`},
+		{[]string{"tui", "demo", "leader-crash"}, "one scenario at a time"},
+		{[]string{"tui", "--peers", "99"}, "--peers 99"},
+		{[]string{"tui"}, "needs a terminal"}, // stdout is not one here
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := run(tt.args, &out, &errb)
+		if code != exitUsage {
+			t.Errorf("miniraft %s: exit %d, want %d", strings.Join(tt.args, " "), code, exitUsage)
+		}
+		if !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("miniraft %s: stderr %q, want it to say %q", strings.Join(tt.args, " "), errb.String(), tt.want)
+		}
+	}
+}
+
+// screenText returns the simulated screen's rows.
+func screenText(s tcell.Screen) string {
+	w, h := s.Size()
+	var b strings.Builder
+	for y := range h {
+		for x := range w {
+			r, _, _, _ := s.GetContent(x, y)
+			if r == 0 {
+				r = ' '
+			}
+			b.WriteRune(r)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// readyScreen is a simulated screen that says when it has been initialised (tcell's
+// Init is not safe to run alongside reads of the screen).
+type readyScreen struct {
+	tcell.SimulationScreen
+	ready chan struct{}
+}
+
+func (s *readyScreen) Init() error {
+	err := s.SimulationScreen.Init()
+	close(s.ready)
+	return err
+}
+
+func TestTUIRunsAndQuits(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	screen := &readyScreen{tcell.NewSimulationScreen("UTF-8"), make(chan struct{})}
+	old := newScreen
+	newScreen = func() (tcell.Screen, error) { return screen, nil }
+	defer func() { newScreen = old }()
+
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"tui", "--speed", "8", "--seed", "2", "leader-crash"}, &out, &errb) }()
+
+	select {
+	case <-screen.ready:
+	case code := <-done:
+		t.Fatalf("miniraft tui ended at once with %d: %s", code, errb.String())
+	}
+	// Poll the screen until the cluster has a leader, then quit.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(screenText(screen), "is leader of term") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no leader shown; the screen:\n%s\nstderr: %s", screenText(screen), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	select {
+	case code := <-done:
+		if code != exitPass {
+			t.Errorf("exit %d, want %d; stderr: %s", code, exitPass, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("q did not end miniraft tui")
+	}
+	if !strings.Contains(out.String(), "PASS leader-crash (engine sim, seed 2, 5 peers)") {
+		t.Errorf("no summary after quitting: %q", out.String())
+	}
+}
