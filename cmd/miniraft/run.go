@@ -46,6 +46,7 @@ example:
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
 		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
+		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory when running several scenarios)")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
 		return func(e *env, args []string) int {
@@ -61,6 +62,7 @@ type runOptions struct {
 	peers          int
 	engine         string
 	json, trace    string
+	report         string
 	quiet, verbose bool
 }
 
@@ -97,6 +99,12 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	if o.trace != "" && len(scs) > 1 {
 		if err := os.MkdirAll(o.trace, 0o755); err != nil {
 			fmt.Fprintf(e.stderr, "miniraft run: --trace: %v\n", err)
+			return exitUsage
+		}
+	}
+	if o.report != "" && len(scs) > 1 {
+		if err := os.MkdirAll(o.report, 0o755); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft run: --report: %v\n", err)
 			return exitUsage
 		}
 	}
@@ -194,6 +202,14 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		defer f.Close()
 		opts.Trace = f
 	}
+	rep, err := startReport(o, sc, many)
+	if err != nil {
+		return nil, err
+	}
+	defer rep.close()
+	if rep != nil {
+		opts.Observers = append(opts.Observers, rep.rec.Observe)
+	}
 	progress := !o.quiet && !o.verbose && e.isTerminal(e.stderr)
 	var line progressLine
 	if progress {
@@ -240,6 +256,11 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		}
 	} else {
 		res.WriteSummary(e.stdout)
+	}
+	if rep != nil {
+		if err := rep.finish(o, sc, res); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -1,0 +1,567 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/raft"
+)
+
+// page is what the template draws. Every string in it is plain text; the template
+// escapes it.
+type page struct {
+	Title       string
+	Name        string
+	Engine      string
+	Seed        int64
+	Peers       int
+	Tool        string
+	Pass        bool
+	Verdict     string // a plain sentence
+	Failure     *violView
+	Repro       string
+	Description []string // paragraphs
+	Notes       []string
+	KeyFigures  []figure
+	Figures     []figure
+	SummaryText string
+
+	Timeline *timelineView
+	Commits  *commitView
+	Latency  *latencyView
+	Messages *msgView
+
+	Violations []violView
+	Before     []eventRow
+	BeforeNote string
+	Sections   []sectionView
+	Steps      []stepRow
+	StepsMore  int
+	Source     []srcLine
+	Limits     string
+}
+
+type figure struct{ Name, Value, Help string }
+
+type violView struct {
+	Checker string
+	Explain string // what the property is, in plain words
+	Message string
+	At      string
+	Peers   string
+	Terms   string
+	Indexes string
+	Seq     uint64
+}
+
+type eventRow struct {
+	At, Kind, Peer, Text string
+	Seq                  uint64
+	Involved             bool
+}
+
+type sectionView struct {
+	Section
+	StatusClass string
+	Anchor      string
+}
+
+type stepRow struct {
+	At, Text, Outcome, Class string
+	Line                     int
+}
+
+type srcLine struct {
+	N     int
+	Text  string
+	Class string
+}
+
+// explain says, for each checker, what it found in plain words.
+var explain = map[string]string{
+	"election-safety":      "Two peers were leader in the same term. Raft allows at most one leader per term.",
+	"log-matching":         "Two logs hold an entry with the same index and term but differ before it. Logs must agree on everything up to an entry they share.",
+	"leader-completeness":  "A peer became leader without an entry that was already committed. Every leader must hold every committed entry.",
+	"state-machine-safety": "Two peers applied different commands at the same log index. Every peer must apply the same commands in the same order.",
+	"term-monotonic":       "A peer's term went down. A term must never decrease, not even across a restart.",
+	"index-monotonic":      "A peer's commit index or last applied index went down within one life.",
+	"apply-order":          "A peer applied entries out of order, skipped or repeated one, or applied one that was not committed.",
+	"durability":           "A committed entry was lost or overwritten. Once committed, an entry must stay, at its index, forever.",
+	"liveness":             "The cluster stopped making progress although a majority was up and connected on a reliable network: no leader, or no commit, within the bound.",
+	"event-stream":         "The event stream contradicts itself: a bug in an engine or in the raft observer, not in Raft.",
+	"expect":               "A check written in the scenario did not hold (the message names its line).",
+	"linearizability":      "The clients saw results that no one-at-a-time order of their operations explains: the service is not linearizable.",
+	"service":              "A peer's state machine failed (for example, it could not restore a snapshot it was sent).",
+}
+
+func build(d Data) *page {
+	h := d.Header
+	res := d.Result
+	p := &page{Name: h.Name, Engine: h.Engine, Seed: h.Seed, Peers: h.Peers, Tool: h.Tool, Notes: d.Notes}
+	if res != nil {
+		p.Name, p.Engine, p.Seed = res.Name, res.Engine, res.Seed
+		if res.Peers > 0 {
+			p.Peers = res.Peers
+		}
+	}
+	if p.Name == "" {
+		p.Name = "unnamed scenario"
+	}
+	if p.Engine == "" {
+		p.Engine = "?"
+	}
+	p.Title = "MiniRaft run: " + p.Name
+
+	// The cluster's size and the run's length.
+	n := p.Peers
+	var end time.Duration
+	for _, e := range d.Events {
+		end = max(end, e.At)
+		if id := eventPeer(e); id >= 0 && id < maxPeers {
+			n = max(n, id+1)
+		}
+	}
+	n = min(n, maxPeers)
+	if p.Peers == 0 {
+		p.Peers = n
+	}
+	if res != nil {
+		end = max(end, res.Duration)
+	}
+	hist := fold(n, d.Events, end)
+	if end <= 0 {
+		end = time.Second // nothing happened: draw an empty second
+	}
+
+	// The verdict.
+	viols := hist.violations
+	if res != nil {
+		viols = res.Violations
+		if res.Failure != nil && !slices.ContainsFunc(viols, func(v chaos.Violation) bool { return sameViolation(v, *res.Failure) }) {
+			viols = append([]chaos.Violation{*res.Failure}, viols...)
+		}
+	}
+	var first *chaos.Violation
+	switch {
+	case res != nil && res.Failure != nil:
+		f := *res.Failure
+		first = &f
+	case res == nil && len(viols) > 0:
+		f := viols[0]
+		first = &f
+	}
+	p.Pass = first == nil
+	if res != nil && !res.Pass && first == nil {
+		p.Pass = false
+	}
+	for i, v := range viols {
+		if i == MaxViolations {
+			break
+		}
+		p.Violations = append(p.Violations, viewViolation(v))
+	}
+	if first != nil {
+		fv := viewViolation(*first)
+		p.Failure = &fv
+		p.Verdict = fmt.Sprintf("Failed at %s: %s", fmtSec(first.At), fv.Explain)
+	} else if p.Pass {
+		p.Verdict = fmt.Sprintf("Passed: over %s of cluster time no checker found a violation and every expectation of the scenario held.", fmtSec(end))
+	} else {
+		p.Verdict = "Failed (the result names no violation)."
+	}
+
+	p.Repro = d.Repro
+	if p.Repro == "" {
+		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
+	}
+	p.Description = describe(h.Scenario)
+	p.figures(res, hist, end)
+
+	win := messageWindow(d.Window, first, end)
+	p.Messages = buildMessages(d, hist, n, win, first)
+	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
+	p.Commits = buildCommits(hist, end, viols)
+	p.Latency = buildLatency(hist, end, viols)
+
+	if first != nil {
+		p.Before, p.BeforeNote = eventsBefore(d.Events, *first, hist)
+	}
+	for i, s := range d.Sections {
+		sv := sectionView{Section: s, Anchor: "extra-" + strconv.Itoa(i+1)}
+		switch strings.ToLower(s.Status) {
+		case "pass", "ok", "passed":
+			sv.StatusClass = "pass"
+		case "fail", "failed", "illegal":
+			sv.StatusClass = "fail"
+		case "unknown":
+			sv.StatusClass = "unknown"
+		}
+		p.Sections = append(p.Sections, sv)
+	}
+	p.Steps, p.StepsMore = steps(d.Events)
+	p.Source = source(h.Scenario, p.Steps, first)
+	p.Limits = fmt.Sprintf("Limits of this page: the timeline and charts merge changes closer together than a pixel; "+
+		"the message diagram draws at most %d messages; the timeline draws at most %d marks of each kind per peer; "+
+		"the step table shows at most %d rows; the violation section lists the %d events before it.",
+		maxMessages(d), MaxMarks, MaxStepRows, EventsBefore)
+	return p
+}
+
+// maxRecoveries is how many recoveries the figures list.
+const maxRecoveries = 20
+
+func maxMessages(d Data) int {
+	if d.MaxMessages > 0 {
+		return d.MaxMessages
+	}
+	return DefaultMaxMessages
+}
+
+// eventPeer returns the peer an event is about, or -1.
+func eventPeer(e chaos.Event) int {
+	switch {
+	case e.Raft != nil:
+		return e.Raft.Peer
+	case e.Net != nil:
+		return max(e.Net.From, e.Net.To)
+	}
+	return -1
+}
+
+func sameViolation(a, b chaos.Violation) bool {
+	return a.Checker == b.Checker && a.Message == b.Message && a.At == b.At
+}
+
+func viewViolation(v chaos.Violation) violView {
+	vv := violView{Checker: v.Checker, Message: v.Message, At: fmtSec(v.At), Seq: v.Seq, Peers: ids(v.Peers), Explain: explain[v.Checker]}
+	if vv.Explain == "" {
+		vv.Explain = fmt.Sprintf("The %q check failed.", v.Checker)
+	}
+	terms := make([]string, len(v.Terms))
+	for i, t := range v.Terms {
+		terms[i] = strconv.Itoa(t)
+	}
+	vv.Terms = andList(terms)
+	idx := make([]string, len(v.Indexes))
+	for i, x := range v.Indexes {
+		idx[i] = strconv.Itoa(x)
+	}
+	vv.Indexes = andList(idx)
+	return vv
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// describe returns the scenario's opening comment as paragraphs.
+func describe(src string) []string {
+	var paras []string
+	var cur []string
+	flush := func() {
+		if len(cur) > 0 {
+			paras = append(paras, strings.Join(cur, " "))
+			cur = nil
+		}
+	}
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		if !strings.HasPrefix(t, "#") {
+			break
+		}
+		t = strings.TrimSpace(strings.TrimPrefix(t, "#"))
+		if t == "" {
+			flush()
+			continue
+		}
+		cur = append(cur, t)
+	}
+	flush()
+	return paras
+}
+
+// figures fills the summary figures, from the Result when there is one, else from the
+// events.
+func (p *page) figures(res *runner.Result, h *history, end time.Duration) {
+	add := func(key bool, name, value, help string) {
+		f := figure{Name: name, Value: value, Help: help}
+		p.Figures = append(p.Figures, f)
+		if key {
+			p.KeyFigures = append(p.KeyFigures, f)
+		}
+	}
+	if res == nil {
+		add(true, "cluster time", fmtSec(end), "how long the run lasted on the cluster's clock")
+		add(true, "elections", strconv.Itoa(h.fig.elections), "peers that became leader of a term")
+		add(true, "highest term", strconv.Itoa(h.fig.maxTerm), "")
+		add(true, "commit index", strconv.Itoa(h.fig.commit), "the highest log index any peer knew committed")
+		add(false, "restarts", strconv.Itoa(h.fig.restarts), "")
+		add(false, "snapshots", fmt.Sprintf("%d taken, %d installed", h.fig.snapshots, h.fig.installs), "")
+		add(true, "faults", strconv.Itoa(h.fig.faults), "faults applied")
+		if h.fig.netEvents > 0 {
+			add(true, "RPCs", fmt.Sprintf("%d (%s)", h.fig.rpcs, fmtBytes(h.fig.bytes)), "requests sent")
+		}
+		committed, lost, pending, refused := h.propCounts()
+		if len(h.props) > 0 {
+			add(true, "proposals", fmt.Sprintf("%d: %d committed, %d lost, %d never committed, %d found no leader",
+				len(h.props), committed, lost, pending, refused), "")
+		}
+		p.SummaryText = "(made from a trace: the figures above come from its events)"
+		return
+	}
+	c := res.Checks
+	speed := ""
+	if res.Wall > 0 {
+		speed = fmt.Sprintf(" in %s of real time (%.0fx)", fmtDur(res.Wall), res.Duration.Seconds()/res.Wall.Seconds())
+	}
+	add(true, "cluster time", fmtSec(res.Duration)+speed, "how long the run lasted on the cluster's clock")
+	add(true, "elections", strconv.Itoa(c.Elections), "peers that became leader of a term")
+	add(true, "highest term", strconv.Itoa(c.MaxTerm), "")
+	add(true, "commit index", strconv.Itoa(c.CommitIndex), "the highest log index any peer knew committed")
+	add(false, "restarts", strconv.Itoa(c.Restarts), "boots other than a peer's first")
+	add(false, "snapshots", fmt.Sprintf("%d taken, %d installed from a leader", c.Snapshots, c.Installs), "")
+	add(false, "entries truncated", strconv.Itoa(c.Truncated), "log entries removed because they conflicted with a leader's")
+	faults := strconv.Itoa(res.Faults)
+	if res.Skipped > 0 {
+		faults += fmt.Sprintf(" (%d steps skipped)", res.Skipped)
+	}
+	add(true, "faults", faults, "faults applied")
+	add(true, "RPCs", fmt.Sprintf("%d (%s)", res.Net.RPCs, fmtBytes(res.Net.Bytes)), "requests sent, and their size")
+	wl := res.Workload
+	if wl.Proposed > 0 || wl.Refused > 0 {
+		add(true, "proposals", fmt.Sprintf("%d: %d committed, %d lost, %d in flight; %d found no leader", wl.Proposed, wl.Committed, wl.Lost, wl.InFlight, wl.Refused),
+			"lost: a leader took it but fell before it committed, and another command took its index")
+		if wl.Committed > 0 {
+			add(true, "commit latency", fmt.Sprintf("median %s, 99th percentile %s", fmtDur(wl.P50), fmtDur(wl.P99)), "from proposal to the first peer applying it")
+		}
+	}
+	if c.LongestLeaderless > 0 {
+		add(false, "longest without a leader", fmtDur(c.LongestLeaderless), "while a majority was up and connected on a reliable network")
+	}
+	if c.MaxCommitWait > 0 {
+		add(false, "longest commit wait", fmtDur(c.MaxCommitWait), "the longest a watched proposal waited to commit")
+	}
+	for i, rc := range res.Recoveries {
+		if i == maxRecoveries {
+			add(false, "recoveries", fmt.Sprintf("%d more, not listed", len(res.Recoveries)-i), "")
+			break
+		}
+		v := "no leader by the end"
+		if rc.Leader >= 0 {
+			v = "a leader after " + fmtDur(rc.Leader)
+		}
+		if rc.Commit >= 0 {
+			v += ", a commit after " + fmtDur(rc.Commit)
+		}
+		add(false, fmt.Sprintf("recovery from %s at %s", rc.Fault, fmtSec(rc.At)), v, "")
+	}
+	var b bytes.Buffer
+	res.WriteSummary(&b)
+	p.SummaryText = b.String()
+}
+
+func (h *history) propCounts() (committed, lost, pending, refused int) {
+	for _, pr := range h.props {
+		switch pr.status {
+		case propCommitted:
+			committed++
+		case propLost:
+			lost++
+		case propPending:
+			pending++
+		case propRefused:
+			refused++
+		}
+	}
+	return
+}
+
+// eventsBefore lists the events up to the one that revealed v, but messages.
+func eventsBefore(events []chaos.Event, v chaos.Violation, h *history) ([]eventRow, string) {
+	involved := map[int]bool{}
+	for _, p := range v.Peers {
+		involved[p] = true
+	}
+	cut := len(events)
+	for i, e := range events {
+		if v.Seq > 0 && e.Seq > v.Seq || v.Seq == 0 && e.At > v.At || e.Kind == chaos.EventViolation && e.Violation != nil && sameViolation(*e.Violation, v) {
+			cut = i
+			break
+		}
+	}
+	var rows []eventRow
+	skipped := 0
+	for i := cut - 1; i >= 0 && len(rows) < EventsBefore; i-- {
+		e := events[i]
+		if e.Kind == chaos.EventNet {
+			skipped++
+			continue
+		}
+		rows = append(rows, eventRow{At: fmtSecFine(e.At), Seq: e.Seq, Kind: e.Kind.String(), Peer: peerText(e), Text: eventText(e), Involved: involved[e.Peer] || e.Raft != nil && involved[e.Raft.Peer]})
+	}
+	slices.Reverse(rows)
+	note := fmt.Sprintf("The last %d events before the violation was found (event #%d), oldest first; rows about the peers involved are marked.", len(rows), v.Seq)
+	if skipped > 0 {
+		note += fmt.Sprintf(" %d message events among them are left out: the message diagram shows them.", skipped)
+	}
+	return rows, note
+}
+
+func peerText(e chaos.Event) string {
+	id := e.Peer
+	if e.Raft != nil {
+		id = e.Raft.Peer
+	}
+	if id < 0 {
+		return ""
+	}
+	return strconv.Itoa(id)
+}
+
+// eventText describes an event without its time and number.
+func eventText(e chaos.Event) string {
+	switch {
+	case e.Raft != nil:
+		return raftText(e.Raft)
+	case e.Net != nil:
+		return e.Net.String()
+	case e.Violation != nil:
+		return e.Violation.String()
+	case e.Propose != nil:
+		return e.Propose.String()
+	case e.Fault != nil:
+		return e.Fault.String()
+	}
+	s := e.Text
+	if e.Kind == chaos.EventExpect {
+		if e.OK {
+			s = "held: " + s
+		} else {
+			s = "did not hold: " + s
+		}
+	}
+	if prefix := fmt.Sprintf("line %d: ", e.Line); e.Line > 0 && !strings.Contains(s, prefix) {
+		s = prefix + s
+	}
+	return s
+}
+
+func raftText(r *raft.Event) string {
+	s := r.String()
+	if r.Kind == raft.EventAppend || r.Kind == raft.EventApply {
+		if len(r.Entries) > 0 && len(r.Entries) <= 4 {
+			var cmds []string
+			for _, en := range r.Entries {
+				c := fmt.Sprintf("%v", en.Command)
+				if len(c) > 40 {
+					c = c[:40] + "..."
+				}
+				cmds = append(cmds, fmt.Sprintf("t%d:%s", en.Term, c))
+			}
+			s += " [" + strings.Join(cmds, " ") + "]"
+		}
+	}
+	return s
+}
+
+// steps lists the steps the scenario ran, with what came of each.
+func steps(events []chaos.Event) ([]stepRow, int) {
+	var rows []stepRow
+	more := 0
+	byLine := map[int]int{} // line -> its latest row
+	last := -1
+	for _, e := range events {
+		switch e.Kind {
+		case chaos.EventStep:
+			if len(rows) >= MaxStepRows {
+				more++
+				last = -1
+				continue
+			}
+			rows = append(rows, stepRow{At: fmtSec(e.At), Text: e.Text, Line: e.Line, Class: "run"})
+			last = len(rows) - 1
+			if e.Line > 0 {
+				byLine[e.Line] = last
+			}
+		case chaos.EventExpect, chaos.EventNote:
+			i, ok := byLine[e.Line]
+			if e.Line == 0 || !ok {
+				continue
+			}
+			r := &rows[i]
+			switch {
+			case e.Kind == chaos.EventExpect && e.OK:
+				r.Outcome, r.Class = appendOutcome(r.Outcome, "held at "+fmtSec(e.At)+": "+afterColon(e.Text)), "ok"
+			case e.Kind == chaos.EventExpect:
+				r.Outcome, r.Class = appendOutcome(r.Outcome, "FAILED at "+fmtSec(e.At)+": "+e.Text), "fail"
+			default:
+				r.Outcome = appendOutcome(r.Outcome, e.Text)
+				if strings.Contains(e.Text, "skipped") {
+					r.Class = "skip"
+				}
+			}
+		case chaos.EventFault:
+			if last >= 0 && e.Fault != nil && rows[last].Outcome == "" && rows[last].At == fmtSec(e.At) {
+				rows[last].Outcome = "applied: " + e.Fault.String()
+			}
+		}
+	}
+	return rows, more
+}
+
+func appendOutcome(old, s string) string {
+	if old == "" {
+		return s
+	}
+	return old + "; " + s
+}
+
+// afterColon returns what follows the first ": " in s (a wait's report after its
+// command), or s.
+func afterColon(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// source numbers the scenario's lines and marks those of failed steps.
+func source(src string, rows []stepRow, first *chaos.Violation) []srcLine {
+	if src == "" {
+		return nil
+	}
+	failed := map[int]bool{}
+	ran := map[int]bool{}
+	for _, r := range rows {
+		ran[r.Line] = true
+		if r.Class == "fail" {
+			failed[r.Line] = true
+		}
+	}
+	lines := strings.Split(strings.TrimRight(src, "\n"), "\n")
+	out := make([]srcLine, len(lines))
+	for i, l := range lines {
+		out[i] = srcLine{N: i + 1, Text: l}
+		switch {
+		case failed[i+1]:
+			out[i].Class = "fail"
+		case ran[i+1]:
+			out[i].Class = "ran"
+		case strings.HasPrefix(strings.TrimSpace(l), "#"):
+			out[i].Class = "comment"
+		}
+	}
+	return out
+}

@@ -1,0 +1,514 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/raft"
+)
+
+// maxPeers bounds the peers a report draws, whatever ids a broken stream names.
+const maxPeers = 64
+
+// segment is a stretch of time in which a peer kept one role, term and state.
+type segment struct {
+	from, to time.Duration
+	state    chaos.PeerState
+	role     raft.Role
+	term     int
+	merged   int // how many changes were merged into it (for tiny ones); 0 for a plain one
+}
+
+// markKind is a kind of mark on a peer's lane.
+type markKind uint8
+
+const (
+	markElected markKind = iota
+	markRestart
+	markCrash
+	markSnapshot
+	markInstall
+	markSkew
+	numMarkKinds
+)
+
+var markClass = [...]string{"elected", "restart", "crash", "snap", "install", "skew"}
+
+// mark is something that happened at one peer at one moment.
+type mark struct {
+	at   time.Duration
+	kind markKind
+	text string
+}
+
+// point is a value at a time. gap says a new line starts at it (a boot); a negative v
+// ends the line at its time (a crash).
+type point struct {
+	at  time.Duration
+	v   int
+	gap bool
+}
+
+// band is a stretch of time with a description, such as a network fault in force.
+type band struct {
+	from, to time.Duration
+	text     string
+	group    int // for a peer's network strip: its group, as chaos.NetState.Groups has it
+}
+
+// peerHist is one peer's history.
+type peerHist struct {
+	segs    []segment
+	cur     segment
+	started bool
+	boots   int
+	marks   []mark
+	nmarks  [numMarkKinds]int // marks seen by kind, drawn or not
+	commits []point
+	net     []band // stretches in which the peer was cut off from some others
+	netCur  band
+	netOpen bool
+}
+
+// setState starts a new segment at at unless nothing changed.
+func (p *peerHist) set(at time.Duration, state chaos.PeerState, role raft.Role, term int) {
+	if p.started && p.cur.state == state && p.cur.role == role && p.cur.term == term {
+		return
+	}
+	if p.started {
+		p.cur.to = at
+		if p.cur.to > p.cur.from {
+			p.segs = append(p.segs, p.cur)
+		}
+	}
+	p.cur = segment{from: at, state: state, role: role, term: term}
+	p.started = true
+}
+
+func (p *peerHist) addMark(at time.Duration, k markKind, text string) {
+	p.nmarks[k]++
+	if p.nmarks[k] <= MaxMarks {
+		p.marks = append(p.marks, mark{at: at, kind: k, text: text})
+	}
+}
+
+// proposalStatus is what became of a client proposal.
+type proposalStatus uint8
+
+const (
+	propPending   proposalStatus = iota // never resolved in the run
+	propCommitted                       // applied with its command
+	propLost                            // its index was applied with another command
+	propRefused                         // no leader took it
+)
+
+// proposal is one client proposal and its fate.
+type proposal struct {
+	at     time.Duration
+	cmd    interface{}
+	index  int
+	status proposalStatus
+	done   time.Duration // when it was applied or lost
+}
+
+// figures are the summary figures the events themselves give (for a run without a
+// Result).
+type figures struct {
+	events    int
+	elections int
+	maxTerm   int
+	commit    int
+	restarts  int
+	snapshots int
+	installs  int
+	truncated int
+	faults    int
+	rpcs      int
+	netEvents int
+	bytes     int64
+}
+
+// history is what a report draws, folded from the event stream in one pass.
+type history struct {
+	n     int
+	end   time.Duration
+	peers []*peerHist
+
+	net      chaos.NetState
+	cutFault []string          // the faults that made the cuts in force, in order
+	linkSet  []string          // the link-fault keys in force, in order
+	linkText map[string]string // key -> text
+	cuts     []band            // stretches with some link cut
+	links    []band            // stretches with lossy, slow, reordering or duplicating links
+	cutCur   band
+	linkCur  band
+
+	faults     []mark // every fault applied, cluster-wide (kind unused)
+	steps      []mark // every step of the scenario that ran (kind unused)
+	props      []proposal
+	pending    map[int][]int          // index -> proposals pending there
+	votes      map[[2]int][]int       // (candidate, term) -> voters that granted
+	elected    map[[2]int]bool        // (leader, term) seen
+	violations []chaos.Violation      // from the events, in order
+	violEvent  map[uint64]chaos.Event // the violation events by Seq
+	fig        figures
+}
+
+// fold builds the history of events in a cluster of n peers, up to end.
+func fold(n int, events []chaos.Event, end time.Duration) *history {
+	h := &history{
+		n: n, end: end, net: chaos.NewNetState(n), linkText: map[string]string{},
+		pending: map[int][]int{}, votes: map[[2]int][]int{}, elected: map[[2]int]bool{},
+		violEvent: map[uint64]chaos.Event{},
+	}
+	for range n {
+		h.peers = append(h.peers, &peerHist{})
+	}
+	for _, e := range events {
+		h.add(e)
+	}
+	for _, p := range h.peers {
+		if p.started {
+			p.cur.to = max(end, p.cur.from)
+			p.segs = append(p.segs, p.cur)
+		}
+		if p.netOpen {
+			p.netCur.to = end
+			p.net = append(p.net, p.netCur)
+		}
+	}
+	if h.cutCur.text != "" {
+		h.cutCur.to = end
+		h.cuts = append(h.cuts, h.cutCur)
+	}
+	if h.linkCur.text != "" {
+		h.linkCur.to = end
+		h.links = append(h.links, h.linkCur)
+	}
+	return h
+}
+
+func (h *history) peer(id int) *peerHist {
+	if id < 0 || id >= h.n {
+		return nil
+	}
+	return h.peers[id]
+}
+
+func (h *history) add(e chaos.Event) {
+	h.fig.events++
+	switch e.Kind {
+	case chaos.EventRaft:
+		if e.Raft != nil {
+			h.addRaft(e.At, e.Raft)
+		}
+	case chaos.EventFault:
+		if e.Fault != nil {
+			h.addFault(e.At, *e.Fault)
+		}
+	case chaos.EventPropose:
+		if p := e.Propose; p != nil {
+			pr := proposal{at: e.At, cmd: p.Command, index: p.Index}
+			if !p.OK {
+				pr.status, pr.done = propRefused, e.At
+			} else {
+				h.pending[p.Index] = append(h.pending[p.Index], len(h.props))
+			}
+			h.props = append(h.props, pr)
+		}
+	case chaos.EventViolation:
+		if e.Violation != nil {
+			v := *e.Violation
+			if v.Seq == 0 {
+				v.Seq = e.Seq
+			}
+			if v.At == 0 {
+				v.At = e.At
+			}
+			h.violations = append(h.violations, v)
+			h.violEvent[e.Seq] = e
+		}
+	case chaos.EventStep:
+		text := e.Text
+		if e.Line > 0 {
+			text = fmt.Sprintf("line %d: %s", e.Line, e.Text)
+		}
+		h.steps = append(h.steps, mark{at: e.At, text: text})
+	case chaos.EventNet:
+		if ne := e.Net; ne != nil {
+			h.fig.netEvents++
+			if ne.Kind == chaos.NetSent {
+				h.fig.rpcs++
+				h.fig.bytes += int64(ne.Bytes)
+			}
+		}
+	}
+}
+
+func (h *history) addRaft(at time.Duration, r *raft.Event) {
+	p := h.peer(r.Peer)
+	if p == nil {
+		return
+	}
+	h.fig.maxTerm = max(h.fig.maxTerm, r.Term)
+	switch r.Kind {
+	case raft.EventBoot:
+		p.boots++
+		if p.boots > 1 {
+			h.fig.restarts++
+			p.addMark(at, markRestart, fmt.Sprintf("peer %d restarted from what it saved: term %d, log through index %d, snapshot through %d",
+				r.Peer, r.Term, r.LastIndex, r.Index))
+		}
+		p.commits = append(p.commits, point{at: at, v: r.Index, gap: true})
+		p.set(at, chaos.Up, r.Role, r.Term)
+		return
+	case raft.EventVote:
+		if r.Granted && !r.PreVote {
+			k := [2]int{r.Other, r.Index}
+			h.votes[k] = append(h.votes[k], r.Peer)
+		}
+	case raft.EventRole:
+		if r.Role == raft.Leader {
+			k := [2]int{r.Peer, r.Term}
+			if !h.elected[k] {
+				h.elected[k] = true
+				h.fig.elections++
+			}
+			text := fmt.Sprintf("peer %d became leader of term %d", r.Peer, r.Term)
+			if v := h.votes[k]; len(v) > 0 {
+				text += fmt.Sprintf(" with votes from %s (and its own)", ids(slices.Sorted(slices.Values(v))))
+			}
+			p.addMark(at, markElected, text)
+		}
+	case raft.EventCommit:
+		h.fig.commit = max(h.fig.commit, r.LastIndex)
+		p.commits = append(p.commits, point{at: at, v: r.LastIndex})
+	case raft.EventApply:
+		h.applied(at, r)
+	case raft.EventSnapshot:
+		h.fig.snapshots++
+		p.addMark(at, markSnapshot, fmt.Sprintf("peer %d snapshotted its state through index %d (term %d) and dropped that part of its log", r.Peer, r.LastIndex, r.PrevTerm))
+	case raft.EventInstallSnapshot:
+		h.fig.installs++
+		p.addMark(at, markInstall, fmt.Sprintf("peer %d installed a snapshot through index %d (term %d) sent by leader %d", r.Peer, r.LastIndex, r.PrevTerm, r.Other))
+	case raft.EventTruncate:
+		h.fig.truncated += max(0, r.LastIndex-r.Index+1)
+	}
+	if p.started && p.cur.state == chaos.Crashed {
+		return // a late event of a crashed life: the peer stays down until it boots
+	}
+	state := chaos.Up
+	if p.started && p.cur.state == chaos.Paused {
+		state = chaos.Paused
+	}
+	p.set(at, state, r.Role, r.Term)
+}
+
+// applied settles the proposals waiting at the indexes r applied (the first apply at an
+// index, by any peer, decides).
+func (h *history) applied(at time.Duration, r *raft.Event) {
+	if len(h.pending) == 0 {
+		return
+	}
+	for i, ent := range r.Entries {
+		idx := r.Index + i
+		ps, ok := h.pending[idx]
+		if !ok {
+			continue
+		}
+		for _, k := range ps {
+			pr := &h.props[k]
+			pr.done = at
+			if sameCommand(ent.Command, pr.cmd) {
+				pr.status = propCommitted
+			} else {
+				pr.status = propLost
+			}
+		}
+		delete(h.pending, idx)
+	}
+}
+
+// sameCommand compares an applied command with a proposed one, allowing for what a JSON
+// round trip (a trace) does to numbers and structs.
+func sameCommand(a, b interface{}) bool {
+	if fa, ok := number(a); ok {
+		fb, ok := number(b)
+		return ok && fa == fb
+	}
+	if reflect.DeepEqual(a, b) {
+		return true
+	}
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var va, vb interface{}
+	if json.Unmarshal(ja, &va) != nil || json.Unmarshal(jb, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+func number(x interface{}) (float64, bool) {
+	switch v := x.(type) {
+	case int:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
+}
+
+func (h *history) addFault(at time.Duration, f chaos.Fault) {
+	h.fig.faults++
+	h.faults = append(h.faults, mark{at: at, text: f.String()})
+	for _, id := range f.Peers {
+		p := h.peer(id)
+		if p == nil {
+			continue
+		}
+		switch f.Kind {
+		case chaos.Crash:
+			p.set(at, chaos.Crashed, raft.Follower, p.cur.term)
+			p.commits = append(p.commits, point{at: at, v: -1, gap: true})
+			p.addMark(at, markCrash, fmt.Sprintf("peer %d crashed (it keeps what it saved: term, vote, log, snapshot)", id))
+		case chaos.Pause:
+			if p.cur.state == chaos.Up {
+				p.set(at, chaos.Paused, p.cur.role, p.cur.term)
+			}
+		case chaos.Resume:
+			if p.cur.state == chaos.Paused {
+				p.set(at, chaos.Up, p.cur.role, p.cur.term)
+			}
+		case chaos.Skew:
+			p.addMark(at, markSkew, fmt.Sprintf("peer %d's clock now runs at %gx", id, f.Rate))
+		}
+	}
+	if f.Kind == chaos.Skew && len(f.Peers) == 0 {
+		return
+	}
+	if f.Validate(h.n) != nil {
+		return // a fault for another cluster size: leave the network as it was
+	}
+	switch f.Kind {
+	case chaos.Isolate, chaos.Partition, chaos.Bridge, chaos.Cut:
+		h.cutFault = append(h.cutFault, f.String())
+	case chaos.Heal:
+		h.cutFault = nil
+	case chaos.Reset:
+		h.cutFault, h.linkSet = nil, nil
+		clear(h.linkText)
+	case chaos.Loss, chaos.Delay, chaos.Reorder, chaos.Duplicate:
+		key := f.Kind.String() + " " + fmt.Sprint(f.From, f.To)
+		off := f.P == 0 && f.Kind != chaos.Delay || f.Kind == chaos.Delay && f.Max == 0
+		h.linkSet = slices.DeleteFunc(h.linkSet, func(k string) bool { return k == key })
+		delete(h.linkText, key)
+		if !off {
+			h.linkSet = append(h.linkSet, key)
+			h.linkText[key] = f.String()
+		}
+	default:
+		return
+	}
+	h.net.Apply(f)
+	anyCut := false
+	for a := range h.n {
+		for b := range h.n {
+			anyCut = anyCut || h.net.Cut[a][b]
+		}
+	}
+	cutText := ""
+	if anyCut {
+		cutText = strings.Join(h.cutFault, "; ")
+	}
+	var lt []string
+	for _, k := range h.linkSet {
+		lt = append(lt, h.linkText[k])
+	}
+	switchBand(&h.cuts, &h.cutCur, at, cutText)
+	switchBand(&h.links, &h.linkCur, at, strings.Join(lt, "; "))
+	for id, p := range h.peers {
+		text := h.reach(id)
+		if p.netOpen && p.netCur.text == text && p.netCur.group == h.net.Groups[id] {
+			continue
+		}
+		if p.netOpen {
+			p.netCur.to = at
+			if p.netCur.to > p.netCur.from {
+				p.net = append(p.net, p.netCur)
+			}
+			p.netOpen = false
+		}
+		if text != "" {
+			p.netCur = band{from: at, text: text, group: h.net.Groups[id]}
+			p.netOpen = true
+		}
+	}
+}
+
+// switchBand closes the open band cur (if any) at at and opens one with text (if any).
+func switchBand(bands *[]band, cur *band, at time.Duration, text string) {
+	if cur.text == text {
+		return
+	}
+	if cur.text != "" {
+		cur.to = at
+		if cur.to > cur.from {
+			*bands = append(*bands, *cur)
+		}
+	}
+	*cur = band{from: at, text: text}
+}
+
+// reach says in words which peers id cannot talk to, or "" when it reaches everyone.
+func (h *history) reach(id int) string {
+	var both, out, in []int
+	for q := range h.n {
+		if q == id {
+			continue
+		}
+		to, from := h.net.Cut[id][q], h.net.Cut[q][id]
+		switch {
+		case to && from:
+			both = append(both, q)
+		case to:
+			out = append(out, q)
+		case from:
+			in = append(in, q)
+		}
+	}
+	var parts []string
+	if len(both) > 0 {
+		if len(both) == h.n-1 {
+			parts = append(parts, fmt.Sprintf("peer %d is cut off from every other peer", id))
+		} else {
+			parts = append(parts, fmt.Sprintf("peer %d is cut off from %s", id, ids(both)))
+		}
+	}
+	if len(out) > 0 {
+		parts = append(parts, fmt.Sprintf("its messages to %s are lost", ids(out)))
+	}
+	if len(in) > 0 {
+		parts = append(parts, fmt.Sprintf("messages from %s to it are lost", ids(in)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if len(both) == 0 {
+		parts[0] = fmt.Sprintf("peer %d: %s", id, parts[0])
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,108 @@
+package report
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/raft"
+)
+
+func netEvent(seq uint64, at time.Duration) chaos.Event {
+	return chaos.Event{Seq: seq, At: at, Kind: chaos.EventNet, Peer: 0, Net: &chaos.NetEvent{Kind: chaos.NetSent, ID: seq, From: 0, To: 1, Method: raft.MethodAppendEntries}}
+}
+
+func raftEvent(seq uint64, at time.Duration) chaos.Event {
+	return chaos.Event{Seq: seq, At: at, Kind: chaos.EventRaft, Peer: 0, Raft: &raft.Event{Kind: raft.EventCommit, Peer: 0}}
+}
+
+func seqs(es []chaos.Event) []uint64 {
+	out := make([]uint64, len(es))
+	for i, e := range es {
+		out[i] = e.Seq
+	}
+	return out
+}
+
+func TestRecorderKeepsTheLastNetworkEvents(t *testing.T) {
+	r := NewRecorder(4)
+	var want []uint64
+	for i := uint64(1); i <= 20; i++ {
+		at := time.Duration(i) * time.Millisecond
+		if i%3 == 0 {
+			r.Observe(raftEvent(i, at))
+			want = append(want, i)
+		} else {
+			r.Observe(netEvent(i, at))
+		}
+	}
+	want = append(want, 16, 17, 19, 20) // the last four network events
+	slices.Sort(want)
+	if got := seqs(r.Events()); !slices.Equal(got, want) {
+		t.Errorf("events kept: %v, want %v", got, want)
+	}
+	d := r.Data(nil, nil)
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "the 10 before 0.014 s") {
+		t.Errorf("notes = %q, want one saying the 10 forgotten end at 0.014 s", d.Notes)
+	}
+}
+
+func TestRecorderStopsRecordingMessagesAfterAViolation(t *testing.T) {
+	r := NewRecorder(0)
+	v := chaos.Violation{Checker: "x"}
+	r.Observe(netEvent(1, time.Second))
+	r.Observe(chaos.Event{Seq: 2, At: time.Second, Kind: chaos.EventViolation, Violation: &v})
+	r.Observe(netEvent(3, time.Second+afterViolation))
+	r.Observe(netEvent(4, time.Second+afterViolation+time.Millisecond))
+	r.Observe(raftEvent(5, 2*time.Second))
+	if got, want := seqs(r.Events()), []uint64{1, 2, 3, 5}; !slices.Equal(got, want) {
+		t.Errorf("events kept: %v, want %v", got, want)
+	}
+	if d := r.Data(nil, nil); len(d.Notes) != 0 {
+		t.Errorf("notes = %q, want none", d.Notes)
+	}
+}
+
+func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
+	r := NewRecorder(50)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seq := uint64(0) // a bus numbers events and delivers them one at a time: so does mu
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				mu.Lock()
+				seq++
+				s := seq
+				if (g+i)%2 == 0 {
+					r.Observe(netEvent(s, time.Duration(s)))
+				} else {
+					r.Observe(raftEvent(s, time.Duration(s)))
+				}
+				mu.Unlock()
+				if i%100 == 0 {
+					_ = r.Events()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := r.Events()
+	if !slices.IsSortedFunc(got, func(a, b chaos.Event) int { return int(a.Seq) - int(b.Seq) }) {
+		t.Error("events are not in order")
+	}
+	net := 0
+	for _, e := range got {
+		if e.Kind == chaos.EventNet {
+			net++
+		}
+	}
+	if net != 50 || len(got) != 1000+50 {
+		t.Errorf("kept %d events, %d of them network; want 1050 and 50", len(got), net)
+	}
+}
