@@ -189,15 +189,15 @@ type logEncoder struct {
 	offsets []int // offsets[i] is where the i-th entry after the snapshot starts
 }
 
-// append encodes es after the entries already encoded.
+// append encodes es after the entries already encoded: all of them, or on an error none.
 func (e *logEncoder) append(es []Entry) error {
+	n, size := len(e.offsets), len(e.buf)
 	for _, ent := range es {
 		e.offsets = append(e.offsets, len(e.buf))
 		e.buf = binary.AppendUvarint(e.buf, uint64(ent.Term))
 		var err error
 		if e.buf, err = encodeCommand(e.buf, ent.Command); err != nil {
-			e.buf = e.buf[:e.offsets[len(e.offsets)-1]]
-			e.offsets = e.offsets[:len(e.offsets)-1]
+			e.buf, e.offsets = e.buf[:size], e.offsets[:n]
 			return err
 		}
 	}
