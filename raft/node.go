@@ -480,7 +480,12 @@ func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply)
 			}
 			n.truncateFrom(idx)
 		}
-		n.appendEntries(entries[i:], args.LeaderID)
+		if err := n.appendEntries(entries[i:], args.LeaderID); err != nil {
+			// Entries we cannot save are entries we do not hold: claim no more than the
+			// log has, and commit nothing on their account.
+			reply.Success, reply.ConflictIndex = false, n.log.lastIndex()+1
+			return
+		}
 		break
 	}
 	if lastNew := args.PrevLogIndex + len(args.Entries); args.LeaderCommit > n.commitIndex {
