@@ -293,7 +293,7 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	var times []time.Duration
 	times = append(times, span.From, span.To)
 	for _, c := range drawn {
-		times = append(times, c.sent, c.dropReq, c.dropRep, c.replied)
+		times = append(times, c.sent, c.replied)
 		times = append(times, c.delivered...)
 	}
 	for _, c := range beatsIn {
@@ -522,11 +522,14 @@ func (c *call) draw(xOf func(int) float64, yAt func(time.Duration) float64) msgA
 		ma.Lines = append(ma.Lines, arrow{X1: xf, Y1: ys, X2: xt, Y2: yAt(d), Class: cls})
 		parts = append(parts, what+fmtSecFine(d))
 	}
-	// A lost message ends short of its receiver's lane, so it is clear whom it was for.
-	partway := func(x1, y1, x2 float64, at time.Duration) (float64, float64) {
+	// A lost message is drawn as a stub that ends, crossed out, short of its receiver's
+	// lane (so it is clear whom it was for) just below where it left: when exactly the
+	// network gave up on it (at once in the sim engine, after a wait in the live one) is
+	// in the title.
+	partway := func(x1, y1, x2 float64, _ time.Duration) (float64, float64) {
 		gap := math.Abs(x2 - x1)
 		f := max(0.5, (gap-22)/gap)
-		return x1 + f*(x2-x1), max(yAt(at), y1+12)
+		return x1 + f*(x2-x1), y1 + 12
 	}
 	if len(c.delivered) == 0 {
 		switch {

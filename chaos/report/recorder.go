@@ -22,13 +22,15 @@ const afterViolation = 250 * time.Millisecond
 //
 // It keeps every event but network events, which are the many: of those it keeps the
 // last maxNet, and none later than a quarter second after the first violation (the
-// message diagram shows the time around it). Its memory grows with the run's other
+// message diagram shows the time around it), and every one in the window given to Keep. Its memory grows with the run's other
 // events, a few hundred bytes each. Safe for concurrent use.
 type Recorder struct {
 	maxNet int
 
 	mu       sync.Mutex
 	events   []chaos.Event // everything but network events, in order
+	keep     Window        // network events in it go to kept
+	kept     []chaos.Event // network events in keep, in order
 	net      []chaos.Event // a ring of the last maxNet network events
 	head     int           // the oldest in net, once it is full
 	forgot   int           // network events dropped from the ring
@@ -46,6 +48,19 @@ func NewRecorder(maxNet int) *Recorder {
 	return &Recorder{maxNet: maxNet}
 }
 
+// keepAfter is how long after a kept window the recorder keeps network events, so the
+// calls sent in it are complete (deliveries, replies, failures).
+const keepAfter = time.Second
+
+// Keep makes the recorder keep every network event of the window w (the span a report's
+// message diagram is to show: see Data.Window), besides the last ones. Call it before
+// the run.
+func (r *Recorder) Keep(w Window) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keep = w
+}
+
 // Observe records e. It never blocks for long; use it as a bus sink.
 func (r *Recorder) Observe(e chaos.Event) {
 	r.mu.Lock()
@@ -55,6 +70,10 @@ func (r *Recorder) Observe(e chaos.Event) {
 		if e.Kind == chaos.EventViolation && !r.failed {
 			r.failed, r.failAt = true, e.At
 		}
+		return
+	}
+	if !r.keep.IsZero() && e.At >= r.keep.From && e.At <= r.keep.To+keepAfter {
+		r.kept = append(r.kept, e)
 		return
 	}
 	if r.failed && e.At > r.failAt+afterViolation {
@@ -77,14 +96,19 @@ func (r *Recorder) Events() []chaos.Event {
 	net := make([]chaos.Event, 0, len(r.net))
 	net = append(net, r.net[r.head:]...)
 	net = append(net, r.net[:r.head]...)
-	out := make([]chaos.Event, 0, len(r.events)+len(net))
+	return merge(merge(r.events, r.kept), net)
+}
+
+// merge merges two lists of events in Seq order.
+func merge(a, b []chaos.Event) []chaos.Event {
+	out := make([]chaos.Event, 0, len(a)+len(b))
 	i, j := 0, 0
-	for i < len(r.events) || j < len(net) {
-		if j == len(net) || i < len(r.events) && r.events[i].Seq < net[j].Seq {
-			out = append(out, r.events[i])
+	for i < len(a) || j < len(b) {
+		if j == len(b) || i < len(a) && a[i].Seq < b[j].Seq {
+			out = append(out, a[i])
 			i++
 		} else {
-			out = append(out, net[j])
+			out = append(out, b[j])
 			j++
 		}
 	}
@@ -92,7 +116,7 @@ func (r *Recorder) Events() []chaos.Event {
 }
 
 // Data returns the Data of the run recorded, a run of sc that gave res (either may be
-// nil), with a note if early messages were forgotten.
+// nil), with a note if early messages were forgotten, and the window given to Keep.
 func (r *Recorder) Data(sc *scenario.Scenario, res *runner.Result) Data {
 	d := FromRun(sc, res, r.Events())
 	r.mu.Lock()
@@ -100,6 +124,11 @@ func (r *Recorder) Data(sc *scenario.Scenario, res *runner.Result) Data {
 	if r.forgot > 0 {
 		d.Notes = append(d.Notes, fmt.Sprintf("The recorder keeps the last %d message events: the %d before %s are not in the message diagram.",
 			r.maxNet, r.forgot, fmtSec(r.forgotAt)))
+		if !r.keep.IsZero() {
+			d.Notes[len(d.Notes)-1] = fmt.Sprintf("The recorder keeps the message events from %s to %s and the last %d: %d others are not in the message diagram.",
+				fmtSec(r.keep.From), fmtSec(r.keep.To), r.maxNet, r.forgot)
+		}
 	}
+	d.Window = r.keep
 	return d
 }

@@ -106,3 +106,27 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 		t.Errorf("kept %d events, %d of them network; want 1050 and 50", len(got), net)
 	}
 }
+
+func TestRecorderKeepsAWindow(t *testing.T) {
+	r := NewRecorder(2)
+	r.Keep(Window{From: 10 * time.Millisecond, To: 12 * time.Millisecond})
+	for i := uint64(1); i <= 2000; i++ {
+		r.Observe(netEvent(i, time.Duration(i)*time.Millisecond))
+	}
+	// 10..12 ms and the second after: kept; the last two: the ring.
+	var want []uint64
+	for i := uint64(10); i <= 1012; i++ {
+		want = append(want, i)
+	}
+	want = append(want, 1999, 2000)
+	if got := seqs(r.Events()); !slices.Equal(got, want) {
+		t.Errorf("events kept: %d from %d to %d, want %d from 10 to 2000", len(got), got[0], got[len(got)-1], len(want))
+	}
+	d := r.Data(nil, nil)
+	if d.Window != (Window{From: 10 * time.Millisecond, To: 12 * time.Millisecond}) {
+		t.Errorf("Data's window = %v, want the one kept", d.Window)
+	}
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "from 0.010 s to 0.012 s and the last 2") {
+		t.Errorf("notes = %q", d.Notes)
+	}
+}

@@ -29,7 +29,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
@@ -180,4 +183,43 @@ func FromTrace(r io.Reader) (Data, error) {
 		return Data{}, err
 	}
 	return Data{Header: h, Events: events}, nil
+}
+
+// ParseWindow parses a window written FROM-TO (or FROM..TO), each a duration such as
+// 2s or 1500ms or a number of seconds: "2s-4.5s", "2..4.5".
+func ParseWindow(s string) (Window, error) {
+	bad := func(why string) (Window, error) {
+		return Window{}, fmt.Errorf("window %q: %s (want FROM-TO, as in 2s-4.5s)", s, why)
+	}
+	from, to, ok := strings.Cut(s, "..")
+	if !ok {
+		from, to, ok = strings.Cut(s, "-")
+	}
+	if !ok {
+		return bad("no '-' between its start and end")
+	}
+	var w Window
+	for i, part := range []string{from, to} {
+		part = strings.TrimSpace(part)
+		d, err := time.ParseDuration(part)
+		if err != nil {
+			f, ferr := strconv.ParseFloat(part, 64)
+			if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e6 {
+				return bad(fmt.Sprintf("%q is not a duration", part))
+			}
+			d = time.Duration(f * float64(time.Second))
+		}
+		if i == 0 {
+			w.From = d
+		} else {
+			w.To = d
+		}
+	}
+	switch {
+	case w.From < 0:
+		return bad("it starts before the run")
+	case w.To <= w.From:
+		return bad("it ends before it starts")
+	}
+	return w, nil
 }

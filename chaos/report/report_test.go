@@ -521,3 +521,31 @@ func TestEmptyRun(t *testing.T) {
 	}
 	mustContain(t, "the messages", text(byID(doc, "messages")), "No message events were recorded")
 }
+
+func TestParseWindow(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    Window
+		wantErr string
+	}{
+		{in: "2s-4.5s", want: Window{From: 2 * time.Second, To: 4500 * time.Millisecond}},
+		{in: "1500ms..3s", want: Window{From: 1500 * time.Millisecond, To: 3 * time.Second}},
+		{in: "0-0.25", want: Window{To: 250 * time.Millisecond}},
+		{in: " 1s - 2s ", want: Window{From: time.Second, To: 2 * time.Second}},
+		{in: "4s-2s", wantErr: "ends before it starts"},
+		{in: "3s", wantErr: "no '-'"},
+		{in: "x-2s", wantErr: `"x" is not a duration`},
+		{in: "1s-NaN", wantErr: `"NaN" is not a duration`},
+		{in: "-1s-2s", wantErr: `"" is not a duration`},
+	} {
+		got, err := ParseWindow(tc.in)
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseWindow(%q) = %v, %v; want an error saying %q", tc.in, got, err, tc.wantErr)
+			}
+		case err != nil || got != tc.want:
+			t.Errorf("ParseWindow(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}

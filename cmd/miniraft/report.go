@@ -24,7 +24,17 @@ type runReport struct {
 // running several scenarios), or returns nil without --report.
 func startReport(o *runOptions, sc *scenario.Scenario, many bool) (*runReport, error) {
 	if o.report == "" {
+		if o.reportWindow != "" {
+			return nil, fmt.Errorf("--report-window needs --report")
+		}
 		return nil, nil
+	}
+	var w report.Window
+	if o.reportWindow != "" {
+		var err error
+		if w, err = report.ParseWindow(o.reportWindow); err != nil {
+			return nil, fmt.Errorf("--report-window: %w", err)
+		}
 	}
 	path := o.report
 	if many {
@@ -34,7 +44,9 @@ func startReport(o *runOptions, sc *scenario.Scenario, many bool) (*runReport, e
 	if err != nil {
 		return nil, fmt.Errorf("--report: %w", err)
 	}
-	return &runReport{path: path, f: f, rec: report.NewRecorder(0)}, nil
+	rec := report.NewRecorder(0)
+	rec.Keep(w)
+	return &runReport{path: path, f: f, rec: rec}, nil
 }
 
 // finish writes the report of the run of sc that gave res, and closes the file.

@@ -28,6 +28,11 @@ func TestRunWritesAReport(t *testing.T) {
 			contains: []string{"leader-crash"},
 		},
 		{
+			name: "a chosen window", args: []string{"run", "-q", "--seed", "4", "--report", "window.html", "--report-window", "1s-1.5s", "leader-crash"},
+			code: exitPass, files: []string{"window.html"},
+			contains: []string{"Messages from 1.000 s to 1.500 s"},
+		},
+		{
 			name: "a failing file, with --peers", args: []string{"run", "-q", "--seed", "5", "--peers", "3", "--report", "fail.html", "three.chaos"},
 			code: exitFail, files: []string{"fail.html"},
 			contains: []string{"FAIL", "expect leaders == 3", "--peers 3", filepath.Join(dir, "three.chaos")},
@@ -64,6 +69,24 @@ func TestRunWritesAReport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRunReportBadUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--report-window", "1s-2s", "leader-crash"}, "--report-window needs --report"},
+		{[]string{"run", "--report", filepath.Join(t.TempDir(), "r.html"), "--report-window", "2s", "leader-crash"}, `--report-window: window "2s"`},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, &out, &errb); code != exitUsage {
+			t.Errorf("miniraft %s: exit %d, want %d", strings.Join(tt.args, " "), code, exitUsage)
+		}
+		if !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("miniraft %s: stderr %q, want it to say %q", strings.Join(tt.args, " "), errb.String(), tt.want)
+		}
 	}
 }
 

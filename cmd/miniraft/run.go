@@ -47,6 +47,7 @@ example:
 		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
 		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory when running several scenarios)")
+		fs.StringVar(&o.reportWindow, "report-window", "", "the span of the report's message diagram, as in 2s-4.5s (default: around the first violation, else the last 2s)")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
 		return func(e *env, args []string) int {
@@ -63,6 +64,7 @@ type runOptions struct {
 	engine         string
 	json, trace    string
 	report         string
+	reportWindow   string
 	quiet, verbose bool
 }
 
