@@ -10,6 +10,7 @@ import (
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/check"
+	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -136,6 +137,9 @@ type Result struct {
 	Faults     int               `json:"faults"`
 	Skipped    int               `json:"skipped_steps"`
 	Recoveries []Recovery        `json:"recoveries,omitempty"`
+	// KV is the kv workload's result: its figures, the linearizability check (which can
+	// draw porcupine's visualization) and the history. Nil without a kv workload.
+	KV *kv.Result `json:"kv,omitempty"`
 }
 
 func (r *Runner) result(end, wall time.Duration) *Result {
@@ -148,6 +152,7 @@ func (r *Runner) result(end, wall time.Duration) *Result {
 		Duration: end, Wall: wall,
 		Failure: st.Failure, Violations: slices.Clone(r.failures),
 		Checks: st.Checks, Workload: st.Workload, Net: r.c.Stats(), Faults: st.Faults,
+		KV: r.kvResult,
 	}
 	res.Pass = res.Failure == nil
 	for _, s := range st.Steps {
@@ -202,6 +207,9 @@ func (res *Result) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "; commit latency p50 %s p99 %s", roundDur(wl.P50), roundDur(wl.P99))
 		}
 		fmt.Fprintln(w)
+	}
+	if res.KV != nil {
+		res.KV.WriteSummary(w)
 	}
 	if c.LongestLeaderless > 0 {
 		fmt.Fprintf(w, "  longest without a leader (majority up and connected): %s\n", roundDur(c.LongestLeaderless))

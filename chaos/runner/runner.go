@@ -18,6 +18,7 @@ import (
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/check"
+	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/live"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/sim"
@@ -59,6 +60,9 @@ type Options struct {
 	// Observers are attached to the cluster's bus before any peer boots (see
 	// chaos.ClusterConfig.Observers): they see every event of the run.
 	Observers []func(chaos.Event)
+	// CheckBudget bounds the time the linearizability check of a kv workload's history
+	// may take; beyond it the outcome is unknown. Zero means kv.DefaultBudget.
+	CheckBudget time.Duration
 }
 
 // slice is the longest stretch of cluster time the runner lets pass without looking
@@ -72,6 +76,7 @@ type Runner struct {
 	opts   Options
 	c      chaos.Cluster
 	wl     *Workload
+	kv     *kv.Workload // nil unless the scenario uses a kv workload
 	trace  *chaos.TraceWriter
 	rng    *rand.Rand // selector picks; used by the run's goroutine only
 	cmds   chan queued
@@ -89,6 +94,7 @@ type Runner struct {
 	background []*background
 	recoveries []Recovery
 	failures   []chaos.Violation
+	kvResult   *kv.Result
 	paused     bool
 	resumed    chan struct{}
 
@@ -164,6 +170,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		}
 		cfg.Observers = append(cfg.Observers, r.trace.Observe)
 	}
+	r.setupKV(&cfg)
 	c, err := NewCluster(opts.Engine, cfg)
 	if err != nil {
 		if r.trace != nil {
@@ -172,8 +179,15 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.c = c
-	if w := sc.Header.Workload; w != nil {
-		r.rate = w.Rate()
+	if r.kv != nil {
+		r.kv.Start(c)
+	}
+	if err := r.setWorkload(sc.Header.Workload); err != nil {
+		c.Stop()
+		if r.trace != nil {
+			r.trace.Close()
+		}
+		return nil, err
 	}
 	return r, nil
 }
@@ -319,6 +333,7 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	r.checkMu.Lock()
 	r.checks.Finish(end)
 	r.checkMu.Unlock()
+	r.finishKV(end)
 	if r.trace != nil {
 		if terr := r.trace.Close(); terr != nil && err == nil {
 			err = terr
@@ -475,13 +490,10 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 			note("%s: %d of %d proposals found no leader", c, c.N-took, c.N)
 		}
 	case scenario.WorkloadCmd:
-		r.mu.Lock()
-		r.rate = 0
-		if c.Spec != nil {
-			r.rate = c.Spec.Rate()
+		if err := r.setWorkload(c.Spec); err != nil {
+			note("%s: skipped: %v", c, err)
+			return false
 		}
-		r.nextWork = r.c.Now()
-		r.mu.Unlock()
 		note("%s", c)
 	default:
 		note("%s: cannot run here", cmd)
@@ -496,7 +508,7 @@ func (r *Runner) observation() scenario.Observation {
 	return scenario.Observation{
 		Peers:     r.c.Peers(),
 		Net:       r.c.Network(),
-		Commits:   r.wl.Committed(),
+		Commits:   r.wl.Committed() + r.kvCompleted(),
 		Lost:      r.wl.Lost(),
 		Elections: st.Elections,
 	}
@@ -526,10 +538,15 @@ func (r *Runner) advance(ctx context.Context, until time.Duration, cond func() b
 		}
 		next := min(until, now+slice, r.nextBackground(now))
 		var err error
-		if cond != nil {
-			var ok bool
-			ok, err = r.c.RunUntil(ctx, next-now, cond)
-			if ok && err == nil {
+		if cond != nil || r.kv != nil {
+			// Stop early when cond holds, or when a kv clerk has been answered (so that it
+			// can go on at once, rather than at the end of the slice).
+			var ok, met bool
+			ok, err = r.c.RunUntil(ctx, next-now, func() bool {
+				met = cond != nil && cond()
+				return met || r.kvWoken()
+			})
+			if ok && met && err == nil {
 				return true, nil
 			}
 		} else {
@@ -607,6 +624,9 @@ func (r *Runner) nextBackground(now time.Duration) time.Duration {
 	if r.rate > 0 {
 		next = min(next, max(r.nextWork, now))
 	}
+	if r.kv != nil {
+		next = min(next, max(r.kv.Next(), now))
+	}
 	for _, b := range r.background {
 		if b.cond == nil {
 			next = min(next, max(b.next, now))
@@ -631,6 +651,9 @@ func (r *Runner) tick(ctx context.Context) {
 			break
 		}
 		r.wl.Propose(r.c)
+	}
+	if r.kv != nil {
+		r.kv.Step()
 	}
 	// Every steps and typed waits.
 	r.mu.Lock()

@@ -1,0 +1,113 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/kv"
+	"github.com/miniraft/miniraft/chaos/scenario"
+)
+
+// usesKV reports whether any workload line of sc, in its header or its steps, is a kv
+// workload: then every peer runs the kv service from the start.
+func usesKV(sc *scenario.Scenario) bool {
+	isKV := func(w *scenario.WorkloadSpec) bool { return w != nil && w.Kind == scenario.KVWorkloadKind }
+	if isKV(sc.Header.Workload) {
+		return true
+	}
+	for _, st := range sc.Steps {
+		if c, ok := st.Cmd.(scenario.WorkloadCmd); ok && isKV(c.Spec) {
+			return true
+		}
+	}
+	return false
+}
+
+// setupKV makes the kv workload, and the peers' services its Stores, if the scenario
+// uses it. The scenario's snapshot off turns the Stores' snapshots off.
+func (r *Runner) setupKV(cfg *chaos.ClusterConfig) {
+	if !usesKV(r.sc) {
+		return
+	}
+	kc := kv.Config{Peers: cfg.Peers, Seed: cfg.Seed}
+	if r.sc.Header.SnapshotEvery == 0 {
+		kc.MaxRaftState = -1
+	}
+	r.kv = kv.New(kc)
+	cfg.NewService = r.kv.NewService
+}
+
+// errNoKV refuses a kv workload typed into a run whose peers do not run the kv service.
+var errNoKV = errors.New("the peers of this run do not run the kv service: name a kv workload in the scenario to use one")
+
+// setWorkload switches the client workload to spec (nil: off). The basic workload and
+// the kv one exclude each other; a kv workload's outstanding operations go on until
+// answered or timed out.
+func (r *Runner) setWorkload(spec *scenario.WorkloadSpec) error {
+	if spec != nil && spec.Kind == scenario.KVWorkloadKind {
+		if r.kv == nil {
+			return errNoKV
+		}
+		p, err := kv.ParseParams(spec.Get)
+		if err == nil {
+			err = r.kv.Set(p)
+		}
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.rate = 0
+		r.mu.Unlock()
+		return nil
+	}
+	if r.kv != nil {
+		r.kv.Off()
+	}
+	r.mu.Lock()
+	r.rate = 0
+	if spec != nil {
+		r.rate = spec.Rate()
+	}
+	r.nextWork = r.c.Now()
+	r.mu.Unlock()
+	return nil
+}
+
+// kvWoken reports whether the kv clerks have something to do now (an answer came).
+func (r *Runner) kvWoken() bool { return r.kv != nil && r.kv.Woken() }
+
+// kvCompleted returns the number of kv operations answered.
+func (r *Runner) kvCompleted() int {
+	if r.kv == nil {
+		return 0
+	}
+	return r.kv.Completed()
+}
+
+// finishKV ends the kv workload at cluster time end and checks its history: a history
+// that is not linearizable is published as a violation, the other outcomes as a note.
+func (r *Runner) finishKV(end time.Duration) {
+	if r.kv == nil {
+		return
+	}
+	res := r.kv.Finish(end, r.opts.CheckBudget)
+	r.mu.Lock()
+	r.kvResult = res
+	r.mu.Unlock()
+	if v := res.Violation(); v != nil {
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: firstOr(v.Peers, -1), Violation: v})
+		return
+	}
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1,
+		Text: fmt.Sprintf("linearizability: %s: %s", res.Check.Outcome, res.Check.Message)})
+}
+
+// KV returns the kv workload's result once Run has returned, or nil (no kv workload, or
+// still running). Result.KV holds the same.
+func (r *Runner) KV() *kv.Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kvResult
+}
