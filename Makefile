@@ -22,8 +22,13 @@ help: ## List the targets.
 build: ## Build bin/miniraft.
 	$(GO) build -o $(BIN)/miniraft ./cmd/miniraft
 
-test: vet ## go vet, then the whole suite under the race detector (what CI runs).
+# Tests that switch deliberate bugs on (internal/bugs), to show the checkers catch them.
+# They exist only in builds with -tags bugs; name them TestBug... and add their package here.
+BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/
+
+test: vet ## go vet, then the whole suite under the race detector (what CI runs), then the deliberate-bug tests.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m -tags bugs $(BUGS_TESTS)
 
 race: ## The whole suite under the race detector, without vet.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
