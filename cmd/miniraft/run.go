@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -48,6 +49,7 @@ example:
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
 		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory when running several scenarios)")
 		fs.StringVar(&o.reportWindow, "report-window", "", "the span of the report's message diagram, as in 2s-4.5s (default: around the first violation, else the last 2s)")
+		fs.DurationVar(&o.checkBudget, "check-budget", 0, "how long the linearizability check of a kv workload may take before it says unknown (default 10s)")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
 		return func(e *env, args []string) int {
@@ -65,6 +67,7 @@ type runOptions struct {
 	json, trace    string
 	report         string
 	reportWindow   string
+	checkBudget    time.Duration
 	quiet, verbose bool
 }
 
@@ -191,7 +194,8 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 	if o.seedSet {
 		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
 	}
-	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: "miniraft " + version()}
+	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: "miniraft " + version(), CheckBudget: o.checkBudget}
+	tracePath := ""
 	if o.trace != "" {
 		path := o.trace
 		if many {
@@ -202,7 +206,7 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 			return nil, fmt.Errorf("--trace: %w", err)
 		}
 		defer f.Close()
-		opts.Trace = f
+		opts.Trace, tracePath = f, path
 	}
 	rep, err := startReport(o, sc, many)
 	if err != nil {
@@ -258,6 +262,9 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		}
 	} else {
 		res.WriteSummary(e.stdout)
+	}
+	if err := writeVisualization(e, o, res, tracePath); err != nil {
+		return nil, err
 	}
 	if rep != nil {
 		if err := rep.finish(o, sc, res); err != nil {
@@ -330,4 +337,34 @@ func writeJSON(e *env, path string, results []*runner.Result) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeVisualization writes porcupine's visualization of a kv history that is not
+// linearizable beside the trace (run.jsonl gives run.porcupine.html), and says where.
+func writeVisualization(e *env, o *runOptions, res *runner.Result, tracePath string) error {
+	if res.KV == nil || !res.KV.Check.HasVisualization() {
+		return nil
+	}
+	if tracePath == "" {
+		if !o.quiet {
+			fmt.Fprintln(e.stdout, "  (run with --trace FILE to keep porcupine's visualization of the history beside the trace)")
+		}
+		return nil
+	}
+	path := strings.TrimSuffix(tracePath, filepath.Ext(tracePath)) + ".porcupine.html"
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("porcupine visualization: %w", err)
+	}
+	if err := res.KV.WriteVisualization(f); err != nil {
+		f.Close()
+		return fmt.Errorf("porcupine visualization: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("porcupine visualization: %w", err)
+	}
+	if !o.quiet {
+		fmt.Fprintf(e.stdout, "  porcupine's visualization of the history: %s\n", path)
+	}
+	return nil
 }

@@ -1,0 +1,42 @@
+//go:build bugs
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miniraft/miniraft/internal/bugs"
+)
+
+// TestBugStaleReadRun runs the library's kv-stale-read with the stale-read bug: it fails
+// (exit 1) with a linearizability violation and leaves porcupine's visualization beside
+// the trace.
+func TestBugStaleReadRun(t *testing.T) {
+	if err := bugs.Set(bugs.StaleRead); err != nil {
+		t.Fatal(err)
+	}
+	defer bugs.Set()
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "stale.jsonl")
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", "--seed", "1", "--trace", trace, "kv-stale-read"}, &out, &errb); code != exitFail {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, exitFail, out.String(), errb.String())
+	}
+	vis := filepath.Join(dir, "stale.porcupine.html")
+	for _, want := range []string{"FAIL kv-stale-read", "linearizability: ", "from its local state", "porcupine's visualization of the history: " + vis} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	b, err := os.ReadFile(vis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("<html")) || !bytes.Contains(b, []byte("from its local state")) {
+		t.Errorf("%s (%d bytes) is not porcupine's page about the local read", vis, len(b))
+	}
+}
