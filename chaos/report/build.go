@@ -32,6 +32,9 @@ type page struct {
 	Figures     []figure
 	SummaryText string
 
+	Story     []eventRow // the key events, in order
+	StoryMore int
+
 	Timeline *timelineView
 	Commits  *commitView
 	Latency  *latencyView
@@ -192,6 +195,10 @@ func build(d Data) *page {
 	if first != nil {
 		p.Before, p.BeforeNote = eventsBefore(d.Events, *first, hist)
 	}
+	for _, m := range hist.story {
+		p.Story = append(p.Story, eventRow{At: fmtSec(m.at), Text: m.text})
+	}
+	p.StoryMore = hist.nstory - len(hist.story)
 	for i, s := range d.Sections {
 		sv := sectionView{Section: s, Anchor: "extra-" + strconv.Itoa(i+1)}
 		switch strings.ToLower(s.Status) {

@@ -90,6 +90,14 @@ func (p *peerHist) set(at time.Duration, state chaos.PeerState, role raft.Role, 
 	p.started = true
 }
 
+// tell adds a key event to the story, up to MaxStory of them.
+func (h *history) tell(at time.Duration, text string) {
+	h.nstory++
+	if h.nstory <= MaxStory {
+		h.story = append(h.story, mark{at: at, text: text})
+	}
+}
+
 func (p *peerHist) addMark(at time.Duration, k markKind, text string) {
 	p.nmarks[k]++
 	if p.nmarks[k] <= MaxMarks {
@@ -150,6 +158,8 @@ type history struct {
 
 	faults     []mark // every fault applied, cluster-wide (kind unused)
 	steps      []mark // every step of the scenario that ran (kind unused)
+	story      []mark // the key events, in words (kind unused)
+	nstory     int    // key events seen, told or not
 	props      []proposal
 	pending    map[int][]int          // index -> proposals pending there
 	votes      map[[2]int][]int       // (candidate, term) -> voters that granted
@@ -231,7 +241,16 @@ func (h *history) add(e chaos.Event) {
 				v.At = e.At
 			}
 			h.violations = append(h.violations, v)
+			h.tell(e.At, "VIOLATION: "+v.String())
 			h.violEvent[e.Seq] = e
+		}
+	case chaos.EventExpect:
+		if !e.OK {
+			h.tell(e.At, "FAILED: "+eventText(e))
+		}
+	case chaos.EventNote:
+		if strings.Contains(e.Text, "skipped") {
+			h.tell(e.At, eventText(e))
 		}
 	case chaos.EventStep:
 		text := e.Text
@@ -261,8 +280,10 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 		p.boots++
 		if p.boots > 1 {
 			h.fig.restarts++
-			p.addMark(at, markRestart, fmt.Sprintf("peer %d restarted from what it saved: term %d, log through index %d, snapshot through %d",
-				r.Peer, r.Term, r.LastIndex, r.Index))
+			text := fmt.Sprintf("peer %d restarted from what it saved: term %d, log through index %d, snapshot through %d",
+				r.Peer, r.Term, r.LastIndex, r.Index)
+			p.addMark(at, markRestart, text)
+			h.tell(at, text)
 		}
 		p.commits = append(p.commits, point{at: at, v: r.Index, gap: true})
 		p.set(at, chaos.Up, r.Role, r.Term)
@@ -284,6 +305,7 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 				text += fmt.Sprintf(" with votes from %s (and its own)", ids(slices.Sorted(slices.Values(v))))
 			}
 			p.addMark(at, markElected, text)
+			h.tell(at, text)
 		}
 	case raft.EventCommit:
 		h.fig.commit = max(h.fig.commit, r.LastIndex)
@@ -375,6 +397,7 @@ func number(x interface{}) (float64, bool) {
 func (h *history) addFault(at time.Duration, f chaos.Fault) {
 	h.fig.faults++
 	h.faults = append(h.faults, mark{at: at, text: f.String()})
+	h.tell(at, "fault: "+f.String())
 	for _, id := range f.Peers {
 		p := h.peer(id)
 		if p == nil {

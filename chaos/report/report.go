@@ -54,9 +54,12 @@ const (
 	EventsBefore = 40
 	// MaxViolations is how many violations the page lists and marks.
 	MaxViolations = 20
+	// MaxStory is how many key events (faults, elections, restarts, failures) the page
+	// tells in order.
+	MaxStory = 200
 )
 
-// Window is a span of cluster time, From to To.
+// Window is a span of cluster time, From to To. It is a plain value.
 type Window struct {
 	From, To time.Duration
 }
@@ -66,7 +69,7 @@ func (w Window) IsZero() bool { return w.From == 0 && w.To == 0 }
 
 // Section is an extra part of the page that another part of the tool supplies, such as a
 // linearizability verdict with porcupine's visualization. Every field is optional but
-// Title.
+// Title. It is a plain value.
 type Section struct {
 	// Title heads the section.
 	Title string
@@ -87,7 +90,8 @@ type Section struct {
 }
 
 // Data is everything a report is made from. Only Header (or Result) and Events matter
-// much; the rest refines the page.
+// much; the rest refines the page. Write only reads a Data, so several goroutines may
+// write reports of one Data at once, as long as nobody changes it meanwhile.
 type Data struct {
 	// Header describes the run: name, engine, seed, peers and the scenario's text, as a
 	// trace's first line has them.

@@ -63,6 +63,8 @@ func TestPassingRunHasEverySection(t *testing.T) {
 	if len(cuts) != 1 || !strings.Contains(text(cuts[0]), isolated) {
 		t.Errorf("network cut bands: %d, want 1 saying %q", len(cuts), isolated)
 	}
+	// The key events tell the story.
+	mustContain(t, "the key events", text(byID(doc, "story")), "fault: "+isolated, "became leader of term 1", "became leader of term 2", "fault: heal")
 	// Both leaders are marked elected.
 	if got := len(all(chart(doc, "timeline"), "circle", "mk-elected")); got != run.res.Checks.Elections {
 		t.Errorf("%d election marks, want %d (the run's elections)", got, run.res.Checks.Elections)
