@@ -39,7 +39,8 @@ Exit code 0 if every scenario passed, 1 if any failed, 2 on bad usage or input.
 
 example:
   miniraft run leader-crash flaky-network
-  miniraft run --engine live --seed 7 --trace run.jsonl --json result.json my.chaos`,
+  miniraft run --engine live --seed 7 --trace run.jsonl --json result.json my.chaos
+  miniraft run --seed 3 --report run.html leader-isolation   (open run.html in a browser)`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &runOptions{}
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
