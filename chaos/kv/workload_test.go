@@ -19,12 +19,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // run is a cluster with a kv workload on it, driven as the runner drives it.
 type run struct {
-	t *testing.T
+	t testing.TB
 	c chaos.Cluster
 	w *kv.Workload
 }
 
-func newRun(t *testing.T, engine string, peers int, seed int64, cfg kv.Config, p kv.Params) *run {
+func newRun(t testing.TB, engine string, peers int, seed int64, cfg kv.Config, p kv.Params) *run {
 	t.Helper()
 	cfg.Peers, cfg.Seed = peers, seed
 	w := kv.New(cfg)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/kv"
@@ -177,5 +179,44 @@ func TestKVBoundsAgree(t *testing.T) {
 	if scenario.MaxKVClients != kv.MaxClients || scenario.MaxKVKeys != kv.MaxKeys {
 		t.Errorf("the language allows %d clients and %d keys, the workload %d and %d",
 			scenario.MaxKVClients, scenario.MaxKVKeys, kv.MaxClients, kv.MaxKeys)
+	}
+}
+
+// BenchmarkKVLive measures the goal: the kv workload on a 5-peer live cluster with no
+// faults sustains at least 2,000 operations per second with a median latency under
+// 10 ms. Each iteration runs the cluster for 3 seconds of real time, clients going as
+// fast as their answers come; ops/s and the median latency are reported.
+func BenchmarkKVLive(b *testing.B) {
+	for _, clients := range []int{5, 20} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			src := fmt.Sprintf("peers 5\nworkload kv clients=%d keys=3 rate=100000\nwait leader within 5s\nsleep 3s\n", clients)
+			sc, err := scenario.Parse("kv-live.chaos", []byte(src))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ops, p50, p99 float64
+			n := 0
+			for b.Loop() {
+				r, err := New(sc, Options{Engine: "live", Seed: 1, CheckBudget: time.Minute})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := r.Run(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !res.Pass {
+					b.Fatalf("the run failed: %v", res.Failure)
+				}
+				s := res.KV.Stats
+				ops += s.Throughput
+				p50 += float64(s.P50) / float64(time.Millisecond)
+				p99 += float64(s.P99) / float64(time.Millisecond)
+				n++
+			}
+			b.ReportMetric(ops/float64(n), "ops/s")
+			b.ReportMetric(p50/float64(n), "p50-ms")
+			b.ReportMetric(p99/float64(n), "p99-ms")
+		})
 	}
 }
