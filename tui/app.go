@@ -366,8 +366,8 @@ func (a *App) hintLine(w int) line {
 		l.add(" "+a.view.msg+" ", st)
 		l.add("│", stDim)
 	}
-	hints := [][2]string{{"?", "help"}, {":", "command"}, {"↑↓", "select"}, {"L", "leader"}, {"c", "crash"},
-		{"r", "restart"}, {"i", "isolate"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"q", "quit"}}
+	hints := [][2]string{{"?", "help"}, {"q", "quit"}, {":", "command"}, {"↑↓", "select"}, {"c", "crash"},
+		{"r", "restart"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"L", "leader"}, {"i", "isolate"}}
 	for _, h := range hints {
 		if l.width()+len(h[0])+len(h[1])+2 > w {
 			break
@@ -415,9 +415,9 @@ func computeLayout(w, h, n int) layout {
 	top := 4 + 2*n
 	zone := h - 1 - top
 	l.bottom = rect{0, h - 1, w, 1}
-	rw := max(30, min(w*2/5, 56))
+	rw := max(8+2*n+1, min(w/3, 56)) // the network matrix needs 8+2n
 	l.events = rect{0, top, w - rw - 1, zone}
-	netH := min(n+2+3, zone)
+	netH := min(n+2+4, zone)
 	if zone-netH < 2 {
 		netH = min(n+2, zone) // drop the legend before the timeline
 	}

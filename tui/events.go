@@ -70,8 +70,46 @@ func (rs *roles) item(e chaos.Event) item {
 			(*rs)[r.Peer] = raft.Follower
 		}
 	}
-	it.cat, _, _ = describe(it)
+	it.cat = categorize(it)
 	return it
+}
+
+// categorize returns it's category, as describe does, without making its text.
+func categorize(it item) category {
+	e := it.ev
+	switch e.Kind {
+	case chaos.EventRaft:
+		if e.Raft == nil {
+			return catStep
+		}
+		switch e.Raft.Kind {
+		case raft.EventRole:
+			if e.Raft.Role != raft.Follower || it.stepDown {
+				return catElection
+			}
+			return catDetail
+		case raft.EventTerm:
+			return catDetail
+		case raft.EventVote:
+			return catVote
+		case raft.EventCommit:
+			return catCommit
+		case raft.EventBoot:
+			return catFault
+		}
+		return catLog
+	case chaos.EventFault:
+		if e.Fault != nil {
+			return catFault
+		}
+	case chaos.EventPropose:
+		return catPropose
+	case chaos.EventViolation:
+		if e.Violation != nil {
+			return catViolation
+		}
+	}
+	return catStep
 }
 
 // describe returns an item's category, its text as the event stream shows it, and
@@ -143,10 +181,7 @@ func describe(it item) (category, string, tcell.Style) {
 		if len(e.Text) > 0 && e.Text[0] == '>' {
 			return catStep, e.Text, stKey
 		}
-		if e.Line > 0 {
-			return catStep, fmt.Sprintf("step (line %d): %s", e.Line, e.Text), stInfo
-		}
-		return catStep, "step: " + e.Text, stInfo
+		return catStep, "» " + e.Text, stInfo
 	case chaos.EventExpect:
 		if e.OK {
 			return catStep, "✓ " + e.Text, stOK

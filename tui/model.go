@@ -95,6 +95,12 @@ func (m *model) run(onExit func()) {
 	m.soon = time.NewTimer(time.Hour)
 	m.soon.Stop()
 	defer m.soon.Stop()
+	// Events may come thousands a second: after taking a wake-up, the model ignores
+	// the next ones for minGap (rearm), so it drains in batches.
+	wake := m.src.Wake()
+	rearm := time.NewTimer(time.Hour)
+	rearm.Stop()
+	defer rearm.Stop()
 	m.make()
 	for {
 		select {
@@ -104,7 +110,11 @@ func (m *model) run(onExit func()) {
 			m.make()
 		case <-m.soon.C:
 			m.make()
-		case <-m.src.Wake():
+		case <-rearm.C:
+			wake = m.src.Wake()
+		case <-wake:
+			wake = nil
+			rearm.Reset(minGap)
 			m.drain()
 			if m.urgent || time.Now().Before(m.hotUntil) {
 				m.promptly()
@@ -141,18 +151,21 @@ func (m *model) drain() {
 			break
 		}
 	}
-	if len(m.events)+len(evs) > maxEvents {
-		// Start a new array: frames already made keep the old one.
-		keep := max(0, maxEvents-len(evs))
-		next := make([]item, 0, maxEvents+maxEvents/2)
-		m.events = append(next, m.events[len(m.events)-min(keep, len(m.events)):]...)
-	}
 	for _, e := range evs {
+		if len(m.events) == cap(m.events) {
+			// Start a new array holding the newest maxEvents, with as much room again,
+			// so that copying costs O(1) per event. Frames already made keep the old one.
+			keep := m.events[len(m.events)-min(len(m.events), maxEvents):]
+			m.events = append(make([]item, 0, 2*maxEvents), keep...)
+		}
 		m.events = append(m.events, m.roles.item(e))
 	}
-	if len(m.events) > maxEvents {
-		m.events = m.events[len(m.events)-maxEvents:]
-	}
+}
+
+// recent returns the newest maxEvents events, for a frame.
+func (m *model) recent() []item {
+	n := len(m.events)
+	return m.events[n-min(n, maxEvents) : n : n]
 }
 
 // matters reports whether e should show at once rather than at the next tick.
@@ -175,7 +188,7 @@ func (m *model) make() {
 		m.soon.Stop()
 	}
 	snap := m.src.Snapshot()
-	f := &frame{snap: snap, events: m.events[:len(m.events):len(m.events)], leader: chaos.LeaderOf(snap.Peers), gen: m.gen}
+	f := &frame{snap: snap, events: m.recent(), leader: chaos.LeaderOf(snap.Peers), gen: m.gen}
 	posted := m.last == nil || !sameFrame(m.last, f)
 	if posted {
 		m.last = f

@@ -170,26 +170,33 @@ func TestModelKeepsRecentEvents(t *testing.T) {
 		m.drain()
 	}
 	push(maxEvents - 10)
-	kept := m.events[:len(m.events):len(m.events)]
+	kept := m.recent()
 	push(100)
-	if len(m.events) != maxEvents {
-		t.Fatalf("kept %d events, want %d", len(m.events), maxEvents)
+	got := m.recent()
+	if len(got) != maxEvents {
+		t.Fatalf("kept %d events, want %d", len(got), maxEvents)
 	}
-	if last := m.events[len(m.events)-1].ev.Seq; last != seq {
+	if last := got[len(got)-1].ev.Seq; last != seq {
 		t.Errorf("newest event kept is %d, want %d", last, seq)
 	}
-	if first := m.events[0].ev.Seq; first != seq-maxEvents+1 {
+	if first := got[0].ev.Seq; first != seq-maxEvents+1 {
 		t.Errorf("oldest event kept is %d, want %d", first, seq-maxEvents+1)
+	}
+	for range 10 {
+		push(3 * maxEvents / 2)
+		got = m.recent()
+		if len(got) != maxEvents || got[len(got)-1].ev.Seq != seq || got[0].ev.Seq != seq-maxEvents+1 {
+			t.Fatalf("after a flood: %d events, %d..%d (want %d, ..%d)", len(got), got[0].ev.Seq, got[len(got)-1].ev.Seq, maxEvents, seq)
+		}
+		if cap(m.events) > 2*maxEvents {
+			t.Fatalf("the event list grew to a capacity of %d", cap(m.events))
+		}
 	}
 	// A frame made before still sees what it saw.
 	for i, it := range kept {
 		if it.ev.Seq != uint64(i+1) {
 			t.Fatalf("an earlier frame's event %d changed to %d", i+1, it.ev.Seq)
 		}
-	}
-	push(3 * maxEvents)
-	if len(m.events) != maxEvents || m.events[len(m.events)-1].ev.Seq != seq {
-		t.Errorf("after a flood: %d events, newest %d (want %d, %d)", len(m.events), m.events[len(m.events)-1].ev.Seq, maxEvents, seq)
 	}
 }
 

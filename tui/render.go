@@ -520,6 +520,10 @@ func renderNetwork(n chaos.NetState, w, h int) []line {
 	}
 	var legend line
 	for _, x := range []struct{ sym, what string }{{"·", "up"}, {"X", "cut"}, {"L", "lossy"}, {"S", "slow"}, {"R", "reorder"}, {"D", "dup"}} {
+		if legend.width()+len(x.what)+3 > w {
+			extra = append(extra, legend)
+			legend = nil
+		}
 		s, st := symbolStyle(x.sym)
 		legend.add(s, st)
 		legend.add(" "+x.what+" ", stDim)

@@ -265,6 +265,7 @@ func TestDescribe(t *testing.T) {
 			catDetail, "peer 1 is a follower in term 4"},
 		{"fault", []chaos.Event{{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}}, catFault, "fault: crash 2"},
 		{"typed", []chaos.Event{{Kind: chaos.EventStep, Peer: -1, Text: "> crash 2"}}, catStep, "> crash 2"},
+		{"step", []chaos.Event{{Kind: chaos.EventStep, Peer: -1, Text: "at 3s crash leader", Line: 7}}, catStep, "» at 3s crash leader"},
 		{"violation", []chaos.Event{{Kind: chaos.EventViolation, Peer: 1, Violation: &chaos.Violation{Checker: "election-safety", Message: "two leaders"}}},
 			catViolation, "✗ VIOLATION election-safety: two leaders"},
 		{"failed wait", []chaos.Event{{Kind: chaos.EventExpect, Peer: -1, Text: "wait leader within 5s: no leader"}}, catStep, "✗ wait leader within 5s: no leader"},
