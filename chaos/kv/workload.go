@@ -104,18 +104,17 @@ const (
 type Workload struct {
 	cfg  Config
 	c    chaos.Cluster
-	rng  *rand.Rand // used by Step's goroutine only
 	wake atomic.Bool
 
-	mu        sync.Mutex
-	stores    []*Store // each peer's current life's Store
-	params    Params
-	on        bool
-	clerks    []*clerk
-	history   []Operation
-	local     int // Gets answered without the log (the stale-read bug)
-	proposals int // requests servers took
-	finished  bool
+	mu       sync.Mutex
+	rng      *rand.Rand // the clerks' choices
+	stores   []*Store   // each peer's current life's Store
+	params   Params
+	on       bool
+	clerks   []*clerk
+	history  []Operation
+	answered int // operations answered
+	finished bool
 }
 
 // clerk is one client. Its fields are guarded by Workload.mu.
@@ -386,8 +385,11 @@ func (w *Workload) finishLocked(k *clerk, now time.Duration, status string, peer
 	h := &w.history[k.hist]
 	h.Status, h.Return, h.Peer, h.Index = status, now, peer, index
 	h.Tries = k.attempt
-	if status == chaos.ClientOK && k.op.Kind == Get {
-		h.Output = value
+	if status == chaos.ClientOK {
+		w.answered++
+		if k.op.Kind == Get {
+			h.Output = value
+		}
 	}
 	k.busy, k.sentTo, k.resend, k.attempt = false, -1, false, 0
 	k.next = max(k.next, now)
@@ -411,12 +413,10 @@ func (w *Workload) send(s send, now time.Duration) {
 			w.mu.Unlock()
 			return
 		}
-		w.proposals++
 		s.k.server = peer
 		if s.op.Kind == Get && bugs.On(bugs.StaleRead) {
 			// The bug: a leader answers from its own state, without waiting for the read
 			// to commit, so it never learns whether it still leads.
-			w.local++
 			op := w.finishLocked(s.k, now, chaos.ClientOK, peer, 0, st.Read(s.op.Key))
 			w.mu.Unlock()
 			w.publish(op)

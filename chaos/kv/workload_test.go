@@ -112,6 +112,9 @@ func TestWorkloadSurvivesCrashes(t *testing.T) {
 	res := r.w.Finish(r.c.Now(), time.Minute)
 
 	s := res.Stats
+	if got := r.w.Completed(); got != s.OK {
+		t.Errorf("Completed() = %d, the history has %d answered", got, s.OK)
+	}
 	if s.OK < 400 || s.Operations != s.OK+s.TimedOut+s.Unfinished || s.Reads+s.Writes != s.Operations {
 		t.Errorf("stats %+v: want over 400 answered, and the counts to add up", s)
 	}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -88,11 +89,17 @@ func (r *Runner) kvCompleted() int {
 
 // finishKV ends the kv workload at cluster time end and checks its history: a history
 // that is not linearizable is published as a violation, the other outcomes as a note.
-func (r *Runner) finishKV(end time.Duration) {
+// When ctx has ended (the run was interrupted), the check gets no time: its outcome is
+// unknown unless it is immediate.
+func (r *Runner) finishKV(ctx context.Context, end time.Duration) {
 	if r.kv == nil {
 		return
 	}
-	res := r.kv.Finish(end, r.opts.CheckBudget)
+	budget := r.opts.CheckBudget
+	if ctx.Err() != nil {
+		budget = time.Nanosecond
+	}
+	res := r.kv.Finish(end, budget)
 	r.mu.Lock()
 	r.kvResult = res
 	r.mu.Unlock()

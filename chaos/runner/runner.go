@@ -333,7 +333,7 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	r.checkMu.Lock()
 	r.checks.Finish(end)
 	r.checkMu.Unlock()
-	r.finishKV(end)
+	r.finishKV(ctx, end)
 	if r.trace != nil {
 		if terr := r.trace.Close(); terr != nil && err == nil {
 			err = terr
