@@ -130,14 +130,21 @@ func build(d Data) *page {
 			n = max(n, id+1)
 		}
 	}
-	n = min(n, maxPeers)
-	if p.Peers == 0 {
-		p.Peers = n
-	}
 	if res != nil {
 		end = max(end, res.Duration)
 	}
-	hist := fold(n, d.Events, end)
+	var hist *history
+	if d.folded != nil { // a Recorder's, folded as the run went
+		end = max(end, d.folded.lastAt)
+		hist = d.folded.finish(end) // a copy of our own: d is only read
+	} else {
+		hist = fold(n, d.Events, end)
+	}
+	hist.grow(n)
+	n = hist.n
+	if p.Peers == 0 {
+		p.Peers = n
+	}
 	if end <= 0 {
 		end = time.Second // nothing happened: draw an empty second
 	}

@@ -141,11 +141,13 @@ type figures struct {
 	bytes     int64
 }
 
-// history is what a report draws, folded from the event stream in one pass.
+// history is what a report draws, folded from the event stream one event at a time (a
+// Recorder folds a run as it goes; a trace is folded at once). Not safe for concurrent
+// use.
 type history struct {
-	n     int
-	end   time.Duration
-	peers []*peerHist
+	n      int
+	lastAt time.Duration // the time of the latest event
+	peers  []*peerHist
 
 	net      chaos.NetState
 	cutFault []string          // the faults that made the cuts in force, in order
@@ -161,57 +163,103 @@ type history struct {
 	story      []mark // the key events, in words (kind unused)
 	nstory     int    // key events seen, told or not
 	props      []proposal
-	pending    map[int][]int          // index -> proposals pending there
-	votes      map[[2]int][]int       // (candidate, term) -> voters that granted
-	elected    map[[2]int]bool        // (leader, term) seen
-	violations []chaos.Violation      // from the events, in order
-	violEvent  map[uint64]chaos.Event // the violation events by Seq
+	pending    map[int][]int     // index -> proposals pending there
+	votes      map[[2]int][]int  // (candidate, term) -> voters that granted
+	elected    map[[2]int]bool   // (leader, term) seen
+	violations []chaos.Violation // from the events, in order
 	fig        figures
 }
 
-// fold builds the history of events in a cluster of n peers, up to end.
-func fold(n int, events []chaos.Event, end time.Duration) *history {
-	h := &history{
-		n: n, end: end, net: chaos.NewNetState(n), linkText: map[string]string{},
-		pending: map[int][]int{}, votes: map[[2]int][]int{}, elected: map[[2]int]bool{},
-		violEvent: map[uint64]chaos.Event{},
-	}
-	for range n {
-		h.peers = append(h.peers, &peerHist{})
-	}
-	for _, e := range events {
-		h.add(e)
-	}
-	for _, p := range h.peers {
-		if p.started {
-			p.cur.to = max(end, p.cur.from)
-			p.segs = append(p.segs, p.cur)
-		}
-		if p.netOpen {
-			p.netCur.to = end
-			p.net = append(p.net, p.netCur)
-		}
-	}
-	if h.cutCur.text != "" {
-		h.cutCur.to = end
-		h.cuts = append(h.cuts, h.cutCur)
-	}
-	if h.linkCur.text != "" {
-		h.linkCur.to = end
-		h.links = append(h.links, h.linkCur)
-	}
+// newHistory returns the history of a cluster of n peers (more are added as events name
+// them) before anything happened.
+func newHistory(n int) *history {
+	h := &history{net: chaos.NewNetState(0), linkText: map[string]string{},
+		pending: map[int][]int{}, votes: map[[2]int][]int{}, elected: map[[2]int]bool{}}
+	h.grow(n)
 	return h
 }
 
+// grow makes room for peers 0..n-1 (at most maxPeers).
+func (h *history) grow(n int) {
+	n = min(n, maxPeers)
+	if n <= h.n {
+		return
+	}
+	net := chaos.NewNetState(n)
+	for a := range h.n {
+		copy(net.Cut[a], h.net.Cut[a])
+		copy(net.Links[a], h.net.Links[a])
+	}
+	copy(net.Groups, h.net.Groups)
+	net.Global = h.net.Global
+	h.net = net
+	for len(h.peers) < n {
+		h.peers = append(h.peers, &peerHist{})
+	}
+	h.n = n
+}
+
+// fold returns the history of events in a cluster of n peers, finished at end.
+func fold(n int, events []chaos.Event, end time.Duration) *history {
+	h := newHistory(n)
+	for _, e := range events {
+		h.add(e)
+	}
+	return h.finish(end)
+}
+
+// finish returns a copy of h with what is still open at end (a peer's last role, the
+// network's state) closed there. The copy shares nothing that h changes later, so h may
+// go on folding events while the copy is drawn; it is for drawing, not for folding more.
+func (h *history) finish(end time.Duration) *history {
+	c := *h
+	c.pending, c.votes, c.elected, c.linkText = nil, nil, nil, nil
+	c.cutFault, c.linkSet = nil, nil
+	c.net = h.net.Clone()
+	c.peers = make([]*peerHist, len(h.peers))
+	for i, p := range h.peers {
+		q := *p
+		q.segs, q.net = slices.Clip(p.segs), slices.Clip(p.net)
+		q.marks, q.commits = slices.Clip(p.marks), slices.Clip(p.commits)
+		if q.started {
+			q.cur.to = max(end, q.cur.from)
+			q.segs = append(q.segs, q.cur)
+			q.started = false // closed: finishing the copy again adds nothing
+		}
+		if q.netOpen {
+			q.netCur.to = max(end, q.netCur.from)
+			q.net = append(q.net, q.netCur)
+			q.netOpen = false
+		}
+		c.peers[i] = &q
+	}
+	c.cuts, c.links = slices.Clip(h.cuts), slices.Clip(h.links)
+	if c.cutCur.text != "" {
+		c.cutCur.to = max(end, c.cutCur.from)
+		c.cuts = append(c.cuts, c.cutCur)
+	}
+	if c.linkCur.text != "" {
+		c.linkCur.to = max(end, c.linkCur.from)
+		c.links = append(c.links, c.linkCur)
+	}
+	c.cutCur, c.linkCur = band{}, band{}
+	c.faults, c.steps, c.story = slices.Clip(h.faults), slices.Clip(h.steps), slices.Clip(h.story)
+	c.props = slices.Clone(h.props) // settled later in place
+	c.violations = slices.Clip(h.violations)
+	return &c
+}
+
 func (h *history) peer(id int) *peerHist {
-	if id < 0 || id >= h.n {
+	if id < 0 || id >= maxPeers {
 		return nil
 	}
+	h.grow(id + 1)
 	return h.peers[id]
 }
 
 func (h *history) add(e chaos.Event) {
 	h.fig.events++
+	h.lastAt = max(h.lastAt, e.At)
 	switch e.Kind {
 	case chaos.EventRaft:
 		if e.Raft != nil {
@@ -242,7 +290,6 @@ func (h *history) add(e chaos.Event) {
 			}
 			h.violations = append(h.violations, v)
 			h.tell(e.At, "VIOLATION: "+v.String())
-			h.violEvent[e.Seq] = e
 		}
 	case chaos.EventExpect:
 		if !e.OK {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -45,12 +46,12 @@ func TestRecorderKeepsTheLastNetworkEvents(t *testing.T) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
 	d := r.Data(nil, nil)
-	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "the 10 before 0.014 s") {
-		t.Errorf("notes = %q, want one saying the 10 forgotten end at 0.014 s", d.Notes)
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "at most 4 message events: messages before 0.014 s are missing") {
+		t.Errorf("notes = %q, want one saying messages before 0.014 s are missing", d.Notes)
 	}
 }
 
-func TestRecorderStopsRecordingMessagesAfterAViolation(t *testing.T) {
+func TestRecorderStopsKeepingEventsAfterAViolation(t *testing.T) {
 	r := NewRecorder(0)
 	v := chaos.Violation{Checker: "x"}
 	r.Observe(netEvent(1, time.Second))
@@ -58,7 +59,7 @@ func TestRecorderStopsRecordingMessagesAfterAViolation(t *testing.T) {
 	r.Observe(netEvent(3, time.Second+afterViolation))
 	r.Observe(netEvent(4, time.Second+afterViolation+time.Millisecond))
 	r.Observe(raftEvent(5, 2*time.Second))
-	if got, want := seqs(r.Events()), []uint64{1, 2, 3, 5}; !slices.Equal(got, want) {
+	if got, want := seqs(r.Events()), []uint64{1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
 	if d := r.Data(nil, nil); len(d.Notes) != 0 {
@@ -126,7 +127,68 @@ func TestRecorderKeepsAWindow(t *testing.T) {
 	if d.Window != (Window{From: 10 * time.Millisecond, To: 12 * time.Millisecond}) {
 		t.Errorf("Data's window = %v, want the one kept", d.Window)
 	}
-	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "from 0.010 s to 0.012 s and the last 2") {
-		t.Errorf("notes = %q", d.Notes)
+	if len(d.Notes) != 0 {
+		t.Errorf("notes = %q, want none: the window the diagram shows is whole", d.Notes)
+	}
+}
+
+func TestRecorderForgetsOldEvents(t *testing.T) {
+	r := NewRecorder(0)
+	for i := uint64(1); i <= 100; i++ {
+		if i%2 == 0 {
+			r.Observe(raftEvent(i, time.Duration(i)*100*time.Millisecond))
+		} else {
+			r.Observe(netEvent(i, time.Duration(i)*100*time.Millisecond))
+		}
+	}
+	// The last recentSpan (3 s) of each kind: raft events from 7 s (3 s before the last,
+	// at 10 s), network events from 6.9 s (3 s before the last, at 9.9 s).
+	var want []uint64
+	for i := uint64(69); i <= 100; i++ {
+		want = append(want, i)
+	}
+	if got := seqs(r.Events()); !slices.Equal(got, want) {
+		t.Errorf("events kept: %v, want %v", got, want)
+	}
+	// What was forgotten was folded: the peer's commits are all drawn.
+	d := r.Data(nil, nil)
+	if got := len(d.folded.peers[0].commits); got != 50 {
+		t.Errorf("%d commits folded, want 50", got)
+	}
+	if len(d.Notes) != 0 {
+		t.Errorf("notes = %q, want none: only old messages were forgotten", d.Notes)
+	}
+}
+
+// TestRecorderPageEqualsTracePage checks that a recorder, which folds the run as it goes
+// and keeps few events, draws the same page as the whole trace of the run.
+func TestRecorderPageEqualsTracePage(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		seed      int64
+	}{
+		{name: "demo", seed: 1},
+		{name: "snapshot-catchup", seed: 2},
+		{name: "failing", src: "peers 3\nworkload rate=20\nwait leader within 5s\nat 1s isolate leader\nexpect leaders == 3\n", seed: 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := runScenario(t, tc.name, tc.src, tc.seed)
+			fromTrace, err := FromTrace(bytes.NewReader(run.trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.res.Duration > 2*recentSpan && len(run.events) >= len(fromTrace.Events) {
+				t.Errorf("the recorder kept %d events of %d: it should forget some", len(run.events), len(fromTrace.Events))
+			}
+			got := render(t, run.rec.Data(run.sc, run.res))
+			want := render(t, FromRun(run.sc, run.res, fromTrace.Events))
+			if got != want {
+				i := 0
+				for i < len(got) && i < len(want) && got[i] == want[i] {
+					i++
+				}
+				t.Errorf("the recorder's page differs from the trace's at byte %d:\nrecorder: %.300s\ntrace:    %.300s", i, got[max(0, i-100):], want[max(0, i-100):])
+			}
+		})
 	}
 }

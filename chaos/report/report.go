@@ -117,6 +117,10 @@ type Data struct {
 	// Notes are caveats about the data, shown under the header (a Recorder adds one when
 	// it had to forget early messages).
 	Notes []string
+
+	// folded is the run as a Recorder folded it while it went; Events then holds only
+	// the events the Recorder kept (see Recorder).
+	folded *history
 }
 
 // Write writes the report of d to w as one HTML page. It fails on bad input (a window
