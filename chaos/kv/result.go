@@ -158,7 +158,18 @@ func (r *Result) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "; %d reads answered locally", s.LocalReads)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  linearizability: %s: %s\n", r.Check.Outcome, r.Check.Message)
+	c := r.Check
+	switch c.Outcome {
+	case NotLinearizable:
+		// The run's failure line says what; say where to look.
+		where := ""
+		if c.Key != "" {
+			where = ", key " + c.Key
+		}
+		fmt.Fprintf(w, "  linearizability: not linearizable%s (%d operations checked in %s)\n", where, c.Operations, round(c.Elapsed))
+	default:
+		fmt.Fprintf(w, "  linearizability: %s: %s (in %s)\n", c.Outcome, c.Message, round(c.Elapsed))
+	}
 }
 
 func round(d time.Duration) string {
