@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"io"
 	"testing"
 )
@@ -40,15 +41,29 @@ func TestLongRunStaysSmall(t *testing.T) {
 	t.Logf("%d events, page %d bytes, %d segments", len(run.events), len(page), segs)
 }
 
+// BenchmarkWrite writes the page of a two-minute churn, from what a Recorder kept (the
+// run already folded) and from the whole trace (folded by Write).
 func BenchmarkWrite(b *testing.B) {
 	run := runScenario(b, "churn", churn, 9)
-	d := run.rec.Data(run.sc, run.res)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := Write(io.Discard, d); err != nil {
-			b.Fatal(err)
-		}
+	whole, err := FromTrace(bytes.NewReader(run.trace))
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(len(run.events)), "events")
+	for _, bc := range []struct {
+		name string
+		d    Data
+	}{
+		{"recorded", run.rec.Data(run.sc, run.res)},
+		{"trace", FromRun(run.sc, run.res, whole.Events)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Write(io.Discard, bc.d); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(bc.d.Events)), "events")
+		})
+	}
 }
