@@ -84,6 +84,8 @@ type Runner struct {
 	stop   sync.Once
 	speed  atomic.Uint64 // float64 bits
 
+	pauseMu sync.Mutex // serialises Pause and Resume, which call the cluster without mu
+
 	checkMu sync.Mutex // serialises the Suite's Observe (bus) and Advance (run)
 	checks  *check.Suite
 
@@ -283,26 +285,33 @@ func (r *Runner) Speed() float64 { return mathFloat64frombits(r.speed.Load()) }
 
 // Pause freezes the cluster; commands still run. Resume continues it.
 func (r *Runner) Pause() {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.paused {
+		r.mu.Unlock()
 		return
 	}
 	r.paused = true
 	r.resumed = make(chan struct{})
-	r.c.Pause()
+	r.mu.Unlock()
+	r.c.Pause() // not under mu: the cluster publishes under its lock, and sinks take mu
 }
 
 // Resume continues a paused run.
 func (r *Runner) Resume() {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !r.paused {
+		r.mu.Unlock()
 		return
 	}
 	r.paused = false
-	r.c.Resume()
-	close(r.resumed)
+	resumed := r.resumed
+	r.mu.Unlock()
+	r.c.Resume() // not under mu, as in Pause
+	close(resumed)
 }
 
 // Paused reports whether the run is paused.
