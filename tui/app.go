@@ -26,6 +26,7 @@ import (
 
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/raft"
 )
 
 // Options configure an App.
@@ -64,6 +65,7 @@ type App struct {
 // viewState is what the person chose to see. The UI goroutine owns it.
 type viewState struct {
 	sel        int
+	follow     bool // sel follows the leader, until the person chooses a peer
 	filter     int
 	peerOnly   bool
 	scroll     int
@@ -82,6 +84,7 @@ type viewState struct {
 // New makes an App over src. It starts nothing until Run.
 func New(src Source, opts Options) *App {
 	a := &App{src: src, caps: src.Caps(), app: tview.NewApplication(), frame: emptyFrame()}
+	a.view.follow = true
 	if opts.Screen != nil {
 		a.app.SetScreen(opts.Screen)
 	}
@@ -132,6 +135,9 @@ func (a *App) post(f *frame) {
 	}
 	a.app.QueueUpdateDraw(func() {
 		a.frame = f
+		if a.view.follow && f.leader != raft.None {
+			a.view.sel = f.leader
+		}
 		if n := len(f.snap.Peers); a.view.sel >= n {
 			a.view.sel = max(0, n-1)
 		}
@@ -160,6 +166,9 @@ func (a *App) onKey(ev *tcell.EventKey) *tcell.EventKey {
 	if b.needs != nil && !b.needs(a.caps) {
 		a.say(fmt.Sprintf("%s: not available here", b.help), true)
 		return nil
+	}
+	if b.group == groupPeer && b.label != "L" {
+		a.view.follow = false // the person chose a peer, or acted on the one selected
 	}
 	b.do(a, ev)
 	return nil
@@ -378,6 +387,9 @@ func (a *App) hintLine(w int) line {
 	return l
 }
 
+// helpColumn is the width of a column of the help screen.
+const helpColumn = 80
+
 // rect is a rectangle of the screen.
 type rect struct{ x, y, w, h int }
 
@@ -415,7 +427,11 @@ func computeLayout(w, h, n int) layout {
 	top := 4 + 2*n
 	zone := h - 1 - top
 	l.bottom = rect{0, h - 1, w, 1}
-	rw := max(8+2*n+1, min(w/3, 56)) // the network matrix needs 8+2n
+	rw := w / 3
+	if w >= 100 {
+		rw = min(w*2/5, 56)
+	}
+	rw = max(rw, 8+2*n+1) // the network matrix needs 8+2n
 	l.events = rect{0, top, w - rw - 1, zone}
 	netH := min(n+2+4, zone)
 	if zone-netH < 2 {
@@ -455,14 +471,24 @@ func (r *rootView) Draw(screen tcell.Screen) {
 		for _, c := range scenario.Commands() {
 			cmds = append(cmds, [2]string{c.Usage, c.Summary})
 		}
-		ls := helpLines(a.caps, cmds, w)
+		if w >= 2*helpColumn+1 {
+			// Two columns: the keys, and the language and legends beside them.
+			keys, more := helpLines(a.caps, cmds, helpColumn)
+			a.view.helpScroll = max(0, min(a.view.helpScroll, max(len(keys), len(more))-h))
+			keys, more = keys[min(a.view.helpScroll, len(keys)):], more[min(a.view.helpScroll, len(more)):]
+			drawLines(screen, x, y, helpColumn, h, keys)
+			drawLines(screen, x+helpColumn+1, y, w-helpColumn-1, h, more)
+			return
+		}
+		keys, more := helpLines(a.caps, cmds, w)
+		ls := append(append(keys, line{}), more...)
 		a.view.helpScroll = max(0, min(a.view.helpScroll, len(ls)-h))
 		drawLines(screen, x, y, w, h, ls[a.view.helpScroll:])
 		return
 	}
 	draw := func(rc rect, ls []line) { drawLines(screen, x+rc.x, y+rc.y, rc.w, rc.h, ls) }
 	draw(lay.header, renderHeader(f, a.caps, w))
-	draw(lay.peers, renderPeers(f, a.view.sel, w))
+	draw(lay.peers, renderPeers(f, a.view.sel, a.view.follow && f.leader == a.view.sel, w))
 	draw(lay.logs, renderLogs(f, a.view.sel, w))
 	draw(lay.events, renderEvents(f.events, eventFilters[a.view.filter], a.eventPeer(), a.view.scroll, lay.events.w, lay.events.h))
 	draw(lay.net, renderNetwork(f.snap.Net, lay.net.w, lay.net.h))
@@ -505,6 +531,7 @@ func (r *rootView) MouseHandler() func(tview.MouseAction, *tcell.EventMouse, fun
 			}
 			for _, rc := range []rect{lay.peers, lay.logs} {
 				if rc.contains(mx, my) && my > rc.y {
+					a.view.follow = false
 					a.selectPeer(my - rc.y - 1)
 					return true, nil
 				}

@@ -208,6 +208,14 @@ func TestAppCrashLeader(t *testing.T) {
 		old, ok = leaderRow(rows)
 		return ok
 	})
+	hs.waitFor("the selection following the leader", func(rows []string, _ *frame) bool {
+		for _, p := range peerRows(rows) {
+			if p.selected {
+				return p.id == old.id
+			}
+		}
+		return false
+	})
 	hs.typeKeys(strconv.Itoa(old.id))
 	hs.waitFor("the leader selected", func(rows []string, _ *frame) bool {
 		for _, p := range peerRows(rows) {

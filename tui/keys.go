@@ -61,13 +61,14 @@ func init() {
 			do: func(a *App, _ *tcell.EventKey) { a.selectPeer(a.view.sel + 1) }},
 		{keys: runes('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), label: "0-9", group: groupPeer, help: "select peer by id (or click its row)",
 			do: func(a *App, ev *tcell.EventKey) { a.selectPeer(int(ev.Rune() - '0')) }},
-		{keys: runes('L'), label: "L", group: groupPeer, help: "select the leader",
+		{keys: runes('L'), label: "L", group: groupPeer, help: "select the leader, and follow it from leader to leader",
 			do: func(a *App, _ *tcell.EventKey) {
+				a.view.follow = true
 				if a.frame.leader == raft.None {
-					a.say("there is no leader now", true)
+					a.say("there is no leader now; the selection will follow the next one", false)
 					return
 				}
-				a.selectPeer(a.frame.leader)
+				a.view.sel = a.frame.leader
 			}},
 		{keys: runes('c'), label: "c", group: groupPeer, help: "crash it (it keeps what it persisted)", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.exec(fmt.Sprintf("crash %d", a.view.sel)) }},
@@ -225,13 +226,13 @@ func slowerSpeed(cur float64) float64 {
 	return speeds[0]
 }
 
-// helpLines renders the help screen from the key table, then the command bar's
-// language and the legends of the views.
-func helpLines(caps Caps, commands [][2]string, w int) []line {
+// helpLines renders the help screen, w cells wide, in two parts: the keys, from the key
+// table; then the command bar's language and how to read the views.
+func helpLines(caps Caps, commands [][2]string, w int) (keys, more []line) {
 	var out []line
 	title := func(s string) {
 		var l line
-		l.add(" "+s, stTitle)
+		l.add(fit(" "+s, w), stTitle)
 		l.pad(w, stTitle)
 		out = append(out, l)
 	}
@@ -258,23 +259,26 @@ func helpLines(caps Caps, commands [][2]string, w int) []line {
 			out = append(out, l)
 		}
 	}
-	text("", stDefault)
+	keys, out = out, nil
 	title("The command bar (:) takes any command of the scenario language")
-	text(" SEL is a peer id (2), ids (0,1), or leader, follower, followers, random, majority,", stDefault)
-	text(" minority, all, others, crashed. Enter runs, Esc cancels, ↑↓ recall earlier commands.", stDefault)
+	text(" SEL is a peer id (2), ids (0,1), or leader, follower, followers, random,", stDefault)
+	text(" majority, minority, all, others, crashed. Enter runs, Esc cancels, ↑↓ recall", stDefault)
+	text(" earlier commands.", stDefault)
 	for _, c := range commands {
 		var l line
-		l.add(fmt.Sprintf("   %-32s ", c[0]), stKey)
+		l.add(fmt.Sprintf("   %-31s ", c[0]), stKey)
 		l.add(c[1], stDefault)
 		out = append(out, l)
 	}
 	text("", stDefault)
 	title("Reading the views")
-	text(" Logs: one row per peer, one cell per entry, aligned by index. The digit and colour", stDefault)
-	text(" are the entry's term; a filled cell is committed, a bare digit is not yet; ▒ is the", stDefault)
-	text(" part of the log compacted into a snapshot. The ruler shows every tenth index.", stDefault)
+	text(" Logs: one row per peer, one cell per entry, aligned by index. The digit and", stDefault)
+	text(" colour are the entry's term; a filled cell is committed, a bare digit is not", stDefault)
+	text(" yet; ▒ is the part of the log compacted into a snapshot. The ruler shows every", stDefault)
+	text(" tenth index.", stDefault)
 	text(" Network: row = sender, column = receiver. · up, X cut, L lossy, S slow,", stDefault)
 	text(" R reordering, D duplicating.", stDefault)
 	text(" Peers: the leader's match/next column is what the leader knows of each log.", stDefault)
-	return out
+	text(" The selection (▶) follows the leader until you choose a peer; L follows again.", stDefault)
+	return keys, out
 }

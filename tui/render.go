@@ -253,13 +253,18 @@ func peerColumns(f *frame, w int) []column {
 }
 
 // renderPeers renders the peers table: a title row of column names, then one row per
-// peer, the selected one highlighted.
-func renderPeers(f *frame, sel, w int) []line {
+// peer, the selected one highlighted. following says that the selection follows the
+// leader.
+func renderPeers(f *frame, sel int, following bool, w int) []line {
 	cols := peerColumns(f, w)
 	var head line
 	head.add(" ", stTitle)
 	for _, c := range cols {
 		head.add(cell(c.title, c.width, c.right)+" ", stTitle)
+	}
+	if note := "  ▶ follows the leader"; following && head.width()+textWidth(note)+1 <= w {
+		head.pad(w-textWidth(note)-1, stTitle)
+		head.add(note, stTitleDim)
 	}
 	head.pad(w, stTitle)
 	out := []line{head}

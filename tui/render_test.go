@@ -282,6 +282,28 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
+func TestCategorizeAgreesWithDescribe(t *testing.T) {
+	var es []chaos.Event
+	for k := raft.EventBoot; k <= raft.EventInstallSnapshot; k++ {
+		for _, role := range []raft.Role{raft.Follower, raft.PreCandidate, raft.Candidate, raft.Leader} {
+			es = append(es, raftEv(k, 1, role, 2))
+		}
+	}
+	es = append(es, chaos.Event{Kind: chaos.EventRaft}, chaos.Event{Kind: chaos.EventNet, Net: &chaos.NetEvent{}})
+	for k := chaos.EventRaft; k <= chaos.EventNote; k++ {
+		es = append(es, chaos.Event{Kind: k, Peer: -1})
+	}
+	es = append(es,
+		chaos.Event{Kind: chaos.EventFault, Fault: &chaos.Fault{Kind: chaos.Heal}},
+		chaos.Event{Kind: chaos.EventPropose, Propose: &chaos.Proposal{Command: 1}},
+		chaos.Event{Kind: chaos.EventViolation, Violation: &chaos.Violation{}})
+	for _, it := range items(es...) {
+		if cat, text, _ := describe(it); it.cat != cat {
+			t.Errorf("%q: categorize says %v, describe %v", text, it.cat, cat)
+		}
+	}
+}
+
 func TestFilterEvents(t *testing.T) {
 	crash := chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{2}}}
 	loss := chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Loss, P: 0.1}}
@@ -440,7 +462,7 @@ func TestRenderPeers(t *testing.T) {
 		{40, []string{"id", "state", "role"}, []string{"commit"}},
 	}
 	for _, tt := range tests {
-		ls := renderPeers(f, 1, tt.w)
+		ls := renderPeers(f, 1, false, tt.w)
 		var text []string
 		for _, l := range ls {
 			if l.width() > tt.w {
@@ -462,6 +484,16 @@ func TestRenderPeers(t *testing.T) {
 		if !strings.HasPrefix(text[2], "▶  1") {
 			t.Errorf("width %d: selected row %q lacks the marker", tt.w, text[2])
 		}
+	}
+}
+
+func TestRenderPeersFollowNote(t *testing.T) {
+	f := &frame{leader: 0, snap: Snapshot{Peers: []chaos.PeerStatus{peer(0, raft.Leader, 1, 0, 0, 0)}, Net: chaos.NewNetState(1)}}
+	if got := renderPeers(f, 0, true, 120)[0]; !strings.HasSuffix(got.String(), "▶ follows the leader ") || got.width() != 120 {
+		t.Errorf("following, title %q (%d wide)", got, got.width())
+	}
+	if got := renderPeers(f, 0, false, 120)[0].String(); strings.Contains(got, "follows") {
+		t.Errorf("not following, title %q", got)
 	}
 }
 
