@@ -387,8 +387,12 @@ func (a *App) hintLine(w int) line {
 	return l
 }
 
-// helpColumn is the width of a column of the help screen.
-const helpColumn = 80
+// The help screen is in two columns when the terminal is wide enough for a left one
+// of helpColumn cells (the keys) and a right one of helpRight (the language).
+const (
+	helpColumn = 66
+	helpRight  = 90
+)
 
 // rect is a rectangle of the screen.
 type rect struct{ x, y, w, h int }
@@ -471,7 +475,7 @@ func (r *rootView) Draw(screen tcell.Screen) {
 		for _, c := range scenario.Commands() {
 			cmds = append(cmds, [2]string{c.Usage, c.Summary})
 		}
-		if w >= 2*helpColumn+1 {
+		if w >= helpColumn+1+helpRight {
 			// Two columns: the keys, and the language and legends beside them.
 			keys, more := helpLines(a.caps, cmds, helpColumn)
 			a.view.helpScroll = max(0, min(a.view.helpScroll, max(len(keys), len(more))-h))

@@ -112,10 +112,8 @@ func renderHeader(f *frame, caps Caps, w int) []line {
 	if name == "" {
 		name = "(no scenario)"
 	}
-	l1.add(" "+name, stBold)
-	l1.add(fmt.Sprintf("  %s engine  seed %d  %d peers  ", run.Engine, run.Seed, len(f.snap.Peers)), stDefault)
-	l1.add("t="+seconds(run.Now), stBold)
-	l1.add("  "+speedText(run, caps)+"  ", stDefault)
+	l1.add(" "+name+"  ", stBold)
+	l1.add("t="+seconds(run.Now)+"  ", stBold)
 	switch {
 	case run.Done:
 		l1.add(" STOPPED ", stBanner)
@@ -124,6 +122,7 @@ func renderHeader(f *frame, caps Caps, w int) []line {
 	default:
 		l1.add("▶ running", stOK)
 	}
+	l1.add(fmt.Sprintf("  %s  %s engine  seed %d  %d peers", speedText(run, caps), run.Engine, run.Seed, len(f.snap.Peers)), stDefault)
 	if run.Current >= 0 && run.Current < len(run.Steps) && l1.width()+20 < w {
 		st := run.Steps[run.Current]
 		l1.add(fmt.Sprintf("  step %d/%d: ", run.Current+1, len(run.Steps)), stDim)
