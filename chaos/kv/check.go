@@ -31,7 +31,8 @@ const (
 	Unknown Outcome = "unknown"
 )
 
-// CheckResult is what Check found.
+// CheckResult is what Check found. It is not modified after Check returns: safe for
+// concurrent reads (Visualize included).
 type CheckResult struct {
 	Outcome Outcome `json:"outcome"`
 	// Operations is the number of operations checked: every answered one, and every

@@ -61,6 +61,7 @@ func (k *OpKind) UnmarshalText(b []byte) error {
 
 // Op is a client request as it travels through the Raft log. Client and Seq identify it:
 // a client numbers its requests 1, 2, 3..., and retries a request with the same number.
+// It is a plain value.
 type Op struct {
 	Kind   OpKind
 	Key    string

@@ -102,7 +102,8 @@ func (w *Workload) History() []Operation {
 }
 
 // Result is what a kv workload leaves after a run: its parameters, figures, the
-// linearizability check and the history itself.
+// linearizability check and the history itself. It is not modified after Finish
+// returns: safe for concurrent reads.
 type Result struct {
 	Params Params      `json:"params"`
 	Stats  Stats       `json:"stats"`
