@@ -52,7 +52,7 @@ func startReport(o *runOptions, sc *scenario.Scenario, many bool) (*runReport, e
 // finish writes the report of the run of sc that gave res, and closes the file.
 func (r *runReport) finish(o *runOptions, sc *scenario.Scenario, res *runner.Result) error {
 	d := r.rec.Data(sc, res)
-	d.Repro = reproCommand(o, sc, res)
+	d.Repro = reportRepro(o, sc, res)
 	err := report.Write(r.f, d)
 	if cerr := r.f.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -70,8 +70,8 @@ func (r *runReport) close() {
 	}
 }
 
-// reproCommand returns the command that runs sc again as it ran.
-func reproCommand(o *runOptions, sc *scenario.Scenario, res *runner.Result) string {
+// reportRepro returns the command that runs sc again as it ran, for the report.
+func reportRepro(o *runOptions, sc *scenario.Scenario, res *runner.Result) string {
 	arg := sc.Name
 	if b, err := scripts.Read(sc.Name); err != nil || string(b) != sc.Source {
 		arg = sc.Name + scripts.Ext
