@@ -24,7 +24,7 @@ build: ## Build bin/miniraft.
 
 # Tests that switch deliberate bugs on (internal/bugs), to show the checkers catch them.
 # They exist only in builds with -tags bugs; name them TestBug... and add their package here.
-BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./cmd/miniraft/
+BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./cmd/miniraft/ ./chaos/report/
 
 test: vet ## go vet, then the whole suite under the race detector (what CI runs), then the deliberate-bug tests.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/raft"
 )
@@ -37,7 +38,7 @@ type page struct {
 
 	Timeline *timelineView
 	Commits  *commitView
-	Latency  *latencyView
+	Latency  []*latencyView
 	Messages *msgView
 
 	Violations []violView
@@ -73,6 +74,7 @@ type sectionView struct {
 	Section
 	StatusClass string
 	Anchor      string
+	Intro       string
 }
 
 type stepRow struct {
@@ -197,7 +199,12 @@ func build(d Data) *page {
 	p.Messages = buildMessages(d, hist, n, win, first)
 	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
 	p.Commits = buildCommits(hist, end, viols)
-	p.Latency = buildLatency(hist, end, viols)
+	if len(hist.props) > 0 || len(hist.ops) == 0 {
+		p.Latency = append(p.Latency, buildProposalLatency(hist, end, viols))
+	}
+	if len(hist.ops) > 0 {
+		p.Latency = append(p.Latency, buildOpLatency(hist, end, viols))
+	}
 
 	if first != nil {
 		p.Before, p.BeforeNote = eventsBefore(d.Events, *first, hist)
@@ -206,6 +213,9 @@ func build(d Data) *page {
 		p.Story = append(p.Story, eventRow{At: fmtSec(m.at), Text: m.text})
 	}
 	p.StoryMore = hist.nstory - len(hist.story)
+	if res != nil && res.KV != nil {
+		p.Sections = append(p.Sections, kvSection(res.KV))
+	}
 	for i, s := range d.Sections {
 		sv := sectionView{Section: s, Anchor: "extra-" + strconv.Itoa(i+1)}
 		switch strings.ToLower(s.Status) {
@@ -410,7 +420,9 @@ func eventsBefore(events []chaos.Event, v chaos.Violation, h *history) ([]eventR
 	}
 	cut := len(events)
 	for i, e := range events {
-		if v.Seq > 0 && e.Seq > v.Seq || v.Seq == 0 && e.At > v.At || e.Kind == chaos.EventViolation && e.Violation != nil && sameViolation(*e.Violation, v) {
+		// The event that revealed v, or the time v dates (a check run at the end, such as
+		// linearizability, dates the operation it found), whichever comes first.
+		if v.Seq > 0 && e.Seq > v.Seq || e.At > v.At || e.Kind == chaos.EventViolation && e.Violation != nil && sameViolation(*e.Violation, v) {
 			cut = i
 			break
 		}
@@ -426,7 +438,7 @@ func eventsBefore(events []chaos.Event, v chaos.Violation, h *history) ([]eventR
 		rows = append(rows, eventRow{At: fmtSecFine(e.At), Seq: e.Seq, Kind: e.Kind.String(), Peer: peerText(e), Text: eventText(e), Involved: involved[e.Peer] || e.Raft != nil && involved[e.Raft.Peer]})
 	}
 	slices.Reverse(rows)
-	note := fmt.Sprintf("The last %d events before the violation was found (event #%d), oldest first; rows about the peers involved are marked.", len(rows), v.Seq)
+	note := fmt.Sprintf("The last %d events up to the violation (at %s), oldest first; rows about the peers involved are marked.", len(rows), fmtSec(v.At))
 	if skipped > 0 {
 		note += fmt.Sprintf(" %d message events among them are left out: the message diagram shows them.", skipped)
 	}
@@ -455,6 +467,8 @@ func eventText(e chaos.Event) string {
 		return e.Violation.String()
 	case e.Propose != nil:
 		return e.Propose.String()
+	case e.Client != nil:
+		return e.Client.String()
 	case e.Fault != nil:
 		return e.Fault.String()
 	}
@@ -578,4 +592,48 @@ func source(src string, rows []stepRow, first *chaos.Violation) []srcLine {
 		}
 	}
 	return out
+}
+
+// MaxEmbed is the largest visualization of a linearizability check that a page embeds.
+const MaxEmbed = 8 << 20
+
+// kvSection tells what the kv workload's clients saw and what the linearizability check
+// made of it, with porcupine's visualization when the history is not linearizable.
+func kvSection(r *kv.Result) sectionView {
+	c := r.Check
+	sv := sectionView{Anchor: "kv", Section: Section{Title: "The clients' view: the kv workload and linearizability", Status: string(c.Outcome)}}
+	switch c.Outcome {
+	case kv.Linearizable:
+		sv.StatusClass = "pass"
+	case kv.NotLinearizable:
+		sv.StatusClass = "fail"
+	default:
+		sv.StatusClass = "unknown"
+	}
+	sv.Intro = "The kv workload's clients ran Get, Put and Append on a key-value store replicated by the cluster, and every operation was recorded from invocation to answer. " +
+		"Porcupine then looked for one order of all the operations, each taking effect at some moment between its invocation and its answer, that a single copy of the store would produce. " +
+		"If there is none, some client saw something impossible: a read of a value already overwritten (a stale read), a write applied twice, a write lost."
+	var b bytes.Buffer
+	r.WriteSummary(&b)
+	text := b.String()
+	if c.Message != "" && !strings.Contains(text, c.Message) {
+		text += c.Message + "\n"
+	}
+	if op := c.Culprit; op != nil {
+		text += fmt.Sprintf("The first operation no order can include: %s, invoked at %s, answered at %s.\n", op, fmtSecFine(op.Call), fmtSecFine(op.Return))
+	}
+	if c.HasVisualization() {
+		var vis bytes.Buffer
+		switch err := r.WriteVisualization(&vis); {
+		case err != nil:
+			text += fmt.Sprintf("Porcupine could not draw its visualization: %v\n", err)
+		case vis.Len() > MaxEmbed:
+			text += fmt.Sprintf("Porcupine's visualization is too large to show here (%s); miniraft run --trace FILE writes it beside the trace.\n", fmtBytes(int64(vis.Len())))
+		default:
+			sv.Embed = vis.String()
+			sv.Intro += " Below, porcupine's own drawing of the key whose history fails: each client is a row, each operation a box from invocation to answer; the longest orders it found are drawn, and where they break."
+		}
+	}
+	sv.Text = strings.TrimRight(text, "\n")
+	return sv
 }

@@ -131,16 +131,41 @@ func buildCommits(h *history, end time.Duration, viols []chaos.Violation) *commi
 	return cv
 }
 
-// The latency chart's geometry.
+// The latency chart's geometry: rows on top count what never finished, the plot below.
 const (
-	latLost    = 14.0
-	latRefused = 28.0
-	latPending = 42.0
-	latTop     = 58.0
-	latBottom  = 176.0
-	latHeight  = 198.0
-	latColW    = 3.0
+	latRow0   = 14.0 // the first row
+	latRowH   = 14.0
+	latPlotH  = 118.0
+	latColW   = 3.0
+	latAxisH  = 22.0
+	latGapTop = 4.0
 )
+
+// latShape is how a row of the latency chart marks its column.
+type latShape string
+
+const (
+	shapeCross latShape = "cross"
+	shapeBar   latShape = "bar"
+	shapeRing  latShape = "ring"
+)
+
+// latRow is a row of the latency chart: things that did not finish one way.
+type latRow struct {
+	Y            float64
+	Label, Class string
+	Shape        latShape
+	Help         string // the legend
+	what         string // how a title counts them: "lost", "timed out"...
+	Marks        []markView
+}
+
+// sample is one operation for the latency chart: when it started, and how long it took
+// (row -1) or which row counts it.
+type sample struct {
+	at, lat time.Duration
+	row     int
+}
 
 type latCol struct {
 	X, Y1, Y2, YM float64
@@ -149,51 +174,136 @@ type latCol struct {
 }
 
 type latencyView struct {
-	Width, Height, Top, Bottom float64
-	EndSec                     float64
-	Ticks, YTicks              []tick
-	AxisY                      float64
-	RowLost, RowRefused        float64
-	RowPending                 float64
-	Cols                       []latCol
-	Lost, Refused, Pending     []markView
-	Violations                 []vline
-	Counts                     string
-	Empty                      bool
+	Title, Intro, Noun string
+	OKHelp             string
+	Width, Height      float64
+	Top, Bottom, AxisY float64
+	EndSec             float64
+	Ticks, YTicks      []tick
+	Rows               []latRow
+	Cols               []latCol
+	Violations         []vline
+	Counts             string
+	Empty              string
 }
 
-func buildLatency(h *history, end time.Duration, viols []chaos.Violation) *latencyView {
+// proposalSamples are the client proposals of the basic workload.
+func proposalSamples(h *history) []sample {
+	var out []sample
+	for _, pr := range h.props {
+		s := sample{at: pr.at, row: -1}
+		switch pr.status {
+		case propCommitted:
+			s.lat = pr.done - pr.at
+		case propLost:
+			s.row = 0
+		case propRefused:
+			s.row = 1
+		case propPending:
+			s.row = 2
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// opSamples are the operations of the kv workload's clients.
+func opSamples(h *history) []sample {
+	var out []sample
+	for _, op := range h.ops {
+		s := sample{at: op.call, row: -1}
+		switch op.status {
+		case chaos.ClientOK:
+			s.lat = op.ret - op.call
+		case chaos.ClientTimeout:
+			s.row = 0
+		default:
+			s.row = 1
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func buildProposalLatency(h *history, end time.Duration, viols []chaos.Violation) *latencyView {
+	lv := buildLatency(proposalSamples(h), []latRow{
+		{Label: "lost", Class: "mk-lost", Shape: shapeCross, what: "lost (a leader took it, then another command took its index)"},
+		{Label: "no leader", Class: "mk-refused", Shape: shapeBar, what: "found no leader"},
+		{Label: "never committed", Class: "mk-pending", Shape: shapeRing, what: "never committed by the end of the run"},
+	}, end, viols)
+	lv.Title, lv.Noun = "Proposal latency", "proposal"
+	lv.Intro = "Each client proposal, placed at the moment it was made: how long until a peer applied it (a logarithmic scale: each line up is ten times longer). Where proposals are close together, a column shows their range and a dot their median. The rows on top count those that never committed."
+	lv.OKHelp = "committed: latency from proposal to the first peer applying it (median dot, range line)."
+	lv.Rows[0].Help = "lost: a leader accepted it but was deposed before it committed; another command took its index. Raft allows this: the client must retry."
+	lv.Rows[1].Help = "no leader: no peer believed it was leader when the client asked."
+	lv.Rows[2].Help = "never committed: still waiting when the run ended."
+	if lv.Empty == "" {
+		c, l, p, r := h.propCounts()
+		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(len(h.props), "proposal"), c, l, p, r)
+	} else {
+		lv.Empty = "No client proposals were made in this run."
+	}
+	return lv
+}
+
+func buildOpLatency(h *history, end time.Duration, viols []chaos.Violation) *latencyView {
+	lv := buildLatency(opSamples(h), []latRow{
+		{Label: "timed out", Class: "mk-lost", Shape: shapeCross, what: "timed out (the client gave up: it may or may not have taken effect)"},
+		{Label: "unfinished", Class: "mk-pending", Shape: shapeRing, what: "still waiting when the run ended"},
+	}, end, viols)
+	lv.Title, lv.Noun = "Client operations (kv workload)", "operation"
+	lv.Intro = "Each operation of the kv workload's clients (Get, Put, Append), placed at the moment the client invoked it: how long until a server answered (a logarithmic scale), with retries after timeouts and wrong leaders included. The rows on top count those never answered."
+	lv.OKHelp = "answered: latency from invocation to the answer (median dot, range line)."
+	lv.Rows[0].Help = "timed out: the client gave up; the operation may or may not have taken effect, and the linearizability check allows both."
+	lv.Rows[1].Help = "unfinished: still waiting when the run ended."
+	ok, to, un := 0, 0, 0
+	for _, op := range h.ops {
+		switch op.status {
+		case chaos.ClientOK:
+			ok++
+		case chaos.ClientTimeout:
+			to++
+		default:
+			un++
+		}
+	}
+	lv.Counts = fmt.Sprintf("%s: %d answered, %d timed out, %d unfinished.", plural(len(h.ops), "operation"), ok, to, un)
+	return lv
+}
+
+// buildLatency draws samples: each column of latColW pixels shows the range and median
+// of the latencies of what started in it, and each row counts what did not finish.
+func buildLatency(samples []sample, rows []latRow, end time.Duration, viols []chaos.Violation) *latencyView {
 	sc := scale{end: end}
-	lv := &latencyView{Width: svgW, Height: latHeight, Top: latTop, Bottom: latBottom, EndSec: end.Seconds(), Ticks: sc.ticks(), AxisY: latBottom,
-		RowLost: latLost, RowRefused: latRefused, RowPending: latPending}
-	if len(h.props) == 0 {
-		lv.Empty = true
+	top := latRow0 + float64(len(rows)-1)*latRowH + latRowH + latGapTop
+	lv := &latencyView{Width: svgW, Top: top, Bottom: top + latPlotH, EndSec: end.Seconds(), Ticks: sc.ticks(), Rows: rows}
+	lv.AxisY = lv.Bottom
+	lv.Height = lv.Bottom + latAxisH
+	for i := range lv.Rows {
+		lv.Rows[i].Y = latRow0 + float64(i)*latRowH
+	}
+	if len(samples) == 0 {
+		lv.Empty = "Nothing to draw."
 		return lv
 	}
 	ncol := int(math.Floor(plotW/latColW)) + 1
 	lat := make([][]time.Duration, ncol)
-	lost := make([]int, ncol)
-	refused := make([]int, ncol)
-	pending := make([]int, ncol)
+	counts := make([][]int, len(rows))
+	for i := range counts {
+		counts[i] = make([]int, ncol)
+	}
 	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
 	col := func(t time.Duration) int { return min(int((sc.x(t)-plotX0)/latColW), ncol-1) }
-	for _, pr := range h.props {
-		c := col(pr.at)
-		switch pr.status {
-		case propCommitted:
-			l := max(pr.done-pr.at, time.Microsecond)
+	for _, s := range samples {
+		c := col(s.at)
+		if s.row < 0 || s.row >= len(rows) {
+			l := max(s.lat, time.Microsecond)
 			lat[c] = append(lat[c], l)
 			lo, hi = min(lo, l), max(hi, l)
-		case propLost:
-			lost[c]++
-		case propRefused:
-			refused[c]++
-		case propPending:
-			pending[c]++
+		} else {
+			counts[s.row][c]++
 		}
 	}
-	committed, nlost, npend, nref := h.propCounts()
-	lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(len(h.props), "proposal"), committed, nlost, npend, nref)
 	if hi == 0 {
 		lo, hi = time.Millisecond, 100*time.Millisecond
 	}
@@ -204,15 +314,15 @@ func buildLatency(h *history, end time.Duration, viols []chaos.Violation) *laten
 	}
 	y := func(d time.Duration) float64 {
 		f := (math.Log10(d.Seconds()) - dlo) / (dhi - dlo)
-		return latBottom - f*(latBottom-latTop)
+		return lv.Bottom - f*(lv.Bottom-lv.Top)
 	}
 	for e := dlo; e <= dhi; e++ {
-		lv.YTicks = append(lv.YTicks, tick{Y: latBottom - (e-dlo)/(dhi-dlo)*(latBottom-latTop), Label: fmtDur(time.Duration(math.Pow(10, e) * float64(time.Second)))})
+		lv.YTicks = append(lv.YTicks, tick{Y: lv.Bottom - (e-dlo)/(dhi-dlo)*(lv.Bottom-lv.Top), Label: fmtDur(time.Duration(math.Pow(10, e) * float64(time.Second)))})
 	}
 	span := func(c int) string {
 		t0 := time.Duration(float64(c) * latColW / plotW * float64(end))
 		t1 := time.Duration(float64(c+1) * latColW / plotW * float64(end))
-		return fmt.Sprintf("proposed %s to %s", fmtSec(t0), fmtSec(t1))
+		return fmt.Sprintf("started %s to %s", fmtSec(t0), fmtSec(t1))
 	}
 	for c := range ncol {
 		x := plotX0 + (float64(c)+0.5)*latColW
@@ -221,20 +331,17 @@ func buildLatency(h *history, end time.Duration, viols []chaos.Violation) *laten
 			med := l[len(l)/2]
 			col := latCol{X: x, Y1: y(l[0]), Y2: y(l[len(l)-1]), YM: y(med), Single: len(l) == 1}
 			if len(l) == 1 {
-				col.Title = fmt.Sprintf("%s: 1 committed after %s", span(c), fmtDur(med))
+				col.Title = fmt.Sprintf("%s: 1 finished after %s", span(c), fmtDur(med))
 			} else {
-				col.Title = fmt.Sprintf("%s: %d committed; latency median %s, from %s to %s", span(c), len(l), fmtDur(med), fmtDur(l[0]), fmtDur(l[len(l)-1]))
+				col.Title = fmt.Sprintf("%s: %d finished; latency median %s, from %s to %s", span(c), len(l), fmtDur(med), fmtDur(l[0]), fmtDur(l[len(l)-1]))
 			}
 			lv.Cols = append(lv.Cols, col)
 		}
-		if lost[c] > 0 {
-			lv.Lost = append(lv.Lost, markView{X: x, Y: latLost, Class: "lost", Title: fmt.Sprintf("%s: %s lost (a leader took it, then another command took its index)", span(c), plural(lost[c], "proposal"))})
-		}
-		if refused[c] > 0 {
-			lv.Refused = append(lv.Refused, markView{X: x, Y: latRefused, Class: "refused", Title: fmt.Sprintf("%s: %s found no leader", span(c), plural(refused[c], "proposal"))})
-		}
-		if pending[c] > 0 {
-			lv.Pending = append(lv.Pending, markView{X: x, Y: latPending, Class: "pending", Title: fmt.Sprintf("%s: %s never committed by the end of the run", span(c), plural(pending[c], "proposal"))})
+		for i := range lv.Rows {
+			if n := counts[i][c]; n > 0 {
+				r := &lv.Rows[i]
+				r.Marks = append(r.Marks, markView{X: x, Y: r.Y, Class: r.Class, Title: fmt.Sprintf("%s: %d %s", span(c), n, r.what)})
+			}
 		}
 	}
 	lv.Violations = violationLines(sc, viols)

@@ -30,6 +30,12 @@ type recorded struct {
 // sim engine with seed, recording it and writing its trace.
 func runScenario(t testing.TB, name, src string, seed int64) recorded {
 	t.Helper()
+	return runScenarioKeep(t, name, src, seed, 0)
+}
+
+// runScenarioKeep is runScenario with a recorder that keeps keep events of each kind.
+func runScenarioKeep(t testing.TB, name, src string, seed int64, keep int) recorded {
+	t.Helper()
 	b := []byte(src)
 	if src == "" {
 		var err error
@@ -42,7 +48,7 @@ func runScenario(t testing.TB, name, src string, seed int64) recorded {
 		t.Fatalf("parse %s: %v", name, err)
 	}
 	sc.Header.Seed, sc.Header.HasSeed = seed, true
-	rec := NewRecorder(0)
+	rec := NewRecorder(keep)
 	var trace bytes.Buffer
 	r, err := runner.New(sc, runner.Options{Engine: "sim", Observers: []func(chaos.Event){rec.Observe}, Trace: &trace})
 	if err != nil {

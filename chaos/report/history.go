@@ -124,6 +124,13 @@ type proposal struct {
 	done   time.Duration // when it was applied or lost
 }
 
+// clientOp is an operation of a client of the service (the kv workload).
+type clientOp struct {
+	call, ret time.Duration
+	status    string
+	peer      int
+}
+
 // figures are the summary figures the events themselves give (for a run without a
 // Result).
 type figures struct {
@@ -163,6 +170,7 @@ type history struct {
 	story      []mark // the key events, in words (kind unused)
 	nstory     int    // key events seen, told or not
 	props      []proposal
+	ops        []clientOp        // the kv workload's operations, in the order they ended
 	pending    map[int][]int     // index -> proposals pending there
 	votes      map[[2]int][]int  // (candidate, term) -> voters that granted
 	elected    map[[2]int]bool   // (leader, term) seen
@@ -245,6 +253,7 @@ func (h *history) finish(end time.Duration) *history {
 	c.cutCur, c.linkCur = band{}, band{}
 	c.faults, c.steps, c.story = slices.Clip(h.faults), slices.Clip(h.steps), slices.Clip(h.story)
 	c.props = slices.Clone(h.props) // settled later in place
+	c.ops = slices.Clip(h.ops)
 	c.violations = slices.Clip(h.violations)
 	return &c
 }
@@ -290,6 +299,10 @@ func (h *history) add(e chaos.Event) {
 			}
 			h.violations = append(h.violations, v)
 			h.tell(e.At, "VIOLATION: "+v.String())
+		}
+	case chaos.EventClient:
+		if c := e.Client; c != nil {
+			h.ops = append(h.ops, clientOp{call: c.Call, ret: c.Return, status: c.Status, peer: c.Peer})
 		}
 	case chaos.EventExpect:
 		if !e.OK {

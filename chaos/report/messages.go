@@ -226,9 +226,6 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 			beatsIn = append(beatsIn, c)
 		}
 	}
-	if len(drawn) == 0 && len(beatsIn) == 0 {
-		mv.Empty = fmt.Sprintf("No messages were sent from %s to %s.", fmtSec(win.From), fmtSec(win.To))
-	}
 
 	// Everything else that happened in the span, on the lanes and across them.
 	type pending struct {
@@ -245,7 +242,11 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	}
 	var lines []across
 	for _, e := range d.Events {
-		if e.At < span.From || e.At > span.To {
+		at := e.At
+		if e.Violation != nil && e.Violation.At > 0 {
+			at = e.Violation.At // a check at the end (linearizability) dates what it found
+		}
+		if at < span.From || at > span.To {
 			continue
 		}
 		switch {
@@ -268,11 +269,23 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 					}
 				}
 			}
+		case e.Kind == chaos.EventClient && e.Client != nil:
+			if c := e.Client; c.Status == chaos.ClientOK && c.Peer >= 0 && c.Peer < n {
+				labels = append(labels, pending{at: e.At, peer: c.Peer, text: clientLabel(c), class: "l-client", title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), c)})
+			}
 		case e.Kind == chaos.EventStep:
 			lines = append(lines, across{at: e.At, class: "step", text: eventText(e)})
 		case e.Kind == chaos.EventViolation && e.Violation != nil:
-			lines = append(lines, across{at: e.At, class: "viol", text: "violation: " + e.Violation.String()})
+			lines = append(lines, across{at: at, class: "viol", text: "violation: " + e.Violation.String()})
 		}
+	}
+	if len(drawn) == 0 && len(beatsIn) == 0 {
+		none := fmt.Sprintf("No messages were sent from %s to %s.", fmtSec(win.From), fmtSec(win.To))
+		if len(labels) == 0 && len(lines) == 0 {
+			mv.Empty = none
+			return mv
+		}
+		mv.Notes = append(mv.Notes, none+" What the peers did then is drawn all the same.")
 	}
 	// Merge a term change into the role change at the same moment.
 	for i := range labels {
@@ -603,4 +616,19 @@ func raftLabel(r *raft.Event) (text, class string) {
 		return fmt.Sprintf("installed snapshot to %d", r.LastIndex), "l-snap"
 	}
 	return "", ""
+}
+
+// clientLabel says in a few words what a server answered a client.
+func clientLabel(c *chaos.ClientOp) string {
+	v := c.Output
+	if c.Op != "get" {
+		v = c.Input
+	}
+	if len(v) > 12 {
+		v = v[:12] + "..."
+	}
+	if c.Op == "get" {
+		return fmt.Sprintf("answered c%d: get %s = %q", c.Client, c.Key, v)
+	}
+	return fmt.Sprintf("answered c%d: %s %s %q", c.Client, c.Op, c.Key, v)
 }

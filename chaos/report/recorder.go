@@ -10,46 +10,42 @@ import (
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
-// DefaultMaxNet is how many network events a Recorder keeps at most when NewRecorder is
-// given 0.
-const DefaultMaxNet = 200_000
+// DefaultKeep is how many raft, proposal and client events, and how many network
+// events, a Recorder keeps whole at least when NewRecorder is given 0.
+const DefaultKeep = 150_000
 
 // afterViolation is how long after the first violation a Recorder keeps events.
 const afterViolation = 250 * time.Millisecond
 
-// recentSpan is how far back a Recorder keeps raft, proposal and network events: the
-// message diagram's default window (2 s) and a little more.
+// recentSpan is how far back a Recorder keeps raft, proposal, client and network events
+// however many they are (up to four times its limit): the message diagram's default
+// window (2 s) and a little more.
 const recentSpan = 3 * time.Second
-
-// maxRecent bounds the raft events and proposals kept, however many come in recentSpan.
-const maxRecent = 200_000
 
 // keepAfter is how long after a kept window a Recorder keeps events, so that the calls
 // sent in it are complete (deliveries, replies, failures).
 const keepAfter = time.Second
 
-// deque holds the events of the last span of time, up to a number of them. Not safe for
-// concurrent use.
+// deque holds the last events, at least a number of them and at least those of the last
+// span of time. Not safe for concurrent use.
 type deque struct {
-	evs    []chaos.Event // those before head are forgotten
-	head   int
-	capped int           // events forgotten because there were too many, not too old
-	capAt  time.Duration // the time of the last of those
+	evs      []chaos.Event // those before head are forgotten
+	head     int
+	forgot   int           // events forgotten
+	forgotAt time.Duration // the time of the last one forgotten
 }
 
-// push adds e and forgets the events older than span before it, and the oldest beyond
-// limit.
+// push adds e, and forgets the oldest events beyond limit that are older than span
+// before it, or beyond 4*limit whatever their age.
 func (q *deque) push(e chaos.Event, span time.Duration, limit int) {
 	q.evs = append(q.evs, e)
 	for q.head < len(q.evs) {
-		old := q.evs[q.head]
-		if old.At >= e.At-span && len(q.evs)-q.head <= limit {
+		n := len(q.evs) - q.head
+		if n <= limit || q.evs[q.head].At >= e.At-span && n <= 4*limit {
 			break
 		}
-		if old.At >= e.At-span {
-			q.capped++
-			q.capAt = old.At
-		}
+		q.forgot++
+		q.forgotAt = q.evs[q.head].At
 		q.head++
 	}
 	if q.head >= 4096 && q.head >= len(q.evs)/2 {
@@ -69,17 +65,18 @@ func (q *deque) live() []chaos.Event { return q.evs[q.head:] }
 // It folds every event into what the report draws as the events come (the timeline, the
 // charts, the key events, the figures), so its memory grows slowly with the length of the
 // run, and it keeps some events whole for the parts of the page that list or draw them:
-// every step, fault, expectation, note and violation; the raft, proposal and network
-// events of the last three seconds (at most maxNet network events); after the first
-// violation, nothing later than a quarter second after it (the message diagram shows the
-// time around it); and every event of the window given to Keep. Safe for concurrent use.
+// every step, fault, expectation, note and violation; the last raft, proposal and client
+// events and the last network events (a number of each: see NewRecorder; and all of the
+// last three seconds); nothing later than a quarter second after the first violation
+// (the message diagram shows the time around it); and every event of the window given
+// to Keep. Safe for concurrent use.
 type Recorder struct {
-	maxNet int
+	limit int
 
 	mu     sync.Mutex
 	hist   *history
 	light  []chaos.Event // steps, faults, expectations, notes, violations
-	recent deque         // raft events and proposals
+	recent deque         // raft events, proposals and client operations
 	net    deque         // network events
 	keep   Window        // events in it go to kept
 	kept   []chaos.Event // events of keep (but light ones)
@@ -87,13 +84,14 @@ type Recorder struct {
 	failAt time.Duration
 }
 
-// NewRecorder returns a recorder that keeps at most maxNet network events (DefaultMaxNet
-// when maxNet is 0 or less) besides those of the window given to Keep.
-func NewRecorder(maxNet int) *Recorder {
-	if maxNet <= 0 {
-		maxNet = DefaultMaxNet
+// NewRecorder returns a recorder that keeps whole the last keep raft, proposal and
+// client events, and the last keep network events (DefaultKeep when keep is 0 or less),
+// and those of the window given to Keep.
+func NewRecorder(keep int) *Recorder {
+	if keep <= 0 {
+		keep = DefaultKeep
 	}
-	return &Recorder{maxNet: maxNet, hist: newHistory(0)}
+	return &Recorder{limit: keep, hist: newHistory(0)}
 }
 
 // Keep makes the recorder keep every event of the window w (the span a report's message
@@ -112,7 +110,7 @@ func (r *Recorder) Observe(e chaos.Event) {
 		r.hist.add(e)
 	}
 	switch e.Kind {
-	case chaos.EventRaft, chaos.EventPropose, chaos.EventNet:
+	case chaos.EventRaft, chaos.EventPropose, chaos.EventClient, chaos.EventNet:
 	default:
 		r.light = append(r.light, e)
 		if e.Kind == chaos.EventViolation && !r.failed {
@@ -126,9 +124,9 @@ func (r *Recorder) Observe(e chaos.Event) {
 	case r.failed && e.At > r.failAt+afterViolation:
 		// Past the window around the first violation: folded, not kept.
 	case e.Kind == chaos.EventNet:
-		r.net.push(e, recentSpan, r.maxNet)
+		r.net.push(e, recentSpan, r.limit)
 	default:
-		r.recent.push(e, recentSpan, maxRecent)
+		r.recent.push(e, recentSpan, r.limit)
 	}
 }
 
@@ -174,9 +172,20 @@ func (r *Recorder) Data(sc *scenario.Scenario, res *runner.Result) Data {
 	}
 	d.folded = r.hist.finish(end)
 	d.Window = r.keep
-	if r.net.capped > 0 && r.keep.IsZero() {
-		d.Notes = append(d.Notes, fmt.Sprintf("The recorder keeps at most %d message events: messages before %s are missing from the message diagram.",
-			r.maxNet, fmtSec(r.net.capAt)))
+	if r.keep.IsZero() {
+		// The diagram and the events before the violation want what came from a second
+		// before the first failure (or two before the end): say if some of it is gone.
+		from := end - 2*time.Second
+		if res != nil && res.Failure != nil {
+			from = res.Failure.At - time.Second
+		} else if len(d.folded.violations) > 0 {
+			from = d.folded.violations[0].At - time.Second
+		}
+		gone := max(r.recent.forgotAt, r.net.forgotAt)
+		if (r.recent.forgot > 0 || r.net.forgot > 0) && gone >= from {
+			d.Notes = append(d.Notes, fmt.Sprintf("The recorder keeps the last %d events of each kind whole, and forgot those up to %s: the message diagram and the events before the violation miss part of what came before.",
+				r.limit, fmtSec(gone)))
+		}
 	}
 	return d
 }

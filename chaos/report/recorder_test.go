@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/raft"
 )
 
@@ -28,26 +29,31 @@ func seqs(es []chaos.Event) []uint64 {
 	return out
 }
 
-func TestRecorderKeepsTheLastNetworkEvents(t *testing.T) {
+func TestRecorderKeepsTheLastEvents(t *testing.T) {
 	r := NewRecorder(4)
-	var want []uint64
 	for i := uint64(1); i <= 20; i++ {
-		at := time.Duration(i) * time.Millisecond
+		at := time.Duration(i) * time.Second
 		if i%3 == 0 {
 			r.Observe(raftEvent(i, at))
-			want = append(want, i)
 		} else {
 			r.Observe(netEvent(i, at))
 		}
 	}
-	want = append(want, 16, 17, 19, 20) // the last four network events
-	slices.Sort(want)
+	// The last four raft events and the last four network events: the others are more
+	// than recentSpan older than the newest of their kind.
+	want := []uint64{9, 12, 15, 16, 17, 18, 19, 20}
 	if got := seqs(r.Events()); !slices.Equal(got, want) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
-	d := r.Data(nil, nil)
-	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "at most 4 message events: messages before 0.014 s are missing") {
-		t.Errorf("notes = %q, want one saying messages before 0.014 s are missing", d.Notes)
+	if d := r.Data(nil, nil); len(d.Notes) != 0 {
+		t.Errorf("notes = %q, want none: the last two seconds are whole", d.Notes)
+	}
+	// A failure dated early (as a linearizability check dates the operation it found)
+	// wants events that are gone: the page says so.
+	res := &runner.Result{Failure: &chaos.Violation{Checker: "linearizability", At: 15 * time.Second}}
+	d := r.Data(nil, res)
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "forgot those up to 14.000 s") {
+		t.Errorf("notes = %q, want one saying events up to 14 s are gone", d.Notes)
 	}
 }
 
@@ -68,7 +74,7 @@ func TestRecorderStopsKeepingEventsAfterAViolation(t *testing.T) {
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
-	r := NewRecorder(50)
+	r := NewRecorder(50) // events within recentSpan: at most 4*50 of each kind are kept
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	seq := uint64(0) // a bus numbers events and delivers them one at a time: so does mu
@@ -103,8 +109,8 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 			net++
 		}
 	}
-	if net != 50 || len(got) != 1000+50 {
-		t.Errorf("kept %d events, %d of them network; want 1050 and 50", len(got), net)
+	if net != 200 || len(got) != 400 {
+		t.Errorf("kept %d events, %d of them network; want 400 and 200", len(got), net)
 	}
 }
 
@@ -114,12 +120,15 @@ func TestRecorderKeepsAWindow(t *testing.T) {
 	for i := uint64(1); i <= 2000; i++ {
 		r.Observe(netEvent(i, time.Duration(i)*time.Millisecond))
 	}
-	// 10..12 ms and the second after: kept; the last two: the ring.
+	// 10..12 ms and the second after: kept; the last eight (four times the limit, all
+	// within recentSpan): the ring.
 	var want []uint64
 	for i := uint64(10); i <= 1012; i++ {
 		want = append(want, i)
 	}
-	want = append(want, 1999, 2000)
+	for i := uint64(1993); i <= 2000; i++ {
+		want = append(want, i)
+	}
 	if got := seqs(r.Events()); !slices.Equal(got, want) {
 		t.Errorf("events kept: %d from %d to %d, want %d from 10 to 2000", len(got), got[0], got[len(got)-1], len(want))
 	}
@@ -133,7 +142,7 @@ func TestRecorderKeepsAWindow(t *testing.T) {
 }
 
 func TestRecorderForgetsOldEvents(t *testing.T) {
-	r := NewRecorder(0)
+	r := NewRecorder(5)
 	for i := uint64(1); i <= 100; i++ {
 		if i%2 == 0 {
 			r.Observe(raftEvent(i, time.Duration(i)*100*time.Millisecond))
@@ -141,8 +150,9 @@ func TestRecorderForgetsOldEvents(t *testing.T) {
 			r.Observe(netEvent(i, time.Duration(i)*100*time.Millisecond))
 		}
 	}
-	// The last recentSpan (3 s) of each kind: raft events from 7 s (3 s before the last,
-	// at 10 s), network events from 6.9 s (3 s before the last, at 9.9 s).
+	// Beyond the limit (5), the last recentSpan (3 s) of each kind: raft events from 7 s
+	// (3 s before the last, at 10 s), network events from 6.9 s (3 s before the last, at
+	// 9.9 s).
 	var want []uint64
 	for i := uint64(69); i <= 100; i++ {
 		want = append(want, i)
@@ -156,7 +166,7 @@ func TestRecorderForgetsOldEvents(t *testing.T) {
 		t.Errorf("%d commits folded, want 50", got)
 	}
 	if len(d.Notes) != 0 {
-		t.Errorf("notes = %q, want none: only old messages were forgotten", d.Notes)
+		t.Errorf("notes = %q, want none: only events older than the last two seconds were forgotten", d.Notes)
 	}
 }
 
@@ -172,7 +182,7 @@ func TestRecorderPageEqualsTracePage(t *testing.T) {
 		{name: "failing", src: "peers 3\nworkload rate=20\nwait leader within 5s\nat 1s isolate leader\nexpect leaders == 3\n", seed: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			run := runScenario(t, tc.name, tc.src, tc.seed)
+			run := runScenarioKeep(t, tc.name, tc.src, tc.seed, 2000)
 			fromTrace, err := FromTrace(bytes.NewReader(run.trace))
 			if err != nil {
 				t.Fatal(err)

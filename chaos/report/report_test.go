@@ -548,3 +548,28 @@ func TestParseWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestKVRunHasTheClientsView(t *testing.T) {
+	run := runScenario(t, "kv-crash-restart", "", 2)
+	if run.res.KV == nil {
+		t.Fatal("the run has no kv result")
+	}
+	doc := parse(t, render(t, run.rec.Data(run.sc, run.res)))
+	kv := byID(doc, "kv")
+	if kv == nil {
+		t.Fatal("no kv section")
+	}
+	want := string(run.res.KV.Check.Outcome)
+	mustContain(t, "the kv section", text(kv), want, "operations")
+	if got := len(all(kv, "iframe", "")); got != 0 {
+		t.Errorf("%d frames, want none: a linearizable history has no visualization", got)
+	}
+	// The client operations get their own latency chart, with every operation.
+	charts := all(byID(doc, "commits"), "h3", "")
+	var titles []string
+	for _, h := range charts {
+		titles = append(titles, text(h))
+	}
+	mustContain(t, "the charts", strings.Join(titles, "; "), "Client operations (kv workload)")
+	mustContain(t, "the charts", text(byID(doc, "commits")), fmt.Sprintf("%d operations:", run.res.KV.Stats.Operations))
+}
