@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // DefaultKeep is how many raft, proposal and client events, and how many network
 // events, a Recorder keeps whole at least when NewRecorder is given 0.
-const DefaultKeep = 150_000
+const DefaultKeep = 50_000
 
 // afterViolation is how long after the first violation a Recorder keeps events.
 const afterViolation = 250 * time.Millisecond
@@ -126,8 +127,25 @@ func (r *Recorder) Observe(e chaos.Event) {
 	case e.Kind == chaos.EventNet:
 		r.net.push(e, recentSpan, r.limit)
 	default:
-		r.recent.push(e, recentSpan, r.limit)
+		r.recent.push(slim(e), recentSpan, r.limit)
 	}
+}
+
+// slim returns e without most of the entries it carries: an append's entries share the
+// log's arrays, and keeping them would keep the whole log alive. The page shows at most
+// four entries of an event.
+func slim(e chaos.Event) chaos.Event {
+	if e.Raft == nil || len(e.Raft.Entries) == 0 {
+		return e
+	}
+	r := *e.Raft
+	if len(r.Entries) > 4 {
+		r.Entries = nil // the page then shows the range only
+	} else {
+		r.Entries = slices.Clone(r.Entries)
+	}
+	e.Raft = &r
+	return e
 }
 
 // Events returns a copy of the events kept whole, in order (not every event of the run:
