@@ -237,8 +237,8 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	}
 	var labels []pending
 	type across struct {
-		at          time.Duration
-		class, text string
+		at                 time.Duration
+		class, text, title string
 	}
 	var lines []across
 	for _, e := range d.Events {
@@ -276,7 +276,7 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		case e.Kind == chaos.EventStep:
 			lines = append(lines, across{at: e.At, class: "step", text: eventText(e)})
 		case e.Kind == chaos.EventViolation && e.Violation != nil:
-			lines = append(lines, across{at: at, class: "viol", text: "violation: " + e.Violation.String()})
+			lines = append(lines, across{at: at, class: "viol", text: "violation: " + e.Violation.Checker, title: e.Violation.String()})
 		}
 	}
 	if len(drawn) == 0 && len(beatsIn) == 0 {
@@ -458,13 +458,17 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	lastY := map[string]float64{}
 	for _, l := range lines {
 		yy := yAt(l.at)
-		hl := hline{X1: msgGutter, X2: msgW - 8, Y: yy, Class: l.class, Title: fmt.Sprintf("%s: %s", fmtSecFine(l.at), l.text)}
+		full := l.text
+		if l.title != "" {
+			full = l.title
+		}
+		hl := hline{X1: msgGutter, X2: msgW - 8, Y: yy, Class: l.class, Title: fmt.Sprintf("%s: %s", fmtSecFine(l.at), full)}
 		if ly, ok := lastY[l.class]; !ok || yy-ly >= 11 {
 			hl.Label = l.text
 			lastY[l.class] = yy
 		}
 		hl.LX = msgGutter + 4
-		if l.class == "fault" {
+		if l.class == "fault" || l.class == "viol" {
 			hl.LX = msgW - 10
 		}
 		mv.Lines = append(mv.Lines, hl)
