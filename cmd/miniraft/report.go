@@ -9,6 +9,7 @@ import (
 	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/internal/bugs"
 	"github.com/miniraft/miniraft/scripts"
 )
 
@@ -82,6 +83,11 @@ func reportRepro(o *runOptions, sc *scenario.Scenario, res *runner.Result) strin
 	cmd := []string{"miniraft", "run", "--engine", res.Engine, "--seed", fmt.Sprint(res.Seed)}
 	if o.peers != 0 {
 		cmd = append(cmd, "--peers", fmt.Sprint(o.peers))
+	}
+	for _, b := range bugs.Known { // only a bugs build has any on
+		if bugs.On(b) {
+			cmd = append(cmd, "--bug", b)
+		}
 	}
 	return strings.Join(append(cmd, shellWord(arg)), " ")
 }
