@@ -288,7 +288,9 @@ func (c *Cluster) deliver(it item) {
 	p := c.peers[m.To]
 	if p.node == nil {
 		c.netEvent(chaos.NetDropped, it, 0, "peer crashed")
-		c.failLater(it)
+		if !it.dup { // nobody waits on a duplicate: failing it too would fail the call twice
+			c.failLater(it)
+		}
 		return
 	}
 	if p.state == chaos.Paused {
