@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/miniraft/miniraft/internal/bugs"
 )
 
 // Errors returned by Node.
@@ -109,6 +111,9 @@ func NewNode(cfg Config, state, snapshot []byte) (*Node, error) {
 	}
 	if st.votedFor < None || st.votedFor >= cfg.Peers {
 		return nil, fmt.Errorf("%w: votedFor %d with %d peers", ErrCorruptState, st.votedFor, cfg.Peers)
+	}
+	if bugs.On(bugs.ForgetVote) {
+		st.votedFor = None // the bug: a restarted peer may vote again in its current term
 	}
 	n := &Node{
 		cfg:      cfg,
@@ -768,7 +773,7 @@ func (n *Node) maybeCommit() {
 	}
 	slices.Sort(n.scratch)
 	index := n.scratch[len(n.scratch)-n.quorum]
-	if t, ok := n.log.term(index); index > n.commitIndex && ok && t == n.term {
+	if t, ok := n.log.term(index); index > n.commitIndex && ok && (t == n.term || bugs.On(bugs.Figure8)) {
 		n.commitTo(index)
 	}
 }
