@@ -14,7 +14,7 @@ BENCH  ?= .
 COUNT  ?= 1
 SCENARIO ?=
 
-.PHONY: help build test race stress bench fuzz tui lint fmt fmt-check vet clean
+.PHONY: help build test race stress bench fuzz fuzz-raft tui lint fmt fmt-check vet clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,7 +24,7 @@ build: ## Build bin/miniraft.
 
 # Tests that switch deliberate bugs on (internal/bugs), to show the checkers catch them.
 # They exist only in builds with -tags bugs; name them TestBug... and add their package here.
-BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./cmd/miniraft/ ./chaos/report/
+BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./chaos/fuzz/ ./cmd/miniraft/ ./chaos/report/
 
 test: vet ## go vet, then the whole suite under the race detector (what CI runs), then the deliberate-bug tests.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
@@ -44,6 +44,9 @@ bench: ## Run the benchmarks and print their figures.
 
 fuzz: ## Fuzz the scenario parser for FUZZTIME (default 30s).
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s} ./chaos/scenario/
+
+fuzz-raft: ## Fuzz Raft with random fault schedules for FUZZTIME (default 2m); BUG=figure8 or forget-vote breaks it on purpose.
+	$(GO) run $(if $(BUG),-tags bugs) ./cmd/miniraft fuzz --time $${FUZZTIME:-2m} --out fuzz-failures $(if $(BUG),--bug $(BUG))
 
 tui: build ## Start the TUI on the built-in demo scenario.
 	$(BIN)/miniraft tui $(SCENARIO)

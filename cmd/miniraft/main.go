@@ -54,7 +54,7 @@ type env struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdTUI, cmdRun, cmdScenarios, cmdVersion}
+	commands = []*command{cmdTUI, cmdRun, cmdFuzz, cmdScenarios, cmdVersion}
 	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
 }
 

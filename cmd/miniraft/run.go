@@ -53,8 +53,12 @@ example:
 		fs.DurationVar(&o.checkBudget, "check-budget", 0, "how long the linearizability check of a kv workload may take before it says unknown (default 10s)")
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
+		bug := addBugFlag(fs)
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
+			if code := bug(e, "run"); code != exitPass {
+				return code
+			}
 			return runScenarios(e, o, args)
 		}
 	},
@@ -195,7 +199,7 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 	if o.seedSet {
 		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
 	}
-	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: "miniraft " + version(), CheckBudget: o.checkBudget}
+	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: toolName(), CheckBudget: o.checkBudget}
 	tracePath := ""
 	if o.trace != "" {
 		path := o.trace

@@ -1,0 +1,41 @@
+package fuzz
+
+import (
+	"context"
+	"io"
+
+	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/scenario"
+)
+
+// Outcome is what one run of a scenario gave.
+type Outcome struct {
+	*runner.Result
+	// Events is the number of events published on the cluster's bus (message events are
+	// built only when traced, so they are not counted otherwise).
+	Events uint64
+}
+
+// Checker returns the name of the checker behind the run's first failure, or "" for a
+// run that passed.
+func (o Outcome) Checker() string {
+	if o.Failure == nil {
+		return ""
+	}
+	return o.Failure.Checker
+}
+
+// Run runs sc once on the sim engine, to its end or its first failure. The scenario
+// should carry its seed; seed is used if it does not. trace, when non-nil, receives the
+// run's trace and tool names the program in its header.
+func Run(ctx context.Context, sc *scenario.Scenario, seed int64, trace io.Writer, tool string) (Outcome, error) {
+	r, err := runner.New(sc, runner.Options{Engine: "sim", Seed: seed, Trace: trace, Tool: tool})
+	if err != nil {
+		return Outcome{}, err
+	}
+	res, err := r.Run(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Result: res, Events: r.Cluster().Events().Seq()}, nil
+}

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/pflag"
+
+	"github.com/miniraft/miniraft/chaos/fuzz"
+	"github.com/miniraft/miniraft/internal/bugs"
+)
+
+var cmdFuzz = &command{
+	name:    "fuzz",
+	summary: "run random fault schedules until Raft breaks, and shrink what breaks it",
+	long: `Each seed gives a random fault schedule: crashes and reboots, pauses, isolations,
+partitions, bridges, one-way cuts, message loss, delay, reordering and duplication,
+clock skew and bursts or lulls of client load, each undone sooner or later, then a
+final heal. Every schedule runs on the sim engine (virtual time, as fast as the CPU
+goes) with every safety and liveness checker watching.
+
+When a run fails, fuzz writes its schedule to the output directory as a scenario
+file, shrinks it (drops steps, brings them earlier, lowers rates and delays, removes
+peers) while the same checker still fails, and writes the smallest one with its
+trace and the command that runs it again. A schedule carries its seed, so the file
+alone repeats the failure: "miniraft run FILE" shows it, "miniraft replay TRACE"
+steps through it.
+
+Seeds are taken from --seed-start on: --runs of them, or as many as fit in --time.
+To spread a campaign over machines, give each the same range and its own
+--shard i/n: it takes the seeds s with s % n == i.
+
+Exit code 0 if no run failed, 1 if any did, 2 on bad usage.
+
+examples:
+  miniraft fuzz                                  1000 schedules on every core
+  miniraft fuzz --time 10m --out failures/       as many as fit in ten minutes
+  miniraft fuzz --runs 100000 --shard 3/8        the 4th of 8 machines' share
+  miniraft fuzz --faults crash,partition --peers 3 --duration 10s`,
+	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
+		o := &fuzzOptions{}
+		fs.Int64Var(&o.runs, "runs", 1000, "number of seeds to try (no limit when only --time is given)")
+		fs.DurationVar(&o.time, "time", 0, "stop trying new seeds after this long (e.g. 2m)")
+		fs.Int64Var(&o.seedStart, "seed-start", 1, "first seed of the range")
+		fs.StringVar(&o.shard, "shard", "", "take only shard i of n of the seeds (i/n, e.g. 0/4): those with seed % n == i")
+		fs.IntVar(&o.workers, "workers", 0, "runs at once (default GOMAXPROCS)")
+		fs.IntVar(&o.gen.Peers, "peers", 0, "cluster size (default 3 or 5, by seed)")
+		fs.DurationVar(&o.gen.Duration, "duration", fuzz.DefaultDuration, "how long faults keep coming in each run (the run lasts 6s longer)")
+		fs.StringVar(&o.faults, "faults", "all", "fault kinds to use, comma-separated: "+kindNames()+", or all")
+		fs.Float64Var(&o.gen.FaultRate, "fault-rate", fuzz.DefaultFaultRate, "mean faults (and remedies) per second")
+		fs.Float64Var(&o.rate, "rate", fuzz.DefaultRate, "client proposals per second (0 for none)")
+		fs.BoolVar(&o.gen.PreVote, "prevote", false, "run Raft with PreVote")
+		fs.BoolVar(&o.gen.CheckQuorum, "checkquorum", false, "run Raft with CheckQuorum")
+		fs.BoolVar(&o.gen.NoLiveness, "no-liveness", false, "check safety only, not liveness")
+		fs.StringVar(&o.out, "out", "fuzz-failures", "directory for failing schedules, shrunk ones and their traces")
+		fs.IntVar(&o.shrink, "shrink", fuzz.DefaultShrinkEach, "failures of each kind to shrink, keeping the smallest (0: none)")
+		fs.IntVar(&o.shrinkRuns, "shrink-runs", fuzz.DefaultShrinkRuns, "runs each shrink may make")
+		fs.IntVar(&o.stopAfter, "stop-after", 0, "stop after this many failing runs (0: never)")
+		fs.StringVar(&o.json, "json", "", "write the report as JSON to this file (- for stdout)")
+		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
+		bug := addBugFlag(fs)
+		return func(e *env, args []string) int {
+			if len(args) > 0 {
+				fmt.Fprintf(e.stderr, "miniraft fuzz: unexpected argument %q (fuzz takes flags only)\n", args[0])
+				return exitUsage
+			}
+			if code := bug(e, "fuzz"); code != exitPass {
+				return code
+			}
+			o.runsSet, o.rateSet = fs.Changed("runs"), fs.Changed("rate")
+			return runFuzz(e, o)
+		}
+	},
+}
+
+type fuzzOptions struct {
+	gen                fuzz.Generator
+	runs               int64
+	runsSet            bool
+	time               time.Duration
+	seedStart          int64
+	shard, faults, out string
+	json               string
+	workers            int
+	rate               float64
+	rateSet            bool
+	shrink, shrinkRuns int
+	stopAfter          int
+	quiet              bool
+}
+
+func kindNames() string {
+	names := make([]string, len(fuzz.Kinds))
+	for i, k := range fuzz.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ",")
+}
+
+// parseShard parses i/n.
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, as in 0/4", s)
+	}
+	return i, n, nil
+}
+
+func runFuzz(e *env, o *fuzzOptions) int {
+	usage := func(format string, args ...interface{}) int {
+		fmt.Fprintf(e.stderr, "miniraft fuzz: "+format+"\n", args...)
+		return exitUsage
+	}
+	c := &fuzz.Campaign{
+		Generator: o.gen, SeedStart: o.seedStart, Runs: o.runs, Time: o.time, Workers: o.workers,
+		ShrinkEach: o.shrink, ShrinkRuns: o.shrinkRuns, StopAfter: o.stopAfter, Out: o.out,
+		Tool: toolName(), Repro: reproCommand,
+	}
+	if o.time > 0 && !o.runsSet {
+		c.Runs = 0
+	}
+	if o.runsSet && o.runs < 1 {
+		return usage("--runs %d: want at least 1", o.runs)
+	}
+	if o.time < 0 {
+		return usage("--time %v: want a positive duration", o.time)
+	}
+	if o.workers < 0 {
+		return usage("--workers %d: want at least 1 (or 0 for GOMAXPROCS)", o.workers)
+	}
+	if o.shard != "" {
+		i, n, err := parseShard(o.shard)
+		if err != nil {
+			return usage("%v", err)
+		}
+		c.Shard, c.Shards = i, n
+	}
+	kinds, err := fuzz.ParseKinds(o.faults)
+	if err != nil {
+		return usage("--faults: %v", err)
+	}
+	c.Generator.Kinds = kinds
+	if o.rateSet && o.rate == 0 {
+		c.Generator.Rate = -1
+	} else if o.rate < 0 {
+		return usage("--rate %g: want 0 or more", o.rate)
+	} else {
+		c.Generator.Rate = o.rate
+	}
+	if o.shrink < 0 || o.shrinkRuns < 1 || o.stopAfter < 0 {
+		return usage("--shrink, --shrink-runs and --stop-after take counts (at least 1 for --shrink-runs)")
+	}
+	if err := c.Generator.Validate(); err != nil {
+		return usage("%v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	bar := newFuzzBar(e, o, c)
+	c.Progress = bar.update
+	rep, err := c.Run(ctx)
+	bar.finish()
+	if rep == nil {
+		fmt.Fprintf(e.stderr, "miniraft fuzz: %v\n", err)
+		return exitUsage
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "miniraft fuzz: interrupted; the report covers the runs made")
+	}
+	rep.WriteSummary(e.stdout)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "miniraft fuzz: %v\n", err)
+	}
+	if o.json != "" {
+		if jerr := writeFuzzJSON(e, o.json, rep); jerr != nil {
+			fmt.Fprintf(e.stderr, "miniraft fuzz: --json: %v\n", jerr)
+			return exitUsage
+		}
+	}
+	switch {
+	case rep.Failed > 0:
+		return exitFail
+	case err != nil:
+		return exitUsage
+	}
+	return exitPass
+}
+
+// reproCommand is the command line that runs a scenario file again, with the bugs this
+// run switched on.
+func reproCommand(file string) string {
+	cmd := "miniraft run"
+	for _, b := range activeBugs() {
+		cmd += " --bug " + b
+	}
+	return cmd + " " + file
+}
+
+func writeFuzzJSON(e *env, path string, rep *fuzz.Report) error {
+	type minimal struct {
+		Checker, File, Trace, Repro string
+		Seed                        int64
+		Steps, Peers                int
+		Failure                     interface{}
+	}
+	doc := struct {
+		Tool    string         `json:"tool"`
+		Runs    int            `json:"runs"`
+		Failed  int            `json:"failed"`
+		ByKind  map[string]int `json:"violations"`
+		Faults  int            `json:"faults"`
+		Events  uint64         `json:"events"`
+		RPCs    int            `json:"messages"`
+		Virtual time.Duration  `json:"virtual_ns"`
+		Wall    time.Duration  `json:"wall_ns"`
+		First   int64          `json:"first_seed"`
+		Last    int64          `json:"last_seed"`
+		Shard   string         `json:"shard"`
+		Fails   []fuzz.Failure `json:"failures"`
+		Minimal []minimal      `json:"minimal"`
+	}{toolName(), rep.Runs, rep.Failed, rep.ByChecker, rep.Faults, rep.Events, rep.RPCs, rep.Virtual, rep.Wall,
+		rep.FirstSeed, rep.LastSeed, fmt.Sprintf("%d/%d", rep.Shard, rep.Shards), rep.Failures, nil}
+	for _, m := range rep.Minimal {
+		doc.Minimal = append(doc.Minimal, minimal{m.Checker, m.File, m.Trace, m.Repro, m.Seed, m.StepsAfter, m.PeersAfter, m.Failure})
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// fuzzBar draws a progress bar on a terminal: over the runs, or over the time budget.
+type fuzzBar struct {
+	mu     sync.Mutex
+	bar    *progressbar.ProgressBar
+	byTime bool
+	budget time.Duration
+}
+
+func newFuzzBar(e *env, o *fuzzOptions, c *fuzz.Campaign) *fuzzBar {
+	b := &fuzzBar{}
+	if o.quiet || !e.isTerminal(e.stderr) {
+		return b
+	}
+	total := c.Runs
+	if c.Shards > 1 && total > 0 {
+		total = (total + int64(c.Shards) - 1) / int64(c.Shards)
+	}
+	if total == 0 {
+		b.byTime, b.budget = true, c.Time
+		total = int64(c.Time / time.Second)
+	}
+	b.bar = progressbar.NewOptions64(max(total, 1),
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription("fuzzing"),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetPredictTime(!b.byTime),
+	)
+	return b
+}
+
+func (b *fuzzBar) update(p fuzz.Progress) {
+	if b.bar == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	desc := fmt.Sprintf("%d runs, %d failed", p.Runs, p.Failed)
+	if p.Shrinking > 0 {
+		desc += fmt.Sprintf(", shrinking %d", p.Shrinking)
+	}
+	b.bar.Describe(desc)
+	if b.byTime {
+		b.bar.Set64(min(int64(p.Elapsed/time.Second), b.bar.GetMax64()))
+	} else {
+		b.bar.Set(p.Runs)
+	}
+}
+
+func (b *fuzzBar) finish() {
+	if b.bar == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bar.Finish()
+}
+
+// activeBugs returns the deliberate bugs switched on (only builds with -tags bugs have
+// any).
+func activeBugs() []string {
+	var on []string
+	for _, b := range bugs.Known {
+		if bugs.On(b) {
+			on = append(on, b)
+		}
+	}
+	return on
+}
+
+// addBugFlag adds --bug to fs in builds that have the deliberate bugs, and returns the
+// function that switches on the bugs named, if the flag is given (or reports a bad name,
+// with exit code 2).
+func addBugFlag(fs *pflag.FlagSet) func(e *env, cmd string) int {
+	if !bugs.Available {
+		return func(*env, string) int { return exitPass }
+	}
+	names := fs.StringSlice("bug", nil, "switch on a deliberate bug (test builds only): "+strings.Join(bugs.Known, ", "))
+	return func(e *env, cmd string) int {
+		if !fs.Changed("bug") {
+			return exitPass
+		}
+		if err := bugs.Set(*names...); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft %s: --bug: %v\n", cmd, err)
+			return exitUsage
+		}
+		return exitPass
+	}
+}
+
+// toolName names this program in traces: its version and any bugs switched on, which a
+// run needs to be repeated.
+func toolName() string {
+	s := "miniraft " + version()
+	if on := activeBugs(); len(on) > 0 {
+		s += " with bugs " + strings.Join(on, ",")
+	}
+	return s
+}
