@@ -503,7 +503,6 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 			note("%s: skipped: %v", c, err)
 			return false
 		}
-		note("%s", c)
 	default:
 		note("%s: cannot run here", cmd)
 		return false
