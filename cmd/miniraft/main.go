@@ -98,6 +98,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-v", "--version":
 		return runCommand(e, cmdVersion, nil)
 	}
+	if strings.HasPrefix(args[0], "-") {
+		// Flags with no command are the TUI's: miniraft --peers 7.
+		return runCommand(e, cmdTUI, args)
+	}
 	c := lookup(args[0])
 	if c == nil {
 		fmt.Fprintf(stderr, "miniraft: unknown command %q%s\n\n", args[0], suggestCommand(args[0]))
