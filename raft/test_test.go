@@ -1002,8 +1002,9 @@ func runChurn(t *testing.T, unreliable bool) {
 	ncli := 3
 	cha := []chan []int{}
 	for i := 0; i < ncli; i++ {
-		cha = append(cha, make(chan []int, 1))
-		h.spawn(func() { cfn(i, cha[i]) })
+		ch := make(chan []int, 1)
+		cha = append(cha, ch)
+		h.spawn(func() { cfn(i, ch) })
 	}
 
 	for iters := 0; iters < 20; iters++ {
