@@ -364,6 +364,15 @@ func (b *Bus) Wants(k EventKind) bool {
 	return w&1 != 0 || w&(1<<k) != 0
 }
 
+// Skip takes the next Seq without publishing anything: a publisher that does not build
+// an event nobody wants (see Wants) calls it, so that events are numbered alike whether
+// or not anyone watches that kind (a traced and an untraced sim run agree).
+func (b *Bus) Skip() {
+	b.mu.Lock()
+	b.seq++
+	b.mu.Unlock()
+}
+
 // Seq returns the Seq of the last event published.
 func (b *Bus) Seq() uint64 {
 	b.mu.Lock()

@@ -11,8 +11,8 @@ import (
 // Outcome is what one run of a scenario gave.
 type Outcome struct {
 	*runner.Result
-	// Events is the number of events published on the cluster's bus (message events are
-	// built only when traced, so they are not counted otherwise).
+	// Events is the number of events of the run, message events included (they are
+	// numbered even when nobody traces them).
 	Events uint64
 }
 

@@ -43,7 +43,8 @@ func firstDifference(a, b []byte) string {
 // TestDeterminism runs every library scenario on the sim engine and checks that a seed
 // fixes the whole run: a second run with the same seed, rebuilt from nothing but the
 // first run's trace header and made while another run shares the process, writes the
-// same trace byte for byte, and a run with another seed does not.
+// same trace byte for byte, a run with another seed does not, and a run without a trace
+// numbers its events as the traced one did.
 func TestDeterminism(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, name := range scripts.Names() {
@@ -94,6 +95,20 @@ func TestDeterminism(t *testing.T) {
 			}
 			if bytes.Equal(first, other) {
 				t.Errorf("runs with seeds %d and %d wrote the same trace: the seed is not used", seed, seed+1)
+			}
+
+			// Without a trace, nobody wants message events and the sim does not build
+			// them, but it numbers the events alike: a violation's "#seq" means the same
+			// event in the trace as in the report of an untraced run.
+			r, err := runner.New(again, runner.Options{Engine: "sim", Seed: h.Seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := r.Cluster().Events().Seq(), events[len(events)-1].Seq; got != want {
+				t.Errorf("an untraced run numbered %d events, the traced one %d", got, want)
 			}
 		})
 	}

@@ -410,6 +410,7 @@ func (c *Cluster) delay(a, b int) time.Duration {
 // netEvent publishes a message event, if anyone listens. c.mu must be held.
 func (c *Cluster) netEvent(kind chaos.NetEventKind, it item, bytes int, reason string) {
 	if !c.bus.Wants(chaos.EventNet) {
+		c.bus.Skip() // number the events as a traced run does
 		return
 	}
 	ne := &chaos.NetEvent{Kind: kind, ID: it.call, From: it.msg.From, To: it.msg.To, Method: it.msg.Method(), Bytes: bytes, Reason: reason}
