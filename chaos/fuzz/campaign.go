@@ -381,9 +381,29 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 		m.File = base + ".chaos"
 	}
 	m.Repro = cc.repro(m.File)
-	m.Scenario.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz (seed %d), shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs.\n\nFirst failure at %s: %s\n\nRepro: %s",
-		article(m.Checker), m.Checker, m.Seed, m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, fmtAt(m.Failure.At), m.Failure.Message, m.Repro)
-	m.Scenario.Source = scenario.Format(m.Scenario)
+	describe := func(sc *scenario.Scenario) (*scenario.Scenario, error) {
+		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz (seed %d), shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs.\n\nFirst failure at %s: %s\n\nRepro: %s",
+			article(m.Checker), m.Checker, m.Seed, m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, fmtAt(m.Failure.At), m.Failure.Message, m.Repro)
+		return reparse(sc)
+	}
+	sc, err := describe(m.Scenario)
+	if err != nil {
+		return err
+	}
+	// The description moved the steps down the file; a failed expectation names its
+	// line, so word the failure as a run of the file does (the message is one line, so
+	// rewording it moves nothing).
+	o, err := Run(ctx, sc, m.Seed, nil, "")
+	if err != nil {
+		return fmt.Errorf("fuzz: %s: %w", m.File, err)
+	}
+	if o.Failure != nil && o.Checker() == m.Checker && o.Failure.Message != m.Failure.Message {
+		m.Failure = *o.Failure
+		if sc, err = describe(sc); err != nil {
+			return err
+		}
+	}
+	m.Scenario = sc
 	if cc.Out == "" {
 		return nil
 	}
@@ -394,7 +414,7 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 	if err != nil {
 		return fmt.Errorf("fuzz: %w", err)
 	}
-	o, err := Run(ctx, m.Scenario, m.Seed, f, cc.Tool)
+	o, err = Run(ctx, m.Scenario, m.Seed, f, cc.Tool)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -221,14 +221,22 @@ func (g Generator) Generate(seed int64) (*scenario.Scenario, error) {
 	if r.quiet {
 		end(scenario.WorkloadCmd{Spec: rateSpec(g.Rate)})
 	}
-	for i := range sc.Steps {
-		sc.Steps[i].Pos = scenario.Pos{Line: i + 1}
-	}
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("fuzz: generated an invalid scenario (a bug): %w", err)
 	}
-	sc.Source = scenario.Format(sc)
-	return sc, nil
+	return reparse(sc)
+}
+
+// reparse returns sc as read back from its text, so that its Source is its text and
+// every step's position is its line there (the runner reports steps by line, and a
+// replay of the trace matches them against the text).
+func reparse(sc *scenario.Scenario) (*scenario.Scenario, error) {
+	out, err := scenario.Parse(sc.Name+".chaos", []byte(scenario.Format(sc)))
+	if err != nil {
+		return nil, fmt.Errorf("fuzz: a scenario does not read back (a bug): %w", err)
+	}
+	out.Name = sc.Name
+	return out, nil
 }
 
 // gap draws the time to the next fault.

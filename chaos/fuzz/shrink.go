@@ -92,14 +92,22 @@ func (s Shrinker) Shrink(ctx context.Context, sc *scenario.Scenario, checker str
 			break
 		}
 	}
-	out := clone(sh.best)
-	for i := range out.Steps {
-		out.Steps[i].Pos = scenario.Pos{Line: i + 1}
+	// The result as its text reads: steps at their lines, as a run of the file reports
+	// them. One more run confirms it and gives the failure as that run words it.
+	out, err := reparse(sh.best)
+	if err != nil {
+		return nil, err
 	}
-	out.Source = scenario.Format(out)
+	o, err := Run(ctx, out, sh.seed, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	if o.Checker() != checker {
+		return nil, fmt.Errorf("fuzz: the shrunk scenario read back from its text fails with %q, not %q (a bug)", o.Checker(), checker)
+	}
 	return &Shrunk{
 		Scenario:    out,
-		Failure:     sh.failure,
+		Failure:     *o.Failure,
 		StepsBefore: len(sc.Steps), StepsAfter: len(out.Steps),
 		PeersBefore: sc.Header.Peers, PeersAfter: out.Header.Peers,
 		Runs: sh.runs,

@@ -3,6 +3,8 @@ package fuzz
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,8 +67,8 @@ func TestShrinkKeepsOnlyWhatFails(t *testing.T) {
 	if sh.StepsBefore != len(sc.Steps) || sh.StepsAfter != 1 || sh.PeersBefore != 5 || sh.PeersAfter != 1 || sh.Runs < 2 {
 		t.Errorf("Shrunk figures = %d->%d steps, %d->%d peers, %d runs", sh.StepsBefore, sh.StepsAfter, sh.PeersBefore, sh.PeersAfter, sh.Runs)
 	}
-	if sh.Failure.Checker != "expect" {
-		t.Errorf("shrunk failure is %v, want an expect failure", sh.Failure)
+	if line := got.Steps[0].Pos.Line; sh.Failure.Checker != "expect" || !strings.Contains(sh.Failure.Message, fmt.Sprintf("line %d:", line)) {
+		t.Errorf("shrunk failure is %v, want an expect failure at line %d of\n%s", sh.Failure, line, got.Source)
 	}
 	// The result is a file that fails the same way when read back.
 	again, err := Run(context.Background(), parse(t, got.Source), 0, nil, "")
