@@ -16,6 +16,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,7 @@ type viewState struct {
 	help       bool
 	helpScroll int
 	bar        bool
+	seek       bool // the bar takes a time to go to (in a replay)
 	barErr     error
 	barText    string // the text barErr is about
 	msg        string
@@ -230,6 +232,8 @@ func (a *App) barKey(ev *tcell.EventKey) {
 
 func (a *App) openBar() {
 	a.view.bar = true
+	a.view.seek = false
+	a.bar.SetLabel(": ")
 	a.view.barErr = nil
 	a.histAt = len(a.history)
 	a.bar.SetText("")
@@ -238,6 +242,7 @@ func (a *App) openBar() {
 
 func (a *App) closeBar() {
 	a.view.bar = false
+	a.view.seek = false
 	a.view.barErr = nil
 	a.bar.Blur()
 }
@@ -250,6 +255,10 @@ func (a *App) submit() {
 		a.closeBar()
 		return
 	}
+	if a.view.seek {
+		a.submitSeek(text)
+		return
+	}
 	if err := a.src.Exec(text); err != nil {
 		a.view.barErr, a.view.barText = err, a.bar.GetText()
 		return
@@ -260,6 +269,81 @@ func (a *App) submit() {
 	a.closeBar()
 	a.say("sent: "+text, false)
 	a.model.kick()
+}
+
+// step moves a replay n events (the → and ← keys).
+func (a *App) step(n int) {
+	if st, ok := a.src.(Stepper); ok {
+		a.say(st.Step(n), false)
+		a.model.kick()
+	}
+}
+
+// openSeek opens the bar for a time to go to (the g key).
+func (a *App) openSeek() {
+	a.openBar()
+	a.view.seek = true
+	a.bar.SetLabel("go to: ")
+}
+
+// submitSeek goes to the time typed: 12.5s, 1m, 12.5 (seconds), or +2s and -500ms
+// from now.
+func (a *App) submitSeek(text string) {
+	st, ok := a.src.(Stepper)
+	if !ok {
+		a.closeBar()
+		return
+	}
+	at, err := parseSeek(text, a.frame.snap.Run.Now)
+	if err == nil {
+		var msg string
+		if msg, err = st.Seek(at); err == nil {
+			a.closeBar()
+			a.say(msg, false)
+			a.model.kick()
+			return
+		}
+	}
+	a.view.barErr, a.view.barText = err, a.bar.GetText()
+}
+
+// parseSeek reads a time to go to: a duration (12.5s), a number of seconds (12.5), or
+// either after + or - to move from now.
+func parseSeek(text string, now time.Duration) (time.Duration, error) {
+	s, sign := strings.TrimSpace(text), 0
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		s, sign = rest, 1
+	} else if rest, ok := strings.CutPrefix(s, "-"); ok {
+		s, sign = rest, -1
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || secs < 0 || secs > 1e9 {
+			return 0, fmt.Errorf("%q is not a time: write 12.5s, 1m30s, 12.5, or +2s to move on", text)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q: write -%s to move back", text, -d)
+	}
+	if sign == 0 {
+		return d, nil
+	}
+	return max(now+time.Duration(sign)*d, 0), nil
+}
+
+// seekViolation goes to the first violation (the v key).
+func (a *App) seekViolation() {
+	if st, ok := a.src.(Stepper); ok {
+		msg, err := st.SeekViolation()
+		if err != nil {
+			a.say(err.Error(), true)
+			return
+		}
+		a.say(msg, false)
+		a.model.kick()
+	}
 }
 
 // exec sends a command made by a key.
@@ -377,6 +461,10 @@ func (a *App) hintLine(w int) line {
 	}
 	hints := [][2]string{{"?", "help"}, {"q", "quit"}, {":", "command"}, {"↑↓", "select"}, {"c", "crash"},
 		{"r", "restart"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"L", "leader"}, {"i", "isolate"}}
+	if a.caps.Replay {
+		hints = [][2]string{{"?", "help"}, {"q", "quit"}, {"space", "play/pause"}, {"→←", "step"}, {"g", "go to"},
+			{"v", "violation"}, {"+-", "speed"}, {"↑↓", "select"}, {"f", "filter"}}
+	}
 	for _, h := range hints {
 		if l.width()+len(h[0])+len(h[1])+2 > w {
 			break
@@ -509,6 +597,8 @@ func (r *rootView) Draw(screen tcell.Screen) {
 	var above line
 	if a.view.barErr != nil {
 		above = barErrorLine(a.view.barText, a.view.barErr, w)
+	} else if a.view.seek {
+		above.add("  Enter goes there, Esc cancels.  e.g.  12.5s   1m30s   0   +2s   -500ms", stDim)
 	} else {
 		above.add("  Enter runs, Esc cancels, ↑↓ recall.  e.g.  crash leader   partition 0,1 | others   loss 20%   wait leader within 5s   (? lists all)", stDim)
 	}

@@ -34,6 +34,7 @@ type binding struct {
 const (
 	groupPeer    = "The selected peer"
 	groupCluster = "The cluster"
+	groupReplay  = "The replay"
 	groupNet     = "The network"
 	groupView    = "The view"
 )
@@ -48,6 +49,7 @@ func runes(rs ...rune) []key {
 
 func needsCommands(c Caps) bool { return c.Commands }
 func needsSpeed(c Caps) bool    { return c.Speed }
+func needsReplay(c Caps) bool   { return c.Replay }
 
 // bindings is the key table.
 var bindings []binding
@@ -98,6 +100,16 @@ func init() {
 			do: func(a *App, _ *tcell.EventKey) { a.setSpeed(slowerSpeed(a.frame.snap.Run.Speed)) }},
 		{keys: runes(':'), label: ":", group: groupCluster, help: "type any command of the scenario language", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.openBar() }},
+
+		// The replay.
+		{keys: append([]key{{tcell.KeyRight, 0}}, runes('.')...), label: "→ .", group: groupReplay, help: "step one event forward", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.step(1) }},
+		{keys: append([]key{{tcell.KeyLeft, 0}}, runes(',')...), label: "← ,", group: groupReplay, help: "step one event back", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.step(-1) }},
+		{keys: runes('g'), label: "g", group: groupReplay, help: "go to a time: 12.5s, 1m, +2s, -500ms", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.openSeek() }},
+		{keys: runes('v'), label: "v", group: groupReplay, help: "go to the first violation", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.seekViolation() }},
 
 		// The network.
 		{keys: runes('h'), label: "h", group: groupNet, help: "heal: remove every cut, isolation and partition", needs: needsCommands,
@@ -242,7 +254,7 @@ func helpLines(caps Caps, commands [][2]string, w int) (keys, more []line) {
 		out = append(out, l)
 	}
 	title("MiniRaft keys   (Esc, q or ? closes this; ↑↓ PgUp PgDn scroll)")
-	for _, g := range []string{groupPeer, groupCluster, groupNet, groupView} {
+	for _, g := range []string{groupPeer, groupCluster, groupReplay, groupNet, groupView} {
 		text("", stDefault)
 		text(" "+g, stBold)
 		for _, b := range bindings {

@@ -115,10 +115,16 @@ func renderHeader(f *frame, caps Caps, w int) []line {
 	l1.add(" "+name+"  ", stBold)
 	l1.add("t="+seconds(run.Now)+"  ", stBold)
 	switch {
+	case run.Done && caps.Replay:
+		l1.add(" REPLAY: END (space replays) ", stBanner)
 	case run.Done:
 		l1.add(" STOPPED ", stBanner)
+	case run.Paused && caps.Replay:
+		l1.add(" REPLAY PAUSED (space plays) ", stPaused)
 	case run.Paused:
 		l1.add(" PAUSED (space resumes) ", stPaused)
+	case caps.Replay:
+		l1.add("▶ replaying", stOK)
 	default:
 		l1.add("▶ running", stOK)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/runner"
@@ -32,6 +33,21 @@ type Caps struct {
 	Commands bool
 	// Speed: SetSpeed changes the pace (a live cluster runs in real time only).
 	Speed bool
+	// Replay: the source plays back a recording and implements Stepper, so the keys
+	// that step through it and seek work.
+	Replay bool
+}
+
+// Stepper is implemented by a Source that plays back a recording (Caps.Replay). The
+// replay keys call it from the UI goroutine; each call pauses the replay, returns at
+// once, and returns a message for the person saying where it stopped.
+type Stepper interface {
+	// Step moves n events forward (n < 0: back).
+	Step(n int) string
+	// Seek moves to a time of the recording.
+	Seek(at time.Duration) (string, error)
+	// SeekViolation moves to the first violation.
+	SeekViolation() (string, error)
 }
 
 // Source is where the views' data comes from and where their commands go: a running

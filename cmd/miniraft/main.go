@@ -3,6 +3,8 @@
 //	miniraft                      the TUI on the built-in demo scenario
 //	miniraft tui [SCENARIO]       the TUI on a scenario
 //	miniraft run SCENARIO...      run scenarios, check Raft's safety and liveness, report
+//	miniraft fuzz                 random fault schedules; failures shrunk to small files
+//	miniraft replay TRACE         play a recorded run back in the TUI
 //	miniraft scenarios            list the built-in scenarios
 //	miniraft version              print the version
 //
@@ -54,7 +56,7 @@ type env struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdTUI, cmdRun, cmdFuzz, cmdScenarios, cmdVersion}
+	commands = []*command{cmdTUI, cmdRun, cmdFuzz, cmdReplay, cmdScenarios, cmdVersion}
 	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
 }
 
