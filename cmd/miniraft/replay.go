@@ -221,6 +221,17 @@ func printReplay(w io.Writer, p *replay.Player) {
 		groups = fmt.Sprintf("groups %v", v.Net.Groups)
 	}
 	fmt.Fprintf(w, "\nnetwork: %s", groups)
+	var cuts []string
+	for a := range v.Net.Cut {
+		for b, cut := range v.Net.Cut[a] {
+			if cut {
+				cuts = append(cuts, fmt.Sprintf("%d->%d", a, b))
+			}
+		}
+	}
+	if len(cuts) > 0 {
+		fmt.Fprintf(w, "; cut: %s", strings.Join(cuts, " "))
+	}
 	if g := v.Net.Global; g != (chaos.LinkFaults{}) {
 		fmt.Fprintf(w, "; every link: loss %g, delay %v-%v, reorder %g, duplicate %g", g.Loss, g.DelayMin, g.DelayMax, g.Reorder, g.Duplicate)
 	}
