@@ -115,13 +115,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func runCommand(e *env, c *command, args []string) int {
 	fs := pflag.NewFlagSet("miniraft "+c.name, pflag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	fs.SortFlags = false
 	body := c.flags(fs)
-	fs.Usage = func() { commandUsage(fs.Output(), c, fs) }
+	// pflag would print errors and usage itself; we print them once, where they belong.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.SetOutput(e.stdout)
 			commandUsage(e.stdout, c, fs)
 			return exitPass
 		}
