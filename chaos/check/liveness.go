@@ -18,7 +18,11 @@ const minClockRate = 0.5
 // liveness is the liveness checker's state. The condition is: the network is reliable
 // (no loss, delay, reordering or duplication on any link) and some majority of healthy
 // peers (up, not paused, clock at least half speed) can all reach each other both ways.
-// The group is every peer in such a majority. While the condition holds, some peer of the
+// The group is every peer in such a majority. One more thing must hold: no up peer
+// outside the group can send to a peer of the group that cannot answer it (a one-way
+// link into the group). Without CheckQuorum, Raft promises nothing then: a deposed
+// leader whose heartbeats still arrive, but whose followers cannot be heard, keeps them
+// from ever standing for election. While the condition holds, some peer of the
 // group must lead within leaderBound of the condition starting or of the last such leader
 // going, and a proposal accepted by such a leader must commit within commitBound unless
 // its leader stops leading its term first.
@@ -135,7 +139,26 @@ func (l *liveness) recompute() {
 		}
 	}
 	l.group = bigCliques(adj, healthy, l.quorum)
-	l.cond = l.group != 0
+	l.cond = l.group != 0 && !l.interfered()
+	if !l.cond {
+		l.group = 0
+	}
+}
+
+// interfered reports whether an up peer outside the group has a one-way link into it:
+// it can send to a peer of the group that cannot answer it.
+func (l *liveness) interfered() bool {
+	for o, st := range l.state {
+		if st != chaos.Up || l.group&(1<<o) != 0 {
+			continue
+		}
+		for m := range l.state {
+			if l.group&(1<<m) != 0 && !l.net.Cut[o][m] && l.net.Cut[m][o] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bigCliques returns the union of the cliques of at least k peers among cand, where

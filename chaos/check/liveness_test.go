@@ -66,6 +66,30 @@ func TestLiveness(t *testing.T) {
 			end: 30 * sec,
 		},
 		{
+			// Without CheckQuorum, a leader that reaches its followers but cannot hear
+			// them keeps them from standing: Raft promises no progress then.
+			name: "no leader is owed while a deposed leader still reaches the majority one way",
+			run: func(f *fake) {
+				f.elect(0, 1, 1, 2)
+				f.wait(sec)
+				f.fault(chaos.Fault{Kind: chaos.Cut, From: []int{1, 2}, To: []int{0}})
+				f.wait(30 * sec)
+			},
+			end: 30 * sec,
+		},
+		{
+			name: "a leader is owed once the one-way link is cut too",
+			run: func(f *fake) {
+				f.elect(0, 1, 1, 2)
+				f.wait(sec)
+				f.fault(chaos.Fault{Kind: chaos.Cut, From: []int{1, 2}, To: []int{0}})
+				f.wait(30 * sec)
+				f.fault(chaos.Fault{Kind: chaos.Cut, From: []int{0}, To: []int{1, 2}})
+			},
+			end:  40 * sec,
+			want: want{checker: Liveness, peers: []int{1, 2}, terms: []int{1}},
+		},
+		{
 			name: "a minority's stale leader is no leader",
 			run: func(f *fake) {
 				f.elect(0, 1, 1, 2)
