@@ -153,7 +153,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  kv: %d operations (%d reads, %d writes) by %d clients on %d keys: %d ok, %d timed out, %d unfinished",
 		s.Operations, s.Reads, s.Writes, r.Params.Clients, r.Params.Keys, s.OK, s.TimedOut, s.Unfinished)
 	if s.OK > 0 {
-		fmt.Fprintf(w, "; %.0f ops/s, latency p50 %s p99 %s", s.Throughput, round(s.P50), round(s.P99))
+		fmt.Fprintf(w, "; %.0f ops/s, latency p50 %s p99 %s", s.Throughput, chaos.FormatDuration(s.P50), chaos.FormatDuration(s.P99))
 	}
 	if s.LocalReads > 0 {
 		fmt.Fprintf(w, "; %d reads answered locally", s.LocalReads)
@@ -167,18 +167,8 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if c.Key != "" {
 			where = ", key " + c.Key
 		}
-		fmt.Fprintf(w, "  linearizability: not linearizable%s (%d operations checked in %s)\n", where, c.Operations, round(c.Elapsed))
+		fmt.Fprintf(w, "  linearizability: not linearizable%s (%d operations checked in %s)\n", where, c.Operations, chaos.FormatDuration(c.Elapsed))
 	default:
-		fmt.Fprintf(w, "  linearizability: %s: %s (in %s)\n", c.Outcome, c.Message, round(c.Elapsed))
+		fmt.Fprintf(w, "  linearizability: %s: %s (in %s)\n", c.Outcome, c.Message, chaos.FormatDuration(c.Elapsed))
 	}
-}
-
-func round(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/miniraft/miniraft/chaos"
 )
 
 // fmtSec renders a point in cluster time, to the millisecond: "3.214 s".
@@ -15,28 +17,10 @@ func fmtSec(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) 
 func fmtSecFine(d time.Duration) string { return fmt.Sprintf("%.4f s", d.Seconds()) }
 
 // fmtDur renders a duration rounded for reading: "1.9ms", "403.7ms", "2.35s".
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "-" + fmtDur(-d)
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
-}
+func fmtDur(d time.Duration) string { return chaos.FormatDuration(d) }
 
 // fmtBytes renders a byte count.
-func fmtBytes(b int64) string {
-	switch {
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", b)
-}
+func fmtBytes(b int64) string { return chaos.FormatBytes(b) }
 
 // ids renders peer ids as "0, 1 and 3".
 func ids(ps []int) string {

@@ -196,7 +196,7 @@ func (res *Result) WriteSummary(w io.Writer) {
 	if res.Skipped > 0 {
 		fmt.Fprintf(w, " (%d steps skipped)", res.Skipped)
 	}
-	fmt.Fprintf(w, ", RPCs %d, %s\n", res.Net.RPCs, bytesString(res.Net.Bytes))
+	fmt.Fprintf(w, ", RPCs %d, %s\n", res.Net.RPCs, chaos.FormatBytes(res.Net.Bytes))
 	wl := res.Workload
 	if wl.Proposed > 0 {
 		fmt.Fprintf(w, "  proposals %d: %d committed, %d lost, %d in flight", wl.Proposed, wl.Committed, wl.Lost, wl.InFlight)
@@ -204,7 +204,7 @@ func (res *Result) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, " (%d found no leader)", wl.Refused)
 		}
 		if wl.Committed > 0 {
-			fmt.Fprintf(w, "; commit latency p50 %s p99 %s", roundDur(wl.P50), roundDur(wl.P99))
+			fmt.Fprintf(w, "; commit latency p50 %s p99 %s", chaos.FormatDuration(wl.P50), chaos.FormatDuration(wl.P99))
 		}
 		fmt.Fprintln(w)
 	}
@@ -212,42 +212,22 @@ func (res *Result) WriteSummary(w io.Writer) {
 		res.KV.WriteSummary(w)
 	}
 	if c.LongestLeaderless > 0 {
-		fmt.Fprintf(w, "  longest without a leader (majority up and connected): %s\n", roundDur(c.LongestLeaderless))
+		fmt.Fprintf(w, "  longest without a leader (majority up and connected): %s\n", chaos.FormatDuration(c.LongestLeaderless))
 	}
 	if len(res.Recoveries) > 0 {
 		var parts []string
 		for _, rc := range res.Recoveries {
 			p := fmt.Sprintf("%s at %.1fs: ", rc.Fault, rc.At.Seconds())
 			if rc.Leader >= 0 {
-				p += "leader in " + roundDur(rc.Leader)
+				p += "leader in " + chaos.FormatDuration(rc.Leader)
 			} else {
 				p += "no leader"
 			}
 			if rc.Commit >= 0 {
-				p += ", commit in " + roundDur(rc.Commit)
+				p += ", commit in " + chaos.FormatDuration(rc.Commit)
 			}
 			parts = append(parts, p)
 		}
 		fmt.Fprintf(w, "  recovery: %s\n", strings.Join(parts, "; "))
 	}
-}
-
-func roundDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
-}
-
-func bytesString(b int64) string {
-	switch {
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", b)
 }

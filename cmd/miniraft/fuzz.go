@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -233,16 +232,7 @@ func writeFuzzJSON(e *env, path string, rep *fuzz.Report) error {
 	for _, m := range rep.Minimal {
 		doc.Minimal = append(doc.Minimal, minimal{m.Checker, m.File, m.Trace, m.Repro, m.Seed, m.StepsAfter, m.PeersAfter, m.Failure})
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	if path == "-" {
-		_, err = e.stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
+	return writeJSONDoc(e, path, doc)
 }
 
 // fuzzBar draws a progress bar on a terminal: over the runs, or over the time budget.

@@ -321,11 +321,15 @@ func writeJSON(e *env, path string, results []*runner.Result) error {
 	for _, r := range results {
 		pass = pass && r.Pass
 	}
-	doc := struct {
+	return writeJSONDoc(e, path, struct {
 		Tool    string           `json:"tool"`
 		Pass    bool             `json:"pass"`
 		Results []*runner.Result `json:"results"`
-	}{"miniraft " + version(), pass, results}
+	}{"miniraft " + version(), pass, results})
+}
+
+// writeJSONDoc writes doc, indented, to the file path, or to stdout when path is "-".
+func writeJSONDoc(e *env, path string, doc interface{}) error {
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
