@@ -688,10 +688,30 @@ func (n *Node) maybeSendAppend(p int) {
 			pr.Next = n.sendEntries(p, pr.Next) + 1
 			pr.Inflight++
 		}
-		if min(n.commitIndex, pr.Match) > pr.sentCommit {
+		if n.commitDue(pr) {
 			n.sendHeartbeat(p)
 		}
 	}
+}
+
+// sendable reports whether maybeSendAppend(p) would send anything now. HasReady relies
+// on it, so it must follow maybeSendAppend exactly.
+func (n *Node) sendable(p int) bool {
+	pr := &n.prs[p]
+	if pr.State != SnapshotState && pr.Next <= n.log.snapIndex {
+		return true // maybeSendAppend switches it to a snapshot
+	}
+	if pr.State == Replicate {
+		return pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || n.commitDue(pr)
+	}
+	return !pr.probeSent
+}
+
+// commitDue reports whether a replicating follower can learn of a commit it has not been
+// told of. The update goes out anchored at Match, which needs Match's term (see
+// sendHeartbeat), so not while Match is inside the snapshot.
+func (n *Node) commitDue(pr *progress) bool {
+	return min(n.commitIndex, pr.Match) > pr.sentCommit && pr.Match >= n.log.snapIndex
 }
 
 // sendEntries sends p the entries from next on (as many as one message takes) and
@@ -853,19 +873,7 @@ func (n *Node) HasReady() bool {
 	}
 	if n.role == Leader {
 		for p := range n.prs {
-			pr := &n.prs[p]
-			if p == n.id {
-				continue
-			}
-			if pr.State != SnapshotState && pr.Next <= n.log.snapIndex {
-				return true // maybeSendAppend switches it to a snapshot
-			}
-			// A commit update goes out only anchored at Match, which needs Match's term
-			// (see sendHeartbeat).
-			if pr.State == Replicate && (pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || min(n.commitIndex, pr.Match) > pr.sentCommit && pr.Match >= n.log.snapIndex) {
-				return true
-			}
-			if pr.State != Replicate && !pr.probeSent {
+			if p != n.id && n.sendable(p) {
 				return true
 			}
 		}
