@@ -33,8 +33,9 @@ test: vet ## go vet, then the whole suite under the race detector (what CI runs)
 race: ## The whole suite under the race detector, without vet.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
 
-vet: ## go vet.
+vet: ## go vet, in normal builds and in builds with the deliberate bugs.
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags bugs $(PKGS)
 
 stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8 [RACE=1].
 	$(GO) run ./scripts/stress -run '$(TEST)' -runs $(RUNS) -p $(PAR) $(if $(RACE),-race)
@@ -56,6 +57,7 @@ $(STATICCHECK):
 
 lint: vet $(STATICCHECK) ## go vet and staticcheck (installed pinned into .tools/).
 	$(STATICCHECK) $(PKGS)
+	$(STATICCHECK) -tags bugs $(PKGS)
 
 fmt: ## gofmt -w every Go file.
 	gofmt -w $$(git ls-files '*.go')

@@ -11,12 +11,10 @@ import (
 
 // pair is two servers, A and B, each with an end to the other owned by it.
 type pair struct {
-	rn       *Network
-	a, b     *JunkServer
-	ab, ba   *ClientEnd // A's end to B, B's end to A
-	anonToB  *ClientEnd // an end to B with no owner
-	rec      *recorder
-	cleanups []func()
+	rn      *Network
+	a, b    *JunkServer
+	ab, ba  *ClientEnd // A's end to B, B's end to A
+	anonToB *ClientEnd // an end to B with no owner
 }
 
 func newPair(t *testing.T, seed int64) *pair {

@@ -399,19 +399,17 @@ func TestPaperElectionTimeoutRandomized(t *testing.T) {
 		return p.tickUntil(Candidate, 100)
 	}
 	seen := map[int]bool{}
-	var bySeed []int
 	for seed := int64(1); seed <= 200; seed++ {
 		to := timeout(seed, 0)
 		if to < 10 || to > 20 {
 			t.Fatalf("seed %d: timeout %d ticks, want 10..20", seed, to)
 		}
 		seen[to] = true
-		bySeed = append(bySeed, to)
 	}
 	if len(seen) < 8 {
 		t.Errorf("200 seeds give only %d distinct timeouts in 10..20: %v", len(seen), seen)
 	}
-	if timeout(7, 0) != timeout(7, 0) {
+	if a, b := timeout(7, 0), timeout(7, 0); a != b {
 		t.Errorf("the same seed gives different timeouts")
 	}
 	var byPeer []int

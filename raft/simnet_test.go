@@ -174,7 +174,7 @@ func (s *simNet) start(id int) {
 	}
 	s.nodes[id] = n
 	s.svcs[id] = simService{}
-	if d.snap != nil && len(d.snap) > 0 {
+	if len(d.snap) > 0 {
 		s.svcs[id].index, s.svcs[id].hash = decodeSimSnap(s.tb, d.snap)
 	}
 	s.commits[id] = n.Status().CommitIndex

@@ -569,7 +569,7 @@ func TestCount2B(t *testing.T) {
 		return
 	}
 
-	leader := h.checkOneLeader()
+	h.checkOneLeader()
 
 	total1 := rpcs()
 
@@ -586,7 +586,7 @@ loop:
 			time.Sleep(3 * time.Second)
 		}
 
-		leader = h.checkOneLeader()
+		leader := h.checkOneLeader()
 		total1 = rpcs()
 
 		iters := 10

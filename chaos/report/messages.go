@@ -38,14 +38,6 @@ type call struct {
 	duplicated bool
 }
 
-func (c *call) last() time.Duration {
-	t := max(c.sent, c.dropReq, c.dropRep, c.replied)
-	for _, d := range c.delivered {
-		t = max(t, d)
-	}
-	return t
-}
-
 type arrow struct {
 	X1, Y1, X2, Y2 float64
 	Class          string

@@ -41,11 +41,11 @@ func screenText(s tcell.Screen) string {
 	var b strings.Builder
 	for y := range h {
 		for x := range w {
-			r, _, _, _ := s.GetContent(x, y)
-			if r == 0 {
-				r = ' '
+			str, _, _ := s.Get(x, y)
+			if str == "" {
+				str = " "
 			}
-			b.WriteRune(r)
+			b.WriteString(str)
 		}
 		b.WriteByte('\n')
 	}

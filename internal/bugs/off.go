@@ -2,6 +2,10 @@
 
 package bugs
 
+import "errors"
+
+var errNotBuilt = errors.New("this binary has no deliberate bugs: build it with -tags bugs")
+
 // Available reports whether this build can switch bugs on.
 const Available = false
 

@@ -1,5 +1,0 @@
-package bugs
-
-import "errors"
-
-var errNotBuilt = errors.New("this binary has no deliberate bugs: build it with -tags bugs")
