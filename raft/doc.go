@@ -21,6 +21,6 @@
 // cheap enough to poll many times a second.
 //
 // Debug logging is off by default; set MINIRAFT_DEBUG=1 (or a comma-separated list of
-// topics such as "elect,append") to print one line per event with the peer, term and
+// topics such as "elect,log") to print one line per event with the peer, term and
 // topic.
 package raft
