@@ -2,6 +2,8 @@ package scripts_test
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,9 +17,11 @@ import (
 
 // The scenarios the brief asks the library to have.
 var required = []string{
-	"demo", "leader-crash", "leader-isolation", "partition-majority-minority", "bridge", "one-way-cut",
-	"flaky-network", "crash-restart-all", "follower-pause", "clock-skew", "figure8", "snapshot-catchup",
-	"prevote-disruption",
+	"leader-isolation", "minority-leader", "majority-crash-and-recover", "rolling-restarts",
+	"flaky-network", "slow-network", "reordering", "duplication", "one-way-partition", "bridge",
+	"partition-ring", "figure-8", "snapshot-catch-up", "clock-skew", "disruptive-rejoin", "soak",
+	"demo", "leader-crash", "checkquorum", "crash-restart-all", "follower-pause",
+	"partition-majority-minority", "kv-crash-restart", "kv-stale-read",
 }
 
 func TestList(t *testing.T) {
@@ -107,5 +111,79 @@ func TestSummary(t *testing.T) {
 		if got := s.Summary(); got != tt.want {
 			t.Errorf("scenario Summary(%q) = %q, want %q", tt.src, got, tt.want)
 		}
+	}
+}
+
+// Every scenario says what it shows and what must hold (a summary and at least one more
+// paragraph), and checks something that could fail: a wait or an expect, beyond the
+// checkers that watch every run.
+func TestScenariosDescribeAndCheck(t *testing.T) {
+	for _, s := range scripts.List() {
+		src, err := scripts.Read(s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Parse(s.Name+scripts.Ext, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Count(sc.Description, "\n") + 1; lines < 3 {
+			t.Errorf("%s: a description of %d lines; want a summary, a blank line and what must hold", s.Name, lines)
+		}
+		if len(s.Summary) > 100 {
+			t.Errorf("%s: summary of %d characters, want at most 100 (miniraft scenarios prints it on one line): %q", s.Name, len(s.Summary), s.Summary)
+		}
+		checks := 0
+		for _, st := range sc.Steps {
+			switch st.Cmd.(type) {
+			case scenario.WaitCmd, scenario.ExpectCmd:
+				checks++
+			}
+		}
+		if checks == 0 {
+			t.Errorf("%s: no wait or expect step: the scenario checks nothing of its own", s.Name)
+		}
+	}
+}
+
+// The readme's table of the library is the one this package generates from the files:
+// go test ./scripts -run README -update rewrites it.
+var update = flag.Bool("update", false, "rewrite the readme's table of the library")
+
+func TestREADMETable(t *testing.T) {
+	const path = "../README.md"
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("| Name | Summary |\n|---|---|\n")
+	for _, s := range scripts.List() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", s.Name, strings.ReplaceAll(s.Summary, "|", `\|`))
+	}
+	want := b.String()
+
+	// The table is the first one after the heading "### The library".
+	text := string(readme)
+	head := strings.Index(text, "\n### The library\n")
+	if head < 0 {
+		t.Fatalf("%s: no heading \"### The library\"", path)
+	}
+	start := head + strings.Index(text[head:], "\n| Name | Summary |\n") + 1
+	if start <= head {
+		t.Fatalf("%s: no table \"| Name | Summary |\" after \"### The library\"", path)
+	}
+	end := start
+	for end < len(text) && text[end] == '|' {
+		end += strings.IndexByte(text[end:], '\n') + 1
+	}
+	if got := text[start:end]; got != want {
+		if *update {
+			if err := os.WriteFile(path, []byte(text[:start]+want+text[end:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s: the library's table is out of date (go test ./scripts -run README -update rewrites it); want\n%s", path, want)
 	}
 }

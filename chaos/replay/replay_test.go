@@ -156,7 +156,7 @@ func runScenario(t *testing.T, name string, seed int64) ([]byte, runner.State, [
 // TestReplayEndsAsTheRunDid replays library runs to their end and compares what the
 // views show with the runner's own account: the timeline, the workload, the faults.
 func TestReplayEndsAsTheRunDid(t *testing.T) {
-	for _, name := range []string{"demo", "snapshot-catchup", "flaky-network", "crash-restart-all"} {
+	for _, name := range []string{"demo", "snapshot-catch-up", "flaky-network", "crash-restart-all"} {
 		t.Run(name, func(t *testing.T) {
 			trace, st, peers := runScenario(t, name, 2)
 			p, err := Open(bytes.NewReader(trace))

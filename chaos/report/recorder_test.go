@@ -178,7 +178,7 @@ func TestRecorderPageEqualsTracePage(t *testing.T) {
 		seed      int64
 	}{
 		{name: "demo", seed: 1},
-		{name: "snapshot-catchup", seed: 2},
+		{name: "snapshot-catch-up", seed: 2},
 		{name: "failing", src: "peers 3\nworkload rate=20\nwait leader within 5s\nat 1s isolate leader\nexpect leaders == 3\n", seed: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

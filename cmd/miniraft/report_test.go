@@ -23,8 +23,8 @@ func TestRunWritesAReport(t *testing.T) {
 			contains: []string{"PASS", "leader-crash", "miniraft run --engine sim --seed 4 leader-crash"},
 		},
 		{
-			name: "several scenarios go to a directory", args: []string{"run", "-q", "--seed", "4", "--report", "many", "leader-crash", "one-way-cut"},
-			code: exitPass, files: []string{"many/leader-crash.html", "many/one-way-cut.html"},
+			name: "several scenarios go to a directory", args: []string{"run", "-q", "--seed", "4", "--report", "many", "leader-crash", "one-way-partition"},
+			code: exitPass, files: []string{"many/leader-crash.html", "many/one-way-partition.html"},
 			contains: []string{"leader-crash"},
 		},
 		{
