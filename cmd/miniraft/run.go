@@ -40,11 +40,13 @@ Exit code 0 if every scenario passed, 1 if any failed, 2 on bad usage or input.
 example:
   miniraft run leader-crash flaky-network
   miniraft run --engine live --seed 7 --trace run.jsonl --json result.json my.chaos
-  miniraft run --seed 3 --report run.html leader-isolation   (open run.html in a browser)`,
+  miniraft run --seed 3 --report run.html leader-isolation   (open run.html in a browser)
+  miniraft run --prevote=false disruptive-rejoin   (fails: without PreVote the rejoin deposes the leader)`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &runOptions{}
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
 		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
+		o.raft.addFlags(fs)
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
 		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
@@ -56,6 +58,7 @@ example:
 		bug := addBugFlag(fs)
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
+			o.raft.parsed(fs)
 			if code := bug(e, "run"); code != exitPass {
 				return code
 			}
@@ -68,6 +71,7 @@ type runOptions struct {
 	seed           int64
 	seedSet        bool
 	peers          int
+	raft           raftOverrides
 	engine         string
 	json, trace    string
 	report         string
@@ -185,6 +189,46 @@ func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
 	return sc, nil
 }
 
+// raftOverrides are the --prevote and --checkquorum flags of run and tui: each one
+// given replaces the scenario header's option, as --peers replaces its peer count.
+type raftOverrides struct {
+	prevote, checkQuorum       bool
+	prevoteSet, checkQuorumSet bool
+}
+
+func (o *raftOverrides) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.prevote, "prevote", false, "turn Raft's PreVote on, or off with --prevote=false, overriding the scenario's")
+	fs.BoolVar(&o.checkQuorum, "checkquorum", false, "turn Raft's CheckQuorum on, or off with --checkquorum=false, overriding the scenario's")
+}
+
+// parsed notes which of the flags were given.
+func (o *raftOverrides) parsed(fs *pflag.FlagSet) {
+	o.prevoteSet, o.checkQuorumSet = fs.Changed("prevote"), fs.Changed("checkquorum")
+}
+
+// apply sets the options given on sc's header, and describes them for the summary
+// (as in "prevote off (the scenario has on)"), or returns "" if none was given.
+func (o *raftOverrides) apply(sc *scenario.Scenario) string {
+	var parts []string
+	set := func(name string, given, v bool, opt *bool) {
+		if !given {
+			return
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (the scenario has %s)", name, onOff(v), onOff(*opt)))
+		*opt = v
+	}
+	set("prevote", o.prevoteSet, o.prevote, &sc.Header.PreVote)
+	set("checkquorum", o.checkQuorumSet, o.checkQuorum, &sc.Header.CheckQuorum)
+	return strings.Join(parts, ", ")
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
 func suggestScenario(word string) string {
 	if best := scenario.Suggest(word, scripts.Names()); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
@@ -199,6 +243,7 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 	if o.seedSet {
 		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
 	}
+	overridden := o.raft.apply(sc)
 	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: toolName(), CheckBudget: o.checkBudget}
 	tracePath := ""
 	if o.trace != "" {
@@ -267,6 +312,9 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		}
 	} else {
 		res.WriteSummary(e.stdout)
+		if overridden != "" {
+			fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", overridden)
+		}
 	}
 	if err := writeVisualization(e, o, res, tracePath); err != nil {
 		return nil, err

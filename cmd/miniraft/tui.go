@@ -39,6 +39,7 @@ example:
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &tuiOptions{}
 		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
+		o.raft.addFlags(fs)
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
 		fs.Float64Var(&o.speed, "speed", 1, "sim engine: cluster seconds per real second (0: as fast as it goes)")
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
@@ -46,6 +47,7 @@ example:
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
 			o.speedSet = fs.Changed("speed")
+			o.raft.parsed(fs)
 			return runTUI(e, o, args)
 		}
 	},
@@ -53,6 +55,7 @@ example:
 
 type tuiOptions struct {
 	peers             int
+	raft              raftOverrides
 	seed              int64
 	seedSet, speedSet bool
 	speed             float64
@@ -101,6 +104,7 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	if o.seedSet {
 		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
 	}
+	overridden := o.raft.apply(sc)
 	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Hold: true, Speed: o.speed, Tool: "miniraft " + version()}
 	if o.trace != "" {
 		f, err := os.Create(o.trace)
@@ -150,6 +154,9 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		return exitPass
 	}
 	res.WriteSummary(e.stdout)
+	if overridden != "" {
+		fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", overridden)
+	}
 	if !res.Pass {
 		return exitFail
 	}
