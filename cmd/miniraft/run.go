@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -159,26 +160,17 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	return code
 }
 
-// loadScenario reads a scenario from a file or the library, with --peers applied.
+// loadScenario reads a scenario from a file or the library (runner.Load), with
+// --peers applied. Parse errors come back as they are, naming file:line:col; other
+// errors say they come from miniraft.
 func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
-	var src []byte
-	name := arg
-	if _, err := os.Stat(arg); err == nil || strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, scripts.Ext) {
-		b, err := os.ReadFile(arg)
-		if err != nil {
-			return nil, fmt.Errorf("miniraft: %w", err)
-		}
-		src = b
-	} else {
-		b, err := scripts.Read(arg)
-		if err != nil {
-			return nil, fmt.Errorf("miniraft: no scenario file or built-in scenario %q%s (built-in: %s)", arg, suggestScenario(arg), strings.Join(scripts.Names(), ", "))
-		}
-		src, name = b, arg+scripts.Ext
-	}
-	sc, err := scenario.Parse(name, src)
+	sc, err := runner.Load(arg)
 	if err != nil {
-		return nil, err
+		var list scenario.ErrorList
+		if errors.As(err, &list) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("miniraft: %w", err)
 	}
 	if peers > 0 && peers != sc.Header.Peers {
 		sc.Header.Peers = peers
