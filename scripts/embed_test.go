@@ -114,38 +114,6 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// Every scenario says what it shows and what must hold (a summary and at least one more
-// paragraph), and checks something that could fail: a wait or an expect, beyond the
-// checkers that watch every run.
-func TestScenariosDescribeAndCheck(t *testing.T) {
-	for _, s := range scripts.List() {
-		src, err := scripts.Read(s.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc, err := scenario.Parse(s.Name+scripts.Ext, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if lines := strings.Count(sc.Description, "\n") + 1; lines < 3 {
-			t.Errorf("%s: a description of %d lines; want a summary, a blank line and what must hold", s.Name, lines)
-		}
-		if len(s.Summary) > 100 {
-			t.Errorf("%s: summary of %d characters, want at most 100 (miniraft scenarios prints it on one line): %q", s.Name, len(s.Summary), s.Summary)
-		}
-		checks := 0
-		for _, st := range sc.Steps {
-			switch st.Cmd.(type) {
-			case scenario.WaitCmd, scenario.ExpectCmd:
-				checks++
-			}
-		}
-		if checks == 0 {
-			t.Errorf("%s: no wait or expect step: the scenario checks nothing of its own", s.Name)
-		}
-	}
-}
-
 // The readme's table of the library is the one this package generates from the files:
 // go test ./scripts -run README -update rewrites it.
 var update = flag.Bool("update", false, "rewrite the readme's table of the library")
