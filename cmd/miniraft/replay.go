@@ -118,17 +118,7 @@ func runReplay(e *env, o *replayOptions, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	app := tui.New(replaySource{p}, tui.Options{Screen: screen})
-	ended := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			app.Stop()
-		case <-ended:
-		}
-	}()
-	err = app.Run()
-	close(ended)
-	if err != nil {
+	if err := runApp(ctx, app); err != nil {
 		fmt.Fprintf(e.stderr, "miniraft replay: %v\n", err)
 		return exitFail
 	}

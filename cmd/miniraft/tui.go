@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/gdamore/tcell/v2"
@@ -131,16 +132,7 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	defer stop()
 	src.Start(ctx)
 	app := tui.New(src, tui.Options{Screen: screen})
-	ended := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			app.Stop()
-		case <-ended:
-		}
-	}()
-	uiErr := app.Run()
-	close(ended)
+	uiErr := runApp(ctx, app)
 	res, runErr := src.Close()
 	if uiErr != nil {
 		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", uiErr)
@@ -161,4 +153,24 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		return exitFail
 	}
 	return exitPass
+}
+
+// runApp runs app until the user quits it or ctx ends (a signal arrived), and returns
+// only once the goroutine that watches ctx has ended too.
+func runApp(ctx context.Context, app *tui.App) error {
+	ended := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			app.Stop()
+		case <-ended:
+		}
+	}()
+	err := app.Run()
+	close(ended)
+	wg.Wait()
+	return err
 }
