@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/scripts"
 )
 
@@ -70,6 +71,39 @@ func TestLibrarySim(t *testing.T) {
 			t.Parallel()
 			for seed := int64(1); seed <= librarySimSeeds; seed++ {
 				runLibrary(t, name, "sim", seed)
+			}
+		})
+	}
+}
+
+// TestLibraryKV runs every scenario of the library with its workload turned into the
+// kv workload (scenario.AsKV, miniraft run --kv): clients of a key-value service whose
+// history must be linearizable, through every scenario's faults, on the sim engine.
+func TestLibraryKV(t *testing.T) {
+	for _, name := range scripts.Names() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for seed := int64(1); seed <= 2; seed++ {
+				sc := parseScenario(t, name, "")
+				converted := sc.AsKV()
+				res := runScenario(t, sc, Options{Engine: "sim", Seed: seed})
+				var summary strings.Builder
+				res.WriteSummary(&summary)
+				if !res.Pass {
+					t.Errorf("%s\nrepeat with: miniraft run --kv --seed %d %s", summary.String(), res.Seed, name)
+					continue
+				}
+				if converted == 0 && !strings.HasPrefix(name, "kv-") {
+					continue // no workload to convert
+				}
+				switch {
+				case res.KV == nil:
+					t.Errorf("seed %d: %d workloads made kv, but the result has no kv history", seed, converted)
+				case res.KV.Stats.OK == 0:
+					t.Errorf("seed %d: no kv operation was answered:\n%s", seed, summary.String())
+				case res.KV.Check.Outcome != kv.Linearizable:
+					t.Errorf("seed %d: linearizability %q, want %q:\n%s", seed, res.KV.Check.Outcome, kv.Linearizable, summary.String())
+				}
 			}
 		})
 	}

@@ -507,3 +507,27 @@ func (c ExpectCmd) String() string {
 	}
 	return "expect " + c.Cond.String()
 }
+
+// AsKV turns every workload of the default kind, in the header and in workload steps,
+// into a kv workload at the same rate (with the kv kind's defaults for the rest), so
+// any scenario can be run against clients of a key-value service whose history is
+// checked for linearizability. It reports how many workloads it changed. Conditions on
+// proposals (commits, lost) then count kv operations: answered ones as commits, and
+// none as lost, since a kv client retries an operation whose leader fell.
+func (s *Scenario) AsKV() int {
+	n := 0
+	conv := func(w *WorkloadSpec) {
+		if w == nil || w.Kind != DefaultWorkloadKind {
+			return
+		}
+		w.Kind = KVWorkloadKind
+		n++
+	}
+	conv(s.Header.Workload)
+	for i := range s.Steps {
+		if c, ok := s.Steps[i].Cmd.(WorkloadCmd); ok {
+			conv(c.Spec)
+		}
+	}
+	return n
+}

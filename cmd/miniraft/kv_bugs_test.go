@@ -40,3 +40,37 @@ func TestBugStaleReadRun(t *testing.T) {
 		t.Errorf("%s (%d bytes) is not porcupine's page about the local read", vis, len(b))
 	}
 }
+
+// TestBugStaleReadKVFlag shows --kv turning a scenario written for the basic workload
+// into a linearizability test: leader-isolation passes with --kv on a correct Raft, and
+// fails with the stale-read bug, the isolated leader answering reads from its own state.
+func TestBugStaleReadKVFlag(t *testing.T) {
+	defer bugs.Set()
+	tests := []struct {
+		bug  bool
+		code int
+		want []string
+	}{
+		{false, exitPass, []string{"PASS leader-isolation", "linearizability: linearizable", "overridden on the command line: kv"}},
+		{true, exitFail, []string{"FAIL leader-isolation", "is not linearizable", "from its local state"}},
+	}
+	for _, tt := range tests {
+		if tt.bug {
+			if err := bugs.Set(bugs.StaleRead); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			bugs.Set()
+		}
+		var out, errb bytes.Buffer
+		code := run([]string{"run", "--kv", "--seed", "1", "leader-isolation"}, &out, &errb)
+		if code != tt.code {
+			t.Errorf("stale-read %v: exit %d, want %d\nstdout: %s\nstderr: %s", tt.bug, code, tt.code, out.String(), errb.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("stale-read %v: the output lacks %q:\n%s", tt.bug, w, out.String())
+			}
+		}
+	}
+}

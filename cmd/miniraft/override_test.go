@@ -38,6 +38,16 @@ func TestRunRaftOverrides(t *testing.T) {
 			want: []string{"expect leaders == 2: failed", "checkquorum on (the scenario has off)"},
 		},
 		{
+			args: []string{"--kv", "leader-crash"},
+			code: exitPass,
+			want: []string{"kv: ", "linearizability: linearizable", "overridden on the command line: kv (its workload made a kv workload)"},
+		},
+		{
+			args: []string{"--kv", "kv-stale-read"},
+			code: exitPass,
+			want: []string{"kv (the scenario has no basic workload to change)"},
+		},
+		{
 			args: []string{"--prevote", "leader-crash"},
 			code: exitPass,
 			want: []string{"PASS leader-crash", "prevote on (the scenario has off)"},
@@ -64,15 +74,15 @@ func TestRunRaftOverrides(t *testing.T) {
 
 func TestRaftOverridesApply(t *testing.T) {
 	tests := []struct {
-		o               raftOverrides
+		o               overrides
 		pre, cq         bool // the scenario's
 		wantPre, wantCQ bool
 		wantNote        string
 	}{
-		{raftOverrides{}, true, false, true, false, ""},
-		{raftOverrides{prevote: false, prevoteSet: true}, true, true, false, true, "prevote off (the scenario has on)"},
-		{raftOverrides{checkQuorum: true, checkQuorumSet: true}, false, false, false, true, "checkquorum on (the scenario has off)"},
-		{raftOverrides{prevote: true, prevoteSet: true, checkQuorum: true, checkQuorumSet: true}, true, true, true, true,
+		{overrides{}, true, false, true, false, ""},
+		{overrides{prevote: false, prevoteSet: true}, true, true, false, true, "prevote off (the scenario has on)"},
+		{overrides{checkQuorum: true, checkQuorumSet: true}, false, false, false, true, "checkquorum on (the scenario has off)"},
+		{overrides{prevote: true, prevoteSet: true, checkQuorum: true, checkQuorumSet: true}, true, true, true, true,
 			"prevote on (the scenario has on), checkquorum on (the scenario has on)"},
 	}
 	for _, tt := range tests {

@@ -42,7 +42,8 @@ example:
   miniraft run leader-crash flaky-network
   miniraft run --engine live --seed 7 --trace run.jsonl --json result.json my.chaos
   miniraft run --seed 3 --report run.html leader-isolation   (open run.html in a browser)
-  miniraft run --prevote=false disruptive-rejoin   (fails: without PreVote the rejoin deposes the leader)`,
+  miniraft run --prevote=false disruptive-rejoin   (fails: without PreVote the rejoin deposes the leader)
+  miniraft run --kv all   (every scenario with clients of a key-value store, checked for linearizability)`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &runOptions{}
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
@@ -72,7 +73,7 @@ type runOptions struct {
 	seed           int64
 	seedSet        bool
 	peers          int
-	raft           raftOverrides
+	raft           overrides
 	engine         string
 	json, trace    string
 	report         string
@@ -181,26 +182,29 @@ func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
 	return sc, nil
 }
 
-// raftOverrides are the --prevote and --checkquorum flags of run and tui: each one
-// given replaces the scenario header's option, as --peers replaces its peer count.
-type raftOverrides struct {
+// overrides are the flags of run and tui that change what a scenario says: --prevote
+// and --checkquorum replace the header's option, as --peers replaces its peer count,
+// and --kv turns its workloads into kv workloads.
+type overrides struct {
 	prevote, checkQuorum       bool
 	prevoteSet, checkQuorumSet bool
+	kv                         bool
 }
 
-func (o *raftOverrides) addFlags(fs *pflag.FlagSet) {
+func (o *overrides) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.prevote, "prevote", false, "turn Raft's PreVote on, or off with --prevote=false, overriding the scenario's")
 	fs.BoolVar(&o.checkQuorum, "checkquorum", false, "turn Raft's CheckQuorum on, or off with --checkquorum=false, overriding the scenario's")
+	fs.BoolVar(&o.kv, "kv", false, "make the scenario's workloads kv workloads: clients of a key-value store, checked for linearizability")
 }
 
 // parsed notes which of the flags were given.
-func (o *raftOverrides) parsed(fs *pflag.FlagSet) {
+func (o *overrides) parsed(fs *pflag.FlagSet) {
 	o.prevoteSet, o.checkQuorumSet = fs.Changed("prevote"), fs.Changed("checkquorum")
 }
 
-// apply sets the options given on sc's header, and describes them for the summary
-// (as in "prevote off (the scenario has on)"), or returns "" if none was given.
-func (o *raftOverrides) apply(sc *scenario.Scenario) string {
+// apply changes sc as the flags say, and describes the changes for the summary (as in
+// "prevote off (the scenario has on)"), or returns "" if no flag was given.
+func (o *overrides) apply(sc *scenario.Scenario) string {
 	var parts []string
 	set := func(name string, given, v bool, opt *bool) {
 		if !given {
@@ -211,6 +215,16 @@ func (o *raftOverrides) apply(sc *scenario.Scenario) string {
 	}
 	set("prevote", o.prevoteSet, o.prevote, &sc.Header.PreVote)
 	set("checkquorum", o.checkQuorumSet, o.checkQuorum, &sc.Header.CheckQuorum)
+	if o.kv {
+		switch n := sc.AsKV(); n {
+		case 0:
+			parts = append(parts, "kv (the scenario has no basic workload to change)")
+		case 1:
+			parts = append(parts, "kv (its workload made a kv workload)")
+		default:
+			parts = append(parts, fmt.Sprintf("kv (its %d workload lines made kv workloads)", n))
+		}
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -56,7 +56,7 @@ example:
 
 type tuiOptions struct {
 	peers             int
-	raft              raftOverrides
+	raft              overrides
 	seed              int64
 	seedSet, speedSet bool
 	speed             float64
