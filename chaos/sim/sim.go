@@ -325,6 +325,11 @@ func (c *Cluster) deliver(it item) {
 func (c *Cluster) ready(p *peer) {
 	for p.node != nil && p.node.HasReady() {
 		rd := p.node.Ready()
+		if rd.IsEmpty() {
+			// HasReady and Ready disagree (a bug in the core): stop here rather than
+			// spin for ever inside one event of the simulation.
+			break
+		}
 		if rd.State != nil {
 			p.raftState = rd.State
 			if rd.Snapshot != nil {
