@@ -593,6 +593,19 @@ func testEvents(t *testing.T, nc NewCluster, n int) {
 	}
 	l, _ := h.leader()
 	f := (l + 1) % n
+	// The order of a restart and the boot it causes: the fault first.
+	var order []string
+	cancelOrder := h.c.Events().Observe(func(e chaos.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case e.Kind == chaos.EventFault && e.Fault.Kind == chaos.Restart:
+			order = append(order, "restart")
+		case e.Kind == chaos.EventRaft && e.Raft != nil && e.Raft.Kind == raft.EventBoot && e.Peer == f:
+			order = append(order, "boot")
+		}
+	}, chaos.EventFault, chaos.EventRaft)
+	defer cancelOrder()
 	faults := []chaos.Fault{
 		{Kind: chaos.Isolate, Peers: []int{f}},
 		{Kind: chaos.Heal},
@@ -625,6 +638,11 @@ func testEvents(t *testing.T, nc NewCluster, n int) {
 			}
 		}
 	}
+	mu.Lock()
+	if !slices.Equal(order, []string{"restart", "boot"}) {
+		t.Errorf("restart of peer %d and its boot published as %v, want [restart boot]: the fault, then what it caused", f, order)
+	}
+	mu.Unlock()
 	stats := h.c.Stats()
 	h.commit(3, h.all(), commitWithin)
 	if s := h.c.Stats(); s.RPCs <= stats.RPCs || s.Bytes <= stats.Bytes {

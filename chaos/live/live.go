@@ -541,6 +541,8 @@ func (c *Cluster) Do(f chaos.Fault) error {
 			c.crash(c.peers[id])
 		}
 	case chaos.Restart:
+		// The fault comes before the events of the lives it starts: cause, then effect.
+		c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String()})
 		for _, id := range f.Peers {
 			if p := c.peers[id]; p.rf == nil {
 				if err := c.boot(p); err != nil {
@@ -548,6 +550,7 @@ func (c *Cluster) Do(f chaos.Fault) error {
 				}
 			}
 		}
+		return nil
 	case chaos.Pause:
 		for _, id := range f.Peers {
 			if p := c.peers[id]; p.state == chaos.Up {

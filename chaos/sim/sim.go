@@ -526,6 +526,8 @@ func (c *Cluster) Do(f chaos.Fault) error {
 			p.node, p.svc, p.held, p.state = nil, nil, nil, chaos.Crashed
 		}
 	case chaos.Restart:
+		// The fault comes before the events of the lives it starts: cause, then effect.
+		c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String()})
 		for _, id := range f.Peers {
 			if p := c.peers[id]; p.node == nil {
 				if err := c.boot(p); err != nil {
@@ -533,6 +535,7 @@ func (c *Cluster) Do(f chaos.Fault) error {
 				}
 			}
 		}
+		return nil
 	case chaos.Pause:
 		for _, id := range f.Peers {
 			if p := c.peers[id]; p.state == chaos.Up {
