@@ -276,19 +276,10 @@ func (sh *shrink) simplifyHeader() (bool, error) {
 	)
 	changed := false
 	for _, f := range cands {
-		for {
-			cand := clone(sh.best)
-			if !f(&cand.Header) {
-				break
-			}
-			ok, err := sh.try(cand)
-			if err != nil {
-				return changed, err
-			}
-			if !ok {
-				break
-			}
-			changed = true
+		ok, err := sh.repeat(func(cand *scenario.Scenario) bool { return f(&cand.Header) })
+		changed = changed || ok
+		if err != nil {
+			return changed, err
 		}
 	}
 	return changed, nil
@@ -299,22 +290,31 @@ func (sh *shrink) simplifyHeader() (bool, error) {
 func (sh *shrink) simplifySteps() (bool, error) {
 	changed := false
 	for i := 0; i < len(sh.best.Steps); i++ {
-		for {
-			cand := clone(sh.best)
-			if !smaller(&cand.Steps[i]) {
-				break
-			}
-			ok, err := sh.try(cand)
-			if err != nil {
-				return changed, err
-			}
-			if !ok {
-				break
-			}
-			changed = true
+		ok, err := sh.repeat(func(cand *scenario.Scenario) bool { return smaller(&cand.Steps[i]) })
+		changed = changed || ok
+		if err != nil {
+			return changed, err
 		}
 	}
 	return changed, nil
+}
+
+// repeat applies change to a copy of the best scenario so far, again and again, for as
+// long as change finds something to change and the result still fails the same way.
+// It reports whether any change was kept.
+func (sh *shrink) repeat(change func(cand *scenario.Scenario) bool) (bool, error) {
+	changed := false
+	for {
+		cand := clone(sh.best)
+		if !change(cand) {
+			return changed, nil
+		}
+		ok, err := sh.try(cand)
+		if err != nil || !ok {
+			return changed, err
+		}
+		changed = true
+	}
 }
 
 // smaller changes st into a smaller step, reporting false if it has none.
