@@ -43,13 +43,7 @@ func TestReplayBadUsage(t *testing.T) {
 		{[]string{"replay", trace}, "needs a terminal"},
 	}
 	for _, tt := range tests {
-		var out, errb bytes.Buffer
-		if code := run(tt.args, &out, &errb); code != exitUsage {
-			t.Errorf("miniraft %s: exit %d, want %d", strings.Join(tt.args, " "), code, exitUsage)
-		}
-		if !strings.Contains(errb.String(), tt.want) {
-			t.Errorf("miniraft %s: stderr %q, want it to say %q", strings.Join(tt.args, " "), errb.String(), tt.want)
-		}
+		wantUsageError(t, tt.args, tt.want)
 	}
 }
 

@@ -80,13 +80,7 @@ func TestRunReportBadUsage(t *testing.T) {
 		{[]string{"run", "--report-window", "1s-2s", "leader-crash"}, "--report-window needs --report"},
 		{[]string{"run", "--report", filepath.Join(t.TempDir(), "r.html"), "--report-window", "2s", "leader-crash"}, `--report-window: window "2s"`},
 	} {
-		var out, errb bytes.Buffer
-		if code := run(tt.args, &out, &errb); code != exitUsage {
-			t.Errorf("miniraft %s: exit %d, want %d", strings.Join(tt.args, " "), code, exitUsage)
-		}
-		if !strings.Contains(errb.String(), tt.want) {
-			t.Errorf("miniraft %s: stderr %q, want it to say %q", strings.Join(tt.args, " "), errb.String(), tt.want)
-		}
+		wantUsageError(t, tt.args, tt.want)
 	}
 }
 

@@ -24,14 +24,7 @@ func TestTUIBadUsage(t *testing.T) {
 		{[]string{"tui"}, "needs a terminal"}, // stdout is not one here
 	}
 	for _, tt := range tests {
-		var out, errb bytes.Buffer
-		code := run(tt.args, &out, &errb)
-		if code != exitUsage {
-			t.Errorf("miniraft %s: exit %d, want %d", strings.Join(tt.args, " "), code, exitUsage)
-		}
-		if !strings.Contains(errb.String(), tt.want) {
-			t.Errorf("miniraft %s: stderr %q, want it to say %q", strings.Join(tt.args, " "), errb.String(), tt.want)
-		}
+		wantUsageError(t, tt.args, tt.want)
 	}
 }
 
