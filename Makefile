@@ -14,7 +14,7 @@ BENCH  ?= .
 COUNT  ?= 1
 SCENARIO ?=
 
-.PHONY: help build test race stress bench fuzz fuzz-raft tui lint fmt fmt-check vet clean
+.PHONY: help build check test race stress bench fuzz fuzz-raft tui lint fmt fmt-check vet clean
 
 help: ## List the targets.
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ build: ## Build bin/miniraft.
 # Tests that switch deliberate bugs on (internal/bugs), to show the checkers catch them.
 # They exist only in builds with -tags bugs; name them TestBug... and add their package here.
 BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./chaos/fuzz/ ./cmd/miniraft/ ./chaos/report/
+
+check: vet ## The fast inner loop: go vet, then go test -short (skips what runs in real time).
+	$(GO) test -short -count=1 $(PKGS)
 
 test: vet ## go vet, then the whole suite under the race detector (what CI runs), then the deliberate-bug tests.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)

@@ -102,9 +102,13 @@ type harness struct {
 }
 
 // newHarness starts n connected peers on a new network, unreliable if asked, with the
-// snapshotting applier if snapshot is set, as the course's make_config does.
+// snapshotting applier if snapshot is set, as the course's make_config does. The
+// course-style tests run in real time (seconds to a minute each), so -short skips them.
 func newHarness(t *testing.T, n int, unreliable, snapshot bool) *harness {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("a real-time course-style test: runs without -short")
+	}
 	h := &harness{
 		t:           t,
 		net:         labrpc.MakeNetwork(),

@@ -1,6 +1,6 @@
 //go:build bugs
 
-package main
+package cli
 
 import (
 	"bytes"
