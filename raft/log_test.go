@@ -43,9 +43,9 @@ func TestLogTermRuns(t *testing.T) {
 		want []TermRun
 	}{
 		{"empty", logOf(0, 0), nil},
-		{"one run", logOf(0, 0, 1, 1, 1), []TermRun{{1, 1}}},
-		{"several", logOf(0, 0, 1, 1, 3, 4, 4), []TermRun{{1, 1}, {3, 3}, {4, 4}}},
-		{"after a snapshot", logOf(10, 2, 2, 5), []TermRun{{11, 2}, {12, 5}}},
+		{"one run", logOf(0, 0, 1, 1, 1), []TermRun{{Index: 1, Term: 1}}},
+		{"several", logOf(0, 0, 1, 1, 3, 4, 4), []TermRun{{Index: 1, Term: 1}, {Index: 3, Term: 3}, {Index: 4, Term: 4}}},
+		{"after a snapshot", logOf(10, 2, 2, 5), []TermRun{{Index: 11, Term: 2}, {Index: 12, Term: 5}}},
 	} {
 		if got := tc.l.termRuns(); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: runs %v, want %v", tc.name, got, tc.want)
@@ -68,10 +68,10 @@ func TestLogTruncate(t *testing.T) {
 		runs  []TermRun
 	}{
 		{"whole log", logOf(0, 0, 1, 1, 2), 1, nil, nil},
-		{"within a run", logOf(0, 0, 1, 1, 2, 2), 4, []int{1, 1, 2}, []TermRun{{1, 1}, {3, 2}}},
-		{"at a run boundary", logOf(0, 0, 1, 1, 2, 2), 3, []int{1, 1}, []TermRun{{1, 1}}},
-		{"last entry", logOf(0, 0, 1, 2, 3), 3, []int{1, 2}, []TermRun{{1, 1}, {2, 2}}},
-		{"after a snapshot", logOf(5, 1, 1, 2, 3), 7, []int{1}, []TermRun{{6, 1}}},
+		{"within a run", logOf(0, 0, 1, 1, 2, 2), 4, []int{1, 1, 2}, []TermRun{{Index: 1, Term: 1}, {Index: 3, Term: 2}}},
+		{"at a run boundary", logOf(0, 0, 1, 1, 2, 2), 3, []int{1, 1}, []TermRun{{Index: 1, Term: 1}}},
+		{"last entry", logOf(0, 0, 1, 2, 3), 3, []int{1, 2}, []TermRun{{Index: 1, Term: 1}, {Index: 2, Term: 2}}},
+		{"after a snapshot", logOf(5, 1, 1, 2, 3), 7, []int{1}, []TermRun{{Index: 6, Term: 1}}},
 	} {
 		tc.l.truncateFrom(tc.from)
 		var got []int
@@ -91,12 +91,12 @@ func TestLogCompact(t *testing.T) {
 		terms       []int
 		runs        []TermRun
 	}{
-		{"keeps the suffix", 3, 2, []int{2, 3}, []TermRun{{4, 2}, {5, 3}}},
-		{"at a run boundary", 2, 1, []int{2, 2, 3}, []TermRun{{3, 2}, {5, 3}}},
+		{"keeps the suffix", 3, 2, []int{2, 3}, []TermRun{{Index: 4, Term: 2}, {Index: 5, Term: 3}}},
+		{"at a run boundary", 2, 1, []int{2, 2, 3}, []TermRun{{Index: 3, Term: 2}, {Index: 5, Term: 3}}},
 		{"everything", 5, 3, nil, nil},
 		{"term mismatch discards", 3, 3, nil, nil},
 		{"past the end discards", 8, 3, nil, nil},
-		{"at the old snapshot", 0, 0, []int{1, 1, 2, 2, 3}, []TermRun{{1, 1}, {3, 2}, {5, 3}}},
+		{"at the old snapshot", 0, 0, []int{1, 1, 2, 2, 3}, []TermRun{{Index: 1, Term: 1}, {Index: 3, Term: 2}, {Index: 5, Term: 3}}},
 	} {
 		l := logOf(0, 0, 1, 1, 2, 2, 3)
 		l.compact(tc.index, tc.term)

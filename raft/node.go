@@ -104,7 +104,7 @@ func NewNode(cfg Config, state, snapshot []byte) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg.setDefaults()
+	cfg.SetDefaults()
 	st, err := decodeState(state)
 	if err != nil {
 		return nil, err

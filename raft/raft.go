@@ -68,7 +68,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 // state) it returns the error and a dead peer whose methods are harmless no-ops.
 func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg, cfg Config) (*Raft, error) {
 	cfg.ID, cfg.Peers = me, len(peers)
-	cfg.setDefaults()
+	cfg.SetDefaults()
 	if cfg.Seed == 0 {
 		cfg.Seed = rand.Int64()
 	}

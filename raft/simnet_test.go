@@ -146,7 +146,7 @@ func newSimNetFrom(tb testing.TB, n int, opt func(*Config), disk func(id int) (s
 			opt(&cfg)
 		}
 		cfg.ID, cfg.Peers = i, n
-		cfg.setDefaults()
+		cfg.SetDefaults()
 		s.cfgs[i] = cfg
 		d := &s.disks[i]
 		if disk != nil {

@@ -1,4 +1,4 @@
-package raft
+package raftpb
 
 import (
 	"errors"
@@ -64,11 +64,12 @@ const (
 // DefaultConfig returns the default options for peer id of n.
 func DefaultConfig(id, n int) Config {
 	c := Config{ID: id, Peers: n}
-	c.setDefaults()
+	c.SetDefaults()
 	return c
 }
 
-func (c *Config) setDefaults() {
+// SetDefaults replaces every zero field of c with its default.
+func (c *Config) SetDefaults() {
 	if c.TickInterval == 0 {
 		c.TickInterval = DefaultTickInterval
 	}
@@ -94,7 +95,7 @@ var ErrConfig = errors.New("invalid raft config")
 
 // Validate reports the first problem with c after defaults are applied, or nil.
 func (c Config) Validate() error {
-	c.setDefaults()
+	c.SetDefaults()
 	switch {
 	case c.Peers < 1:
 		return fmt.Errorf("%w: Peers is %d, want at least 1", ErrConfig, c.Peers)
