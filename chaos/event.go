@@ -34,9 +34,14 @@ const (
 	// an operation: answered, gave up, or was left waiting when the run ended. Client
 	// holds it; Peer is the server that answered, or -1.
 	EventClient
+	// EventDeliver: peer Peer's service received a message on the peer's applyCh (or, on
+	// the sim engine, from the Node's Ready): Deliver holds it. Where the core's
+	// EventApply says what Raft meant to apply, this is what the service saw, in the
+	// order it saw it, so a wrapper that reorders, repeats or drops messages shows here.
+	EventDeliver
 )
 
-var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client"}
+var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client", "deliver"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
@@ -74,6 +79,7 @@ type Event struct {
 	Propose   *Proposal   `json:"propose,omitempty"`
 	Violation *Violation  `json:"violation,omitempty"`
 	Client    *ClientOp   `json:"client,omitempty"`
+	Deliver   *Delivery   `json:"deliver,omitempty"`
 	Text      string      `json:"text,omitempty"`
 	Line      int         `json:"line,omitempty"`
 	OK        bool        `json:"ok,omitempty"`
@@ -94,6 +100,8 @@ func (e Event) String() string {
 		return head + " " + e.Fault.String()
 	case e.Client != nil:
 		return head + " " + e.Client.String()
+	case e.Deliver != nil:
+		return head + " " + e.Deliver.String()
 	}
 	return head + " " + e.Text
 }
@@ -159,6 +167,23 @@ func (o ClientOp) String() string {
 		s += " " + o.Status
 	}
 	return s + fmt.Sprintf(" (%.1fms)", float64(o.Return-o.Call)/float64(time.Millisecond))
+}
+
+// Delivery is one message a peer's service received from its Raft: a command at Index
+// (Term, when the peer reports it; 0 for peers that do not) or, with Snapshot set, a
+// snapshot through Index whose last entry has Term.
+type Delivery struct {
+	Index    int         `json:"index"`
+	Term     int         `json:"term,omitempty"`
+	Snapshot bool        `json:"snapshot,omitempty"`
+	Command  interface{} `json:"command,omitempty"`
+}
+
+func (d Delivery) String() string {
+	if d.Snapshot {
+		return fmt.Sprintf("deliver snapshot through %d (term %d)", d.Index, d.Term)
+	}
+	return fmt.Sprintf("deliver %d (term %d): %v", d.Index, d.Term, d.Command)
 }
 
 // NetEventKind says what happened to a message.

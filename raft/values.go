@@ -59,6 +59,7 @@ const (
 	EventApply           = raftpb.EventApply
 	EventSnapshot        = raftpb.EventSnapshot
 	EventInstallSnapshot = raftpb.EventInstallSnapshot
+	EventProgress        = raftpb.EventProgress
 )
 
 // The replication states.

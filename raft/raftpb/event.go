@@ -37,9 +37,14 @@ const (
 	// EventInstallSnapshot: the peer installed a snapshot through LastIndex (term
 	// PrevTerm) sent by leader Other, and hands it to its service.
 	EventInstallSnapshot
+	// EventProgress: the leader's view of follower Other changed: Index is now its match
+	// index and LastIndex its next index. Reported when the match index changes and when
+	// the next index is set back (a probe, a snapshot, a new leadership), not for each
+	// optimistic advance of next while entries stream.
+	EventProgress
 )
 
-var eventNames = [...]string{"", "boot", "role", "term", "vote", "append", "truncate", "commit", "apply", "snapshot", "install"}
+var eventNames = [...]string{"", "boot", "role", "term", "vote", "append", "truncate", "commit", "apply", "snapshot", "install", "progress"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) && k != 0 {
