@@ -7,6 +7,9 @@ STATICCHECK  := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
 PKGS   ?= ./...
+# Modules of their own inside the repository (so the main module does not depend on
+# what only they need); vet and test run in each.
+SUBMODULES ?= deploy/fuzz
 TEST   ?= .
 RUNS   ?= 100
 PAR    ?= 4
@@ -31,6 +34,7 @@ check: vet ## The fast inner loop: go vet, then go test -short (skips what runs 
 
 test: vet ## go vet, then the whole suite under the race detector (what CI runs), then the deliberate-bug tests.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+	for m in $(SUBMODULES); do (cd $$m && $(GO) test -race -count=1 -timeout 20m ./...) || exit 1; done
 	$(GO) test -race -count=1 -timeout 20m -tags bugs $(BUGS_TESTS)
 
 race: ## The whole suite under the race detector, without vet.
@@ -39,6 +43,7 @@ race: ## The whole suite under the race detector, without vet.
 vet: ## go vet, in normal builds and in builds with the deliberate bugs.
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags bugs $(PKGS)
+	for m in $(SUBMODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 
 stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8 [RACE=1].
 	$(GO) run ./scripts/stress -run '$(TEST)' -runs $(RUNS) -p $(PAR) $(if $(RACE),-race)

@@ -55,8 +55,9 @@ type Campaign struct {
 	// StopAfter ends the search after that many failing runs; zero never does.
 	StopAfter int
 	// Out, when set, is the directory failures are written to: the first KeepEach
-	// failing schedules of each checker, and for each checker the smallest shrunk
-	// schedule with its trace.
+	// failing schedules of each checker, for each checker the smallest shrunk schedule
+	// with its trace, and, at the end, the campaign's Record (RecordFile), which Merge
+	// combines with other shards'.
 	Out string
 	// Tool names the program in traces.
 	Tool string
@@ -103,11 +104,11 @@ type Report struct {
 
 // Failure is one failing run.
 type Failure struct {
-	Seed      int64
-	Checker   string
-	Violation chaos.Violation
+	Seed      int64           `json:"seed"`
+	Checker   string          `json:"checker"`
+	Violation chaos.Violation `json:"violation"`
 	// File is where its schedule was written, if it was.
-	File string
+	File string `json:"file,omitempty"`
 }
 
 // Minimal is the smallest failing schedule found for one checker.
@@ -243,8 +244,30 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 			cc.errs = append(cc.errs, err)
 		}
 	}
+	if c.Out != "" {
+		if err := cc.writeRecord(); err != nil {
+			cc.errs = append(cc.errs, err)
+		}
+	}
 	rep := cc.rep
 	return &rep, errors.Join(cc.errs...)
+}
+
+// writeRecord writes the campaign's Record to its output directory. cc.mu must be held.
+func (cc *campaign) writeRecord() error {
+	path := filepath.Join(cc.Out, RecordFile)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("fuzz: %w", err)
+	}
+	err = WriteRecord(f, cc.rep.Record(cc.Tool, cc.Out))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fuzz: %s: %w", path, err)
+	}
+	return nil
 }
 
 // inShard reports whether seed s belongs to shard i of n.
@@ -446,6 +469,38 @@ func (g Generator) describe() string {
 
 // WriteSummary writes the campaign's figures and what it found as tables.
 func (r *Report) WriteSummary(w io.Writer) {
+	shard := ""
+	if r.Shards > 1 {
+		shard = fmt.Sprintf("shard %d/%d", r.Shard, r.Shards)
+	}
+	r.writeFigures(w, shard)
+	if r.Failed == 0 {
+		fmt.Fprintln(w, "\nno violations")
+		return
+	}
+	rows := make([]violationRow, 0, len(r.ByChecker))
+	for _, k := range sortedKeys(r.ByChecker) {
+		row := violationRow{checker: k, runs: r.ByChecker[k], first: firstSeed(r.Failures, k), shrunk: "-"}
+		for _, m := range r.Minimal {
+			if m.Checker == k {
+				row.shrunk = fmt.Sprintf("%d steps, %d peers (from seed %d)", m.StepsAfter, m.PeersAfter, m.Seed)
+			}
+		}
+		rows = append(rows, row)
+	}
+	writeViolations(w, rows)
+	for _, m := range r.Minimal {
+		fmt.Fprintf(w, "\n%s: %s\n", m.Checker, m.Failure.Message)
+		if m.Trace != "" {
+			fmt.Fprintf(w, "  scenario %s, trace %s\n", m.File, m.Trace)
+		}
+		fmt.Fprintf(w, "  repro: %s\n", m.Repro)
+	}
+}
+
+// writeFigures writes the table of a campaign's figures; where says which seeds' shards
+// it covers ("" for all).
+func (r *Report) writeFigures(w io.Writer, where string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	secs := r.Wall.Seconds()
 	rate := func(x float64) string {
@@ -454,11 +509,10 @@ func (r *Report) WriteSummary(w io.Writer) {
 		}
 		return humanCount(x / secs)
 	}
-	shard := ""
-	if r.Shards > 1 {
-		shard = fmt.Sprintf(", shard %d/%d", r.Shard, r.Shards)
+	if where != "" {
+		where = ", " + where
 	}
-	fmt.Fprintf(tw, "runs\t%d\t(seeds %d..%d%s)\n", r.Runs, r.FirstSeed, r.LastSeed, shard)
+	fmt.Fprintf(tw, "runs\t%d\t(seeds %d..%d%s)\n", r.Runs, r.FirstSeed, r.LastSeed, where)
 	fmt.Fprintf(tw, "failed\t%d\t\n", r.Failed)
 	fmt.Fprintf(tw, "faults applied\t%d\t\n", r.Faults)
 	fmt.Fprintf(tw, "events\t%s\t(%s/s)\n", humanCount(float64(r.Events)), rate(float64(r.Events)))
@@ -470,42 +524,24 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(tw, "virtual time\t%s\t(%s)\n", r.Virtual.Round(time.Second), vx)
 	fmt.Fprintf(tw, "wall time\t%s\t(%d workers)\n", r.Wall.Round(10*time.Millisecond), r.Workers)
 	tw.Flush()
-	if r.Failed == 0 {
-		fmt.Fprintln(w, "\nno violations")
-		return
-	}
+}
+
+// violationRow is one row of the table of violations found.
+type violationRow struct {
+	checker string
+	runs    int
+	first   int64
+	shrunk  string
+}
+
+func writeViolations(w io.Writer, rows []violationRow) {
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VIOLATION\tRUNS\tFIRST SEED\tSHRUNK TO")
-	var names []string
-	for k := range r.ByChecker {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		first := int64(0)
-		for _, f := range r.Failures {
-			if f.Checker == k {
-				first = f.Seed
-				break
-			}
-		}
-		shrunk := "-"
-		for _, m := range r.Minimal {
-			if m.Checker == k {
-				shrunk = fmt.Sprintf("%d steps, %d peers (from seed %d)", m.StepsAfter, m.PeersAfter, m.Seed)
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", k, r.ByChecker[k], first, shrunk)
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", row.checker, row.runs, row.first, row.shrunk)
 	}
 	tw.Flush()
-	for _, m := range r.Minimal {
-		fmt.Fprintf(w, "\n%s: %s\n", m.Checker, m.Failure.Message)
-		if m.Trace != "" {
-			fmt.Fprintf(w, "  scenario %s, trace %s\n", m.File, m.Trace)
-		}
-		fmt.Fprintf(w, "  repro: %s\n", m.Repro)
-	}
 }
 
 // humanCount renders x with a k, M or G suffix.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -53,6 +54,8 @@ type env struct {
 	stdout, stderr io.Writer
 	// stdin is the terminal, for the TUI; nil in tests.
 	isTerminal func(w io.Writer) bool
+	// getenv reads the environment (os.Getenv; tests give their own).
+	getenv func(string) string
 }
 
 // commands is the command table: it drives dispatch and help.
@@ -84,7 +87,7 @@ func lookup(name string) *command {
 
 // run runs miniraft with args and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, isTerminal: isTerminal}
+	e := &env{stdout: stdout, stderr: stderr, isTerminal: isTerminal, getenv: os.Getenv}
 	if len(args) == 0 {
 		return runCommand(e, cmdTUI, nil)
 	}

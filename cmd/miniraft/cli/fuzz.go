@@ -19,6 +19,7 @@ import (
 
 var cmdFuzz = &command{
 	name:    "fuzz",
+	args:    "| fuzz merge [--json FILE] DIR...",
 	summary: "run random fault schedules until Raft breaks, and shrink what breaks it",
 	long: `Each seed gives a random fault schedule: crashes and reboots, pauses, isolations,
 partitions, bridges, one-way cuts, message loss, delay, reordering and duplication,
@@ -35,7 +36,11 @@ steps through it.
 
 Seeds are taken from --seed-start on: --runs of them, or as many as fit in --time.
 To spread a campaign over machines, give each the same range and its own
---shard i/n: it takes the seeds s with s % n == i.
+--shard i/n: it takes the seeds s with s % n == i. In a Kubernetes Indexed Job,
+--shard auto takes i from JOB_COMPLETION_INDEX and n from MINIRAFT_SHARDS (or
+--shard auto/n). Each campaign writes its record (record.json) into --out;
+"miniraft fuzz merge DIR..." combines the shards' directories into one summary,
+listing each shrunk failure once however many shards found it.
 
 Exit code 0 if no run failed, 1 if any did, 2 on bad usage.
 
@@ -43,13 +48,14 @@ examples:
   miniraft fuzz                                  1000 schedules on every core
   miniraft fuzz --time 10m --out failures/       as many as fit in ten minutes
   miniraft fuzz --runs 100000 --shard 3/8        the 4th of 8 machines' share
+  miniraft fuzz merge shard-*/                   one summary of every shard's findings
   miniraft fuzz --faults crash,partition --peers 3 --duration 10s`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &fuzzOptions{}
 		fs.Int64Var(&o.runs, "runs", 1000, "number of seeds to try (no limit when only --time is given)")
 		fs.DurationVar(&o.time, "time", 0, "stop trying new seeds after this long (e.g. 2m)")
 		fs.Int64Var(&o.seedStart, "seed-start", 1, "first seed of the range")
-		fs.StringVar(&o.shard, "shard", "", "take only shard i of n of the seeds (i/n, e.g. 0/4): those with seed % n == i")
+		fs.StringVar(&o.shard, "shard", "", "take only shard i of n of the seeds (i/n, e.g. 0/4): those with seed % n == i; auto or auto/n: i from JOB_COMPLETION_INDEX")
 		fs.IntVar(&o.workers, "workers", 0, "runs at once (default GOMAXPROCS)")
 		fs.IntVar(&o.gen.Peers, "peers", 0, "cluster size (default 3 or 5, by seed)")
 		fs.DurationVar(&o.gen.Duration, "duration", fuzz.DefaultDuration, "how long faults keep coming in each run (the run lasts 6s longer)")
@@ -67,8 +73,11 @@ examples:
 		fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
 		bug := addBugFlag(fs)
 		return func(e *env, args []string) int {
+			if len(args) > 0 && args[0] == "merge" {
+				return runFuzzMerge(e, fs, o, args[1:])
+			}
 			if len(args) > 0 {
-				fmt.Fprintf(e.stderr, "miniraft fuzz: unexpected argument %q (fuzz takes flags only)\n", args[0])
+				fmt.Fprintf(e.stderr, "miniraft fuzz: unexpected argument %q (fuzz takes flags only, or: fuzz merge DIR...)\n", args[0])
 				return exitUsage
 			}
 			if code := bug(e, "fuzz"); code != exitPass {
@@ -104,15 +113,80 @@ func kindNames() string {
 	return strings.Join(names, ",")
 }
 
-// parseShard parses i/n.
-func parseShard(s string) (i, n int, err error) {
+// parseShard parses i/n, auto or auto/n. auto takes i from JOB_COMPLETION_INDEX, which
+// Kubernetes sets in each pod of an Indexed Job, and n from MINIRAFT_SHARDS unless given.
+func parseShard(s string, getenv func(string) string) (i, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
+	if a == "auto" {
+		if !ok {
+			b = getenv("MINIRAFT_SHARDS")
+			if b == "" {
+				return 0, 0, fmt.Errorf("--shard auto: MINIRAFT_SHARDS is not set; set it to the number of shards (the Job's completions), or write --shard auto/N")
+			}
+		}
+		idx := getenv("JOB_COMPLETION_INDEX")
+		if idx == "" {
+			return 0, 0, fmt.Errorf("--shard %s: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in the pods of an Indexed Job)", s)
+		}
+		i, err1 := strconv.Atoi(idx)
+		n, err2 := strconv.Atoi(b)
+		if err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+			return 0, 0, fmt.Errorf("--shard %s: shard %q of %q: want 0 <= JOB_COMPLETION_INDEX < shards", s, idx, b)
+		}
+		return i, n, nil
+	}
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, as in 0/4", s)
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n, as in 0/4 (or auto, in a Kubernetes Indexed Job)", s)
 	}
 	return i, n, nil
+}
+
+// runFuzzMerge combines the records in dirs (campaigns' --out directories) and prints
+// one summary; --json writes the merged record. Only --json and -q apply to it.
+func runFuzzMerge(e *env, fs *pflag.FlagSet, o *fuzzOptions, dirs []string) int {
+	usage := func(format string, args ...interface{}) int {
+		fmt.Fprintf(e.stderr, "miniraft fuzz merge: "+format+"\n", args...)
+		return exitUsage
+	}
+	var bad []string
+	fs.Visit(func(f *pflag.Flag) {
+		if f.Name != "json" && f.Name != "quiet" {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return usage("%s: not a merge flag (merge takes --json FILE and DIR...)", strings.Join(bad, ", "))
+	}
+	if len(dirs) == 0 {
+		return usage("no directories: give the --out directories of the campaigns to merge")
+	}
+	recs := make([]*fuzz.Record, 0, len(dirs))
+	for _, d := range dirs {
+		rec, err := fuzz.ReadRecord(d)
+		if err != nil {
+			return usage("%v", err)
+		}
+		recs = append(recs, rec)
+	}
+	merged, err := fuzz.Merge(recs)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.json != "-" && !o.quiet {
+		merged.WriteSummary(e.stdout)
+	}
+	if o.json != "" {
+		if err := writeJSONDoc(e, o.json, merged); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft fuzz merge: --json: %v\n", err)
+			return exitUsage
+		}
+	}
+	if merged.Failed > 0 {
+		return exitFail
+	}
+	return exitPass
 }
 
 func runFuzz(e *env, o *fuzzOptions) int {
@@ -138,7 +212,7 @@ func runFuzz(e *env, o *fuzzOptions) int {
 		return usage("--workers %d: want at least 1 (or 0 for GOMAXPROCS)", o.workers)
 	}
 	if o.shard != "" {
-		i, n, err := parseShard(o.shard)
+		i, n, err := parseShard(o.shard, e.getenv)
 		if err != nil {
 			return usage("%v", err)
 		}
@@ -176,7 +250,11 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "miniraft fuzz: interrupted; the report covers the runs made")
 	}
-	rep.WriteSummary(e.stdout)
+	if o.json == "-" {
+		rep.WriteSummary(e.stderr) // stdout carries the JSON alone
+	} else {
+		rep.WriteSummary(e.stdout)
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "miniraft fuzz: %v\n", err)
 	}
@@ -205,34 +283,10 @@ func reproCommand(file string) string {
 	return cmd + " " + file
 }
 
+// writeFuzzJSON writes the campaign's record (the format of record.json, see
+// fuzz.Record) to path, or stdout for "-".
 func writeFuzzJSON(e *env, path string, rep *fuzz.Report) error {
-	type minimal struct {
-		Checker, File, Trace, Repro string
-		Seed                        int64
-		Steps, Peers                int
-		Failure                     interface{}
-	}
-	doc := struct {
-		Tool    string         `json:"tool"`
-		Runs    int            `json:"runs"`
-		Failed  int            `json:"failed"`
-		ByKind  map[string]int `json:"violations"`
-		Faults  int            `json:"faults"`
-		Events  uint64         `json:"events"`
-		RPCs    int            `json:"messages"`
-		Virtual time.Duration  `json:"virtual_ns"`
-		Wall    time.Duration  `json:"wall_ns"`
-		First   int64          `json:"first_seed"`
-		Last    int64          `json:"last_seed"`
-		Shard   string         `json:"shard"`
-		Fails   []fuzz.Failure `json:"failures"`
-		Minimal []minimal      `json:"minimal"`
-	}{toolName(), rep.Runs, rep.Failed, rep.ByChecker, rep.Faults, rep.Events, rep.RPCs, rep.Virtual, rep.Wall,
-		rep.FirstSeed, rep.LastSeed, fmt.Sprintf("%d/%d", rep.Shard, rep.Shards), rep.Failures, nil}
-	for _, m := range rep.Minimal {
-		doc.Minimal = append(doc.Minimal, minimal{m.Checker, m.File, m.Trace, m.Repro, m.Seed, m.StepsAfter, m.PeersAfter, m.Failure})
-	}
-	return writeJSONDoc(e, path, doc)
+	return writeJSONDoc(e, path, rep.Record(toolName(), ""))
 }
 
 // fuzzBar draws a progress bar on a terminal: over the runs, or over the time budget.

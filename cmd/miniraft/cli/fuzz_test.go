@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -54,13 +57,127 @@ func TestFuzzPasses(t *testing.T) {
 	}
 	var doc struct {
 		Runs, Failed int
-		Shard        string
+		Shards       []string
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Runs != 6 || doc.Failed != 0 || doc.Shard != "1/2" {
-		t.Errorf("JSON report: %+v, want 6 runs, none failed, shard 1/2", doc)
+	if doc.Runs != 6 || doc.Failed != 0 || len(doc.Shards) != 1 || doc.Shards[0] != "1/2" {
+		t.Errorf("JSON report: %+v, want 6 runs, none failed, shards [1/2]", doc)
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		arg     string
+		getenv  func(string) string
+		i, n    int
+		wantErr string
+	}{
+		{"0/4", env(), 0, 4, ""},
+		{"3/4", env(), 3, 4, ""},
+		{"4/4", env(), 0, 0, "want i/n"},
+		{"auto", env("JOB_COMPLETION_INDEX", "2", "MINIRAFT_SHARDS", "8"), 2, 8, ""},
+		{"auto/5", env("JOB_COMPLETION_INDEX", "4"), 4, 5, ""},
+		{"auto/5", env("JOB_COMPLETION_INDEX", "5"), 0, 0, "want 0 <= JOB_COMPLETION_INDEX < shards"},
+		{"auto", env("JOB_COMPLETION_INDEX", "1"), 0, 0, "MINIRAFT_SHARDS is not set"},
+		{"auto/3", env(), 0, 0, "JOB_COMPLETION_INDEX is not set"},
+		{"auto", env("JOB_COMPLETION_INDEX", "x", "MINIRAFT_SHARDS", "2"), 0, 0, "want 0 <="},
+	}
+	for _, tt := range tests {
+		i, n, err := parseShard(tt.arg, tt.getenv)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseShard(%q) error = %v, want one saying %q", tt.arg, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || i != tt.i || n != tt.n {
+			t.Errorf("parseShard(%q) = %d, %d, %v; want %d, %d", tt.arg, i, n, err, tt.i, tt.n)
+		}
+	}
+}
+
+// TestFuzzShardsMerge runs a campaign as a two-pod Indexed Job would (--shard auto with
+// the pod's environment), then merges the two output directories.
+func TestFuzzShardsMerge(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	var dirs []string
+	for i := range 2 {
+		out := filepath.Join(dir, fmt.Sprintf("shard-%d", i))
+		dirs = append(dirs, out)
+		var stdout, stderr bytes.Buffer
+		e := &env{stdout: &stdout, stderr: &stderr, isTerminal: func(io.Writer) bool { return false },
+			getenv: func(k string) string {
+				return map[string]string{"JOB_COMPLETION_INDEX": fmt.Sprint(i), "MINIRAFT_SHARDS": "2"}[k]
+			}}
+		args := []string{"--runs", "8", "--seed-start", "40", "--shard", "auto", "--peers", "3", "--duration", "2s",
+			"--faults", "crash,partition", "--workers", "2", "--out", out}
+		if code := runCommand(e, cmdFuzz, args); code != exitPass {
+			t.Fatalf("shard %d: exit %d\nstdout: %s\nstderr: %s", i, code, stdout.String(), stderr.String())
+		}
+		if want := fmt.Sprintf("shard %d/2", i); !strings.Contains(stdout.String(), want) {
+			t.Errorf("shard %d's summary does not say %q:\n%s", i, want, stdout.String())
+		}
+	}
+	merged := filepath.Join(dir, "merged.json")
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"fuzz", "merge", "--json", merged}, dirs...), &out, &errb); code != exitPass {
+		t.Fatalf("merge: exit %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"(seeds 40..47, shards 0/2 1/2)", "no violations"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("merged summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	b, err := os.ReadFile(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs   int
+		Shards []string
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^runs +8 `).MatchString(out.String()) {
+		t.Errorf("merged summary does not count 8 runs:\n%s", out.String())
+	}
+	if doc.Runs != 8 || strings.Join(doc.Shards, " ") != "0/2 1/2" {
+		t.Errorf("merged JSON: %+v, want 8 runs over shards 0/2 1/2", doc)
+	}
+	// One shard alone: the summary says which shard is missing.
+	out.Reset()
+	run([]string{"fuzz", "merge", dirs[1]}, &out, &errb)
+	if !strings.Contains(out.String(), "no record of shards 0/2") {
+		t.Errorf("merging one of two shards does not name the missing one:\n%s", out.String())
+	}
+}
+
+func TestFuzzMergeBadUsage(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fuzz", "merge"}, "no directories"},
+		{[]string{"fuzz", "merge", empty}, "no record.json"},
+		{[]string{"fuzz", "merge", "--runs", "5", empty}, "--runs: not a merge flag"},
+	}
+	for _, tt := range tests {
+		wantUsageError(t, tt.args, tt.want)
 	}
 }
 
