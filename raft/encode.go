@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The persisted Raft state is a header followed by the log entries after the snapshot:
@@ -16,8 +17,9 @@ import (
 // Commands of the common types (nil, int, string, []byte) are written directly; anything
 // else is a self-contained gob stream of the interface value (so, as with labrpc, a
 // struct command must be registered with gob.Register). Each entry is encoded once, when
-// it is appended, and kept, so persisting costs a copy rather than a re-encoding of the
-// whole log.
+// it is appended, into a buffer that is extended and never rewritten (a truncation caps
+// it, so the next append moves to a new array), so a save shares the encoded log with
+// the Node instead of re-encoding or copying it: see PersistentState.
 
 const stateMagic = "MR1"
 
@@ -46,6 +48,12 @@ func encodeCommand(b []byte, cmd interface{}) ([]byte, error) {
 		b = binary.AppendUvarint(append(b, tagBytes), uint64(len(c)))
 		return append(b, c...), nil
 	}
+	return encodeGob(b, cmd)
+}
+
+// encodeGob appends cmd as a self-contained gob stream. It is apart from encodeCommand
+// so that only commands of other types escape to the heap.
+func encodeGob(b []byte, cmd interface{}) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&cmd); err != nil {
 		return b, fmt.Errorf("encode command of type %T: %w", cmd, err)
@@ -192,6 +200,13 @@ type logEncoder struct {
 // append encodes es after the entries already encoded: all of them, or on an error none.
 func (e *logEncoder) append(es []Entry) error {
 	n, size := len(e.offsets), len(e.buf)
+	if cap(e.buf)-size < 64*len(es) {
+		// Double, as raftLog.append does, so the encoding of a long log is copied less.
+		e.buf = slices.Grow(e.buf, max(64*len(es), cap(e.buf)))
+	}
+	if cap(e.offsets)-n < len(es) {
+		e.offsets = slices.Grow(e.offsets, max(len(es), cap(e.offsets)))
+	}
 	for _, ent := range es {
 		e.offsets = append(e.offsets, len(e.buf))
 		e.buf = binary.AppendUvarint(e.buf, uint64(ent.Term))
@@ -204,12 +219,15 @@ func (e *logEncoder) append(es []Entry) error {
 	return nil
 }
 
-// truncate keeps the first n entries.
+// truncate keeps the first n entries. The kept bytes stay where they are but the buffer's
+// capacity is capped, so the next append moves to a new array: bytes handed out in a
+// PersistentState are never written again.
 func (e *logEncoder) truncate(n int) {
 	if n >= len(e.offsets) {
 		return
 	}
-	e.buf = e.buf[:e.offsets[n]]
+	off := e.offsets[n]
+	e.buf = e.buf[:off:off]
 	e.offsets = e.offsets[:n]
 }
 
@@ -219,7 +237,7 @@ func (e *logEncoder) drop(n int) {
 		return
 	}
 	if n >= len(e.offsets) {
-		e.buf, e.offsets = e.buf[:0], e.offsets[:0]
+		e.buf, e.offsets = nil, e.offsets[:0]
 		return
 	}
 	base := e.offsets[n]
@@ -231,14 +249,76 @@ func (e *logEncoder) drop(n int) {
 	e.offsets = offs
 }
 
+// persistent returns the persistent state with the log as encoded now, sharing the
+// encoded entries (which are never written again) rather than copying them.
+func (e *logEncoder) persistent(term, votedFor, snapIndex, snapTerm int) *PersistentState {
+	ps := &PersistentState{
+		term: term, votedFor: votedFor, snapIndex: snapIndex, snapTerm: snapTerm,
+		count: len(e.offsets),
+		body:  e.buf[:len(e.buf):len(e.buf)],
+	}
+	ps.size = ps.headerSize() + len(ps.body)
+	return ps
+}
+
 // state returns a fresh buffer holding the whole persisted state.
 func (e *logEncoder) state(term, votedFor, snapIndex, snapTerm int) []byte {
-	b := make([]byte, 0, len(stateMagic)+5*binary.MaxVarintLen64+len(e.buf))
+	return e.persistent(term, votedFor, snapIndex, snapTerm).Bytes()
+}
+
+// PersistentState is the state a Node asks its caller to save (see Ready): Figure 2's
+// currentTerm, votedFor and log, with the snapshot's index and term. Saving it costs
+// O(1) whatever the log's length: it shares the Node's encoding of the log, which the
+// Node extends but never rewrites (each entry is encoded once, when it is appended), so
+// a PersistentState is read-only and may be kept as it is. Bytes gives the whole encoding,
+// the form the course's Persister API reads and writes and NewNode restores from; it
+// costs O(log). A PersistentState is safe for concurrent use; a nil one is empty.
+type PersistentState struct {
+	term, votedFor      int
+	snapIndex, snapTerm int
+	count               int    // entries encoded in body
+	body                []byte // the entries after the snapshot, encoded; shared, read-only
+	size                int    // len(Bytes())
+}
+
+func (ps *PersistentState) headerSize() int {
+	n := len(stateMagic)
+	for _, v := range [...]int{ps.term, ps.votedFor + 1, ps.snapIndex, ps.snapTerm, ps.count} {
+		n += uvarintLen(uint64(v))
+	}
+	return n
+}
+
+// uvarintLen returns the length of the uvarint encoding of v.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// Size returns the length of the whole encoding, len(ps.Bytes()), in O(1).
+func (ps *PersistentState) Size() int {
+	if ps == nil {
+		return 0
+	}
+	return ps.size
+}
+
+// Bytes returns the whole encoded state in a fresh buffer: what NewNode restores from and
+// Persister.ReadRaftState returns after the state is saved. A nil state gives nil.
+func (ps *PersistentState) Bytes() []byte {
+	if ps == nil {
+		return nil
+	}
+	b := make([]byte, 0, ps.size)
 	b = append(b, stateMagic...)
-	b = binary.AppendUvarint(b, uint64(term))
-	b = binary.AppendUvarint(b, uint64(votedFor+1))
-	b = binary.AppendUvarint(b, uint64(snapIndex))
-	b = binary.AppendUvarint(b, uint64(snapTerm))
-	b = binary.AppendUvarint(b, uint64(len(e.offsets)))
-	return append(b, e.buf...)
+	b = binary.AppendUvarint(b, uint64(ps.term))
+	b = binary.AppendUvarint(b, uint64(ps.votedFor+1))
+	b = binary.AppendUvarint(b, uint64(ps.snapIndex))
+	b = binary.AppendUvarint(b, uint64(ps.snapTerm))
+	b = binary.AppendUvarint(b, uint64(ps.count))
+	return append(b, ps.body...)
 }

@@ -1,5 +1,7 @@
 package raft
 
+import "slices"
+
 // raftLog is the part of the log after the snapshot, with the snapshot's index and term.
 //
 // Entries handed out by slice are shared, not copied, with messages and events, so the log
@@ -46,6 +48,11 @@ func (l *raftLog) slice(lo, hi int) []Entry {
 }
 
 func (l *raftLog) append(es ...Entry) {
+	if n := len(l.entries) + len(es); n > cap(l.entries) {
+		// Grow by doubling, not by append's quarter for large slices: a long log is
+		// copied less often, so an append costs about the same at any length.
+		l.entries = slices.Grow(l.entries, max(n, 2*cap(l.entries))-len(l.entries))
+	}
 	for _, e := range es {
 		if len(l.runs) == 0 || l.runs[len(l.runs)-1].Term != e.Term {
 			l.runs = append(l.runs, TermRun{Index: l.lastIndex() + 1, Term: e.Term})

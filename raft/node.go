@@ -21,9 +21,10 @@ var (
 // (and Snapshot with it, atomically, when Snapshot is non-nil), then send Messages, then
 // hand Apply to the service. Messages and Apply may depend on State being durable.
 type Ready struct {
-	// State, when non-nil, is the encoded persistent state to save. The Node never
-	// modifies it again, so the caller may keep it without copying.
-	State []byte
+	// State, when non-nil, is the persistent state to save (Persister.SaveReady saves
+	// it with the Snapshot). It shares the Node's encoded log, which the Node never
+	// modifies again, so the caller may keep it without copying.
+	State *PersistentState
 	// Snapshot, when non-nil, is a new snapshot to save together with State.
 	Snapshot []byte
 	// Messages are RPCs to send; report each one's outcome with StepReply or StepFailure.
@@ -893,7 +894,7 @@ func (n *Node) Ready() Ready {
 	}
 	var rd Ready
 	if n.stateDirty || n.snapDirty {
-		rd.State = n.enc.state(n.term, n.votedFor, n.log.snapIndex, n.log.snapTerm)
+		rd.State = n.enc.persistent(n.term, n.votedFor, n.log.snapIndex, n.log.snapTerm)
 		if n.snapDirty {
 			rd.Snapshot = n.snapshot
 			if rd.Snapshot == nil {

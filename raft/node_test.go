@@ -902,7 +902,7 @@ func TestNodeReadyOrder(t *testing.T) {
 			continue // two proposals in one Ready
 		}
 		rd := p.ready()
-		st, err := decodeState(rd.State)
+		st, err := decodeState(rd.State.Bytes())
 		if err != nil {
 			t.Fatalf("Ready's State: %v", err)
 		}
@@ -919,7 +919,7 @@ func TestNodeReadyOrder(t *testing.T) {
 	q := newPT(t, ptConfig(0, 3), nil, nil)
 	q.tickUntil(Candidate, 20)
 	rd := q.ready()
-	if st, err := decodeState(rd.State); err != nil || st.term != 1 || st.votedFor != 0 || len(rd.Messages) != 2 {
+	if st, err := decodeState(rd.State.Bytes()); err != nil || st.term != 1 || st.votedFor != 0 || len(rd.Messages) != 2 {
 		t.Errorf("candidate's Ready: term %d vote %d (%v) with %d messages, want term 1, vote 0, 2 messages", st.term, st.votedFor, err, len(rd.Messages))
 	}
 	// A Ready that is not taken accumulates: the next one has everything.
@@ -927,7 +927,7 @@ func TestNodeReadyOrder(t *testing.T) {
 	q.Propose("a")
 	q.Propose("b")
 	rd = q.ready()
-	if st, _ := decodeState(rd.State); len(st.entries) != 2 || len(rd.Messages) != 2 {
+	if st, _ := decodeState(rd.State.Bytes()); len(st.entries) != 2 || len(rd.Messages) != 2 {
 		t.Errorf("leader's Ready saves %d entries and sends %v, want both entries and 2 heartbeats", len(st.entries), rd.Messages)
 	}
 	if !q.ready().IsEmpty() {

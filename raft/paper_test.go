@@ -75,7 +75,7 @@ func ptRestore(tb testing.TB, id, peers, term, vote int, terms ...int) *ptNode {
 func (p *ptNode) ready() Ready {
 	rd := p.Ready()
 	if rd.State != nil {
-		p.state = rd.State
+		p.state = rd.State.Bytes()
 	}
 	if rd.Snapshot != nil {
 		p.snap = rd.Snapshot
@@ -368,7 +368,7 @@ func TestPaperFollowerStartsElection(t *testing.T) {
 		t.Errorf("candidate has term %d vote %d leader %d, want term 4, vote 2, no leader", s.Term, s.VotedFor, s.Leader)
 	}
 	rd := p.ready()
-	st, err := decodeState(rd.State)
+	st, err := decodeState(rd.State.Bytes())
 	if err != nil || st.term != 4 || st.votedFor != 2 {
 		t.Errorf("Ready's State = term %d vote %d (%v), want term 4 vote 2", st.term, st.votedFor, err)
 	}
@@ -671,7 +671,7 @@ func TestPaperLeaderAppendsProposal(t *testing.T) {
 		t.Errorf("log holds %v at 2, want x in term 2", got)
 	}
 	rd := p.ready()
-	if st, _ := decodeState(rd.State); len(st.entries) != 2 {
+	if st, _ := decodeState(rd.State.Bytes()); len(st.entries) != 2 {
 		t.Errorf("the proposal's Ready saves %d entries, want 2", len(st.entries))
 	}
 	if len(rd.Messages) != 1 || rd.Messages[0].To != 1 {
@@ -924,7 +924,7 @@ func TestPaperVoteGranting(t *testing.T) {
 			}
 			rd := p.ready()
 			if tc.want && tc.vote != tc.cand {
-				st, err := decodeState(rd.State)
+				st, err := decodeState(rd.State.Bytes())
 				if err != nil || st.votedFor != tc.cand || st.term != tc.cterm {
 					t.Errorf("granted vote not in the Ready's State (term %d vote %d, %v)", st.term, st.votedFor, err)
 				}
@@ -1345,7 +1345,7 @@ func TestPaperServiceSnapshot(t *testing.T) {
 	}
 	// The last snapshot survives a restart, and so does the empty log after it.
 	rd = p.ready()
-	q := newPT(t, ptConfig(0, 1), rd.State, rd.Snapshot)
+	q := newPT(t, ptConfig(0, 1), rd.State.Bytes(), rd.Snapshot)
 	if s := q.Status(); s.SnapshotIndex != 6 || s.CommitIndex != 6 || s.LastApplied != 6 || string(q.SnapshotData()) != "s6" {
 		t.Errorf("restarted: %+v snapshot %q, want everything at 6, s6", s, q.SnapshotData())
 	}

@@ -5,9 +5,14 @@ import "sync"
 // Persister holds a peer's durable state: the Raft state and the service's snapshot. It
 // stands in for a disk: a peer that crashes and restarts is given (a copy of) the
 // Persister it wrote to. Its zero value is ready to use, and it is safe for concurrent use.
+//
+// Raft saves through SaveReady, which keeps the Node's PersistentState as it is: O(1) per
+// save, whatever the log's length. The course's API (Save, ReadRaftState...) works on the
+// whole encoding, which ReadRaftState builds from a saved PersistentState when asked.
 type Persister struct {
 	mu        sync.Mutex
-	raftstate []byte
+	raftstate []byte           // saved through the course's API; nil when state is set
+	state     *PersistentState // saved through SaveReady; read-only
 	snapshot  []byte
 }
 
@@ -29,7 +34,7 @@ func clone(b []byte) []byte {
 func (ps *Persister) Copy() *Persister {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return &Persister{raftstate: ps.raftstate, snapshot: ps.snapshot}
+	return &Persister{raftstate: ps.raftstate, state: ps.state, snapshot: ps.snapshot}
 }
 
 // Save stores the Raft state and the snapshot together, atomically. It keeps copies, so
@@ -38,7 +43,7 @@ func (ps *Persister) Save(raftstate, snapshot []byte) {
 	rs, sn := clone(raftstate), clone(snapshot)
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	ps.raftstate, ps.snapshot = rs, sn
+	ps.raftstate, ps.state, ps.snapshot = rs, nil, sn
 }
 
 // SaveStateAndSnapshot is the older name of Save.
@@ -51,17 +56,21 @@ func (ps *Persister) SaveRaftState(raftstate []byte) {
 	rs := clone(raftstate)
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	ps.raftstate = rs
+	ps.raftstate, ps.state = rs, nil
 }
 
-// saveOwned is SaveRaftState (or Save, when snapshot is non-nil) for buffers the caller
-// promises never to modify again, so they need not be copied.
-func (ps *Persister) saveOwned(raftstate, snapshot []byte) {
+// SaveReady saves what a Node's Ready asks to: its State and, when non-nil, its Snapshot,
+// together and atomically. It does nothing if rd.State is nil. Both are kept as they
+// are, not copied (the Node never modifies them), so it costs O(1).
+func (ps *Persister) SaveReady(rd Ready) {
+	if rd.State == nil {
+		return
+	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	ps.raftstate = raftstate
-	if snapshot != nil {
-		ps.snapshot = snapshot
+	ps.raftstate, ps.state = nil, rd.State
+	if rd.Snapshot != nil {
+		ps.snapshot = rd.Snapshot
 	}
 }
 
@@ -69,6 +78,9 @@ func (ps *Persister) saveOwned(raftstate, snapshot []byte) {
 func (ps *Persister) ReadRaftState() []byte {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	if ps.state != nil {
+		return ps.state.Bytes()
+	}
 	return clone(ps.raftstate)
 }
 
@@ -83,6 +95,9 @@ func (ps *Persister) ReadSnapshot() []byte {
 func (ps *Persister) RaftStateSize() int {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	if ps.state != nil {
+		return ps.state.Size()
+	}
 	return len(ps.raftstate)
 }
 

@@ -264,9 +264,7 @@ func (rf *Raft) flushLocked() {
 		return
 	}
 	rd := rf.node.Ready()
-	if rd.State != nil {
-		rf.persister.saveOwned(rd.State, rd.Snapshot)
-	}
+	rf.persister.SaveReady(rd)
 	for _, m := range rd.Messages {
 		rf.sendAsync(m)
 	}

@@ -448,10 +448,10 @@ func (s *simNet) ready(id int) {
 		s.tb.Errorf("peer %d: HasReady() = %v but Ready() = %+v", id, has, rd)
 	}
 	if s.tracing && !rd.IsEmpty() {
-		s.logf("ready %d: state %x snapshot %x/%v", id, sha256.Sum256(rd.State), sha256.Sum256(rd.Snapshot), rd.Snapshot == nil)
+		s.logf("ready %d: state %x snapshot %x/%v", id, sha256.Sum256(rd.State.Bytes()), sha256.Sum256(rd.Snapshot), rd.Snapshot == nil)
 	}
 	if rd.State != nil {
-		s.save(id, rd.State, rd.Snapshot)
+		s.save(id, rd.State.Bytes(), rd.Snapshot)
 	} else if rd.Snapshot != nil {
 		s.tb.Errorf("peer %d: Ready has a Snapshot without a State", id)
 	}
