@@ -259,7 +259,28 @@ func (n *Node) becomeLeader() {
 	}
 	n.prs[n.id].Match = last
 	n.setRole(Leader)
+	for p := range n.prs {
+		if p != n.id {
+			n.emitProgress(p)
+		}
+	}
 	n.bcastHeartbeat()
+}
+
+// emitProgress reports the leader's view of follower p.
+func (n *Node) emitProgress(p int) {
+	pr := &n.prs[p].Progress
+	n.emit(Event{Kind: EventProgress, Other: p, Index: pr.Match, LastIndex: pr.Next, State: pr.State})
+}
+
+// noteProgress reports the leader's view of follower p if it changed from old in a way
+// EventProgress reports: a new match index or replication state, or a next index set
+// back (not the optimistic advances of next while entries stream).
+func (n *Node) noteProgress(p int, old Progress) {
+	pr := &n.prs[p].Progress
+	if pr.Match != old.Match || pr.State != old.State || pr.Next < old.Next {
+		n.emitProgress(p)
+	}
 }
 
 // ---- Ticks ------------------------------------------------------------------------------
@@ -619,6 +640,7 @@ func (n *Node) bcastHeartbeat() {
 			continue
 		}
 		pr := &n.prs[p]
+		old := pr.Progress
 		switch pr.State {
 		case Probe:
 			pr.probeSent = false
@@ -637,6 +659,7 @@ func (n *Node) bcastHeartbeat() {
 			}
 		}
 		pr.progressed = false
+		n.noteProgress(p, old)
 		n.maybeSendAppend(p)
 	}
 }
@@ -667,8 +690,10 @@ func (n *Node) sendHeartbeat(p int) {
 func (n *Node) maybeSendAppend(p int) {
 	pr := &n.prs[p]
 	if pr.State != SnapshotState && pr.Next <= n.log.snapIndex {
+		old := pr.Progress
 		pr.State, pr.probeSent, pr.Inflight = SnapshotState, false, 0
 		pr.epoch++
+		n.noteProgress(p, old)
 	}
 	switch pr.State {
 	case SnapshotState:
@@ -735,18 +760,20 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		return
 	}
 	pr := &n.prs[from]
+	old := pr.Progress
 	pr.active = true
 	if m.epoch == pr.epoch && len(args.Entries) > 0 && pr.Inflight > 0 {
 		pr.Inflight--
 	}
 	if reply.Success {
+		matched := false
 		if match := args.PrevLogIndex + len(args.Entries); match > pr.Match {
 			// Only a Match that moves counts as progress: a follower that answers
 			// heartbeats while the entries sent to it are lost must not keep the
 			// leader from resending them.
 			pr.Match = match
 			pr.progressed = true
-			n.maybeCommit()
+			matched = true
 		}
 		switch pr.State {
 		case Probe:
@@ -755,6 +782,10 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		default:
 			// In SnapshotState too: the follower holds Match, so Next must stay past it.
 			pr.Next = max(pr.Next, pr.Match+1)
+		}
+		n.noteProgress(from, old)
+		if matched {
+			n.maybeCommit()
 		}
 		return
 	}
@@ -768,6 +799,7 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		}
 	}
 	n.becomeProbe(pr, min(max(next, 1), args.PrevLogIndex))
+	n.noteProgress(from, old)
 }
 
 func (n *Node) handleSnapshotReply(from int, args *InstallSnapshotArgs) {
@@ -775,13 +807,19 @@ func (n *Node) handleSnapshotReply(from int, args *InstallSnapshotArgs) {
 		return
 	}
 	pr := &n.prs[from]
+	old := pr.Progress
 	pr.active, pr.progressed = true, true
+	matched := false
 	if args.LastIncludedIndex > pr.Match {
 		pr.Match = args.LastIncludedIndex
-		n.maybeCommit()
+		matched = true
 	}
 	if pr.State == SnapshotState {
 		n.becomeProbe(pr, pr.Match+1)
+	}
+	n.noteProgress(from, old)
+	if matched {
+		n.maybeCommit()
 	}
 }
 
@@ -851,7 +889,9 @@ func (n *Node) StepFailure(m Message) {
 		case Replicate:
 			if len(a.Entries) > 0 {
 				// Entries may be missing at the follower: resend from what is known.
+				old := pr.Progress
 				n.becomeProbe(pr, pr.Match+1)
+				n.noteProgress(m.To, old)
 			}
 		case Probe:
 			// Wait for the next heartbeat to probe again, so an unreachable peer costs

@@ -1029,7 +1029,9 @@ func TestNodeEvents(t *testing.T) {
 		ev{EventRole, 2, C, None, 0, 0, 0, false})
 
 	p.StepReply(p.msgs()[0], &RequestVoteReply{Term: 2, VoteGranted: true})
-	check("win", p.takeEvents(), ev{EventRole, 2, L, 0, 0, 0, 0, false})
+	check("win", p.takeEvents(), ev{EventRole, 2, L, 0, 0, 0, 0, false},
+		ev{EventProgress, 2, L, 1, 0, 4, 0, false},
+		ev{EventProgress, 2, L, 2, 0, 4, 0, false})
 
 	hb := p.msgs()
 	p.Propose("x")
@@ -1037,6 +1039,8 @@ func TestNodeEvents(t *testing.T) {
 	p.ack(p.msgs()[0])
 	check("propose and commit", p.takeEvents(),
 		ev{EventAppend, 2, L, 0, 4, 4, 0, false},
+		ev{EventProgress, 2, L, 1, 3, 4, 0, false}, // the probe matched at 3: replicate from 4
+		ev{EventProgress, 2, L, 1, 4, 5, 0, false}, // the entry matched
 		ev{EventCommit, 2, L, 0, 3, 4, 0, false})
 	p.ready()
 	check("apply", p.takeEvents(), ev{EventApply, 2, L, None, 3, 4, 0, false})

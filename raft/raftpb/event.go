@@ -38,9 +38,10 @@ const (
 	// PrevTerm) sent by leader Other, and hands it to its service.
 	EventInstallSnapshot
 	// EventProgress: the leader's view of follower Other changed: Index is now its match
-	// index and LastIndex its next index. Reported when the match index changes and when
-	// the next index is set back (a probe, a snapshot, a new leadership), not for each
-	// optimistic advance of next while entries stream.
+	// index, LastIndex its next index and State its replication state. Reported for every
+	// follower when the peer becomes leader, then when a follower's match index or
+	// replication state changes and when its next index is set back (a probe, a
+	// snapshot), not for each optimistic advance of next while entries stream.
 	EventProgress
 )
 
@@ -56,19 +57,24 @@ func (k EventKind) String() string {
 // Event is something that happened at one peer that matters to a checker or a person
 // watching. Events are reported in the order they happen at the peer. An Event and the
 // Entries it carries are read-only and may be kept: the Node never modifies them later.
+//
+// In JSON (a trace's "raft" object) Kind, Peer, Term and Role are always written and the
+// rest only when set, so a field that is absent is zero; Kind, Role and State are written
+// by name.
 type Event struct {
-	Kind EventKind
-	Peer int
-	Term int
-	Role Role
+	Kind EventKind `json:"kind"`
+	Peer int       `json:"peer"`
+	Term int       `json:"term"`
+	Role Role      `json:"role"`
 
-	Other     int
-	Index     int
-	LastIndex int
-	PrevTerm  int
-	Granted   bool
-	PreVote   bool
-	Entries   []Entry
+	Other     int           `json:"other,omitempty"`
+	Index     int           `json:"index,omitempty"`
+	LastIndex int           `json:"last_index,omitempty"`
+	PrevTerm  int           `json:"prev_term,omitempty"`
+	Granted   bool          `json:"granted,omitempty"`
+	PreVote   bool          `json:"prevote,omitempty"`
+	State     ProgressState `json:"state,omitempty"`
+	Entries   []Entry       `json:"entries,omitempty"`
 }
 
 func (e Event) String() string {
@@ -204,6 +210,20 @@ func (k *EventKind) UnmarshalText(b []byte) error {
 		}
 	}
 	return fmt.Errorf("unknown raft event kind %q", b)
+}
+
+// MarshalText renders s by name (for JSON traces).
+func (s ProgressState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (s *ProgressState) UnmarshalText(b []byte) error {
+	for _, v := range []ProgressState{Probe, Replicate, SnapshotState} {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown replication state %q", b)
 }
 
 // MarshalText renders r by name (for JSON traces).

@@ -4,8 +4,8 @@ import "fmt"
 
 // Entry is one log entry. Its index is implied by its position in the log.
 type Entry struct {
-	Term    int
-	Command interface{}
+	Term    int         `json:"term"`
+	Command interface{} `json:"command"`
 }
 
 // Role is a peer's role in the protocol.
