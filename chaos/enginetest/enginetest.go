@@ -57,6 +57,7 @@ func Run(t *testing.T, newCluster NewCluster) {
 		{"BadFaults", 5, testBadFaults},
 		{"Stop", 3, testStop},
 		{"Events", 3, testEvents},
+		{"Deliver", 3, testDeliver},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s/n=%d", tc.name, tc.n), func(t *testing.T) { tc.run(t, newCluster, tc.n) })
@@ -686,5 +687,82 @@ func testEvents(t *testing.T, nc NewCluster, n int) {
 	}
 	if failedTo == 0 {
 		t.Errorf("no failed call to isolated peer %d among %d message events", f, len(netEvents))
+	}
+}
+
+// testDeliver: every message a peer's service takes from its Raft is published as an
+// EventDeliver, in the order the service takes them: each command with its index, term
+// and value, each snapshot a leader sent with its index and term. (A service restoring
+// its own snapshot at a boot takes nothing from Raft: that is no delivery.)
+func testDeliver(t *testing.T, nc NewCluster, n int) {
+	h := newHarness(t, nc, n, options{snapshotEvery: 4})
+	var mu sync.Mutex
+	got := make([][]svcCall, n)
+	bad := 0
+	cancel := h.c.Events().Observe(func(e chaos.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		d := e.Deliver
+		if d == nil || e.Peer < 0 || e.Peer >= n || d.Term <= 0 || d.Index <= 0 {
+			bad++
+			if bad < 5 {
+				h.problem("deliver event %v: want a delivery with a peer, an index and a term", e)
+			}
+			return
+		}
+		c := svcCall{index: d.Index, restore: d.Snapshot}
+		if !d.Snapshot {
+			c.cmd = fmt.Sprint(d.Command)
+		}
+		got[e.Peer] = append(got[e.Peer], c)
+	}, chaos.EventDeliver)
+	defer cancel()
+	if !h.c.Events().Wants(chaos.EventDeliver) {
+		t.Error("Events().Wants(EventDeliver) = false with a deliver sink")
+	}
+	l, _ := h.leader()
+	f := (l + 1) % n
+	h.commit(3, h.all(), commitWithin)
+	h.do(chaos.Fault{Kind: chaos.Crash, Peers: []int{f}})
+	h.commit(12, h.others(f), commitWithin) // the others snapshot past what f holds
+	h.do(chaos.Fault{Kind: chaos.Restart, Peers: []int{f}})
+	h.converge() // f catches up through a snapshot the leader sends
+	h.c.Stop()   // every service is done: compare
+
+	mu.Lock()
+	defer mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := range n {
+		calls := h.calls[p]
+		// Every apply, in order, was delivered; so was every restore but those of boots.
+		var applies, delivered []svcCall
+		for _, c := range calls {
+			if !c.restore {
+				applies = append(applies, c)
+			}
+		}
+		for _, c := range got[p] {
+			if !c.restore {
+				delivered = append(delivered, c)
+			}
+		}
+		if !slices.Equal(applies, delivered) {
+			t.Errorf("peer %d: the service applied\n%v\nbut the deliveries say\n%v", p, applies, delivered)
+		}
+		i := 0
+		for _, c := range got[p] {
+			for i < len(calls) && calls[i] != c {
+				i++
+			}
+			if i == len(calls) {
+				t.Errorf("peer %d: delivery %+v is not among what the service was asked, in order: %v", p, c, calls)
+				break
+			}
+			i++
+		}
+	}
+	if !slices.ContainsFunc(got[f], func(c svcCall) bool { return c.restore }) {
+		t.Errorf("peer %d, restarted behind the others' snapshots, was delivered no snapshot: %v", f, got[f])
 	}
 }

@@ -47,8 +47,17 @@ type harness struct {
 	raftSeen []map[raft.EventKind]int
 	faults   []chaos.Fault // EventFaults, in order
 	applied  []map[int]applied
-	svcLast  []int // per peer, the last index its service applied or restored
+	svcLast  []int       // per peer, the last index its service applied or restored
+	calls    [][]svcCall // per peer, over all lives: what its service was asked to do
 	nextCmd  int
+}
+
+// svcCall is one call of a peer's service: an Apply, or a Restore (of a snapshot sent
+// by a leader, or of its own at a boot).
+type svcCall struct {
+	index   int
+	restore bool
+	cmd     string
 }
 
 // applied is what a peer's service held after index.
@@ -70,7 +79,7 @@ func newHarness(t *testing.T, newCluster func(chaos.ClusterConfig) (chaos.Cluste
 		t: t, ctx: t.Context(), n: n, ignore: goleak.IgnoreCurrent(),
 		leaders: map[int]int{}, maxTerm: make([]int, n), boots: make([][]int, n),
 		raftSeen: make([]map[raft.EventKind]int, n), applied: make([]map[int]applied, n),
-		svcLast: make([]int, n),
+		svcLast: make([]int, n), calls: make([][]svcCall, n),
 	}
 	for i := range n {
 		h.raftSeen[i] = map[raft.EventKind]int{}
@@ -197,6 +206,7 @@ func (s *recService) Apply(index int, cmd interface{}) []byte {
 	s.last = index
 	snap := s.d.Apply(index, cmd)
 	s.h.record(s.peer, index, applied{cmd: fmt.Sprint(cmd), hash: s.d.Hash})
+	s.h.called(s.peer, svcCall{index: index, cmd: fmt.Sprint(cmd)})
 	return snap
 }
 
@@ -206,6 +216,7 @@ func (s *recService) Restore(index int, snap []byte) error {
 	}
 	s.last = index
 	s.h.record(s.peer, index, applied{hash: s.d.Hash})
+	s.h.called(s.peer, svcCall{index: index, restore: true})
 	return nil
 }
 
@@ -232,6 +243,13 @@ func (h *harness) record(peer, index int, a applied) {
 	}
 	h.applied[peer][index] = a
 	h.svcLast[peer] = index
+}
+
+// called records a call of peer's service.
+func (h *harness) called(peer int, c svcCall) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls[peer] = append(h.calls[peer], c)
 }
 
 // serviceAt returns the last index peer's service applied or restored.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/engine"
 	"github.com/miniraft/miniraft/labrpc"
 	"github.com/miniraft/miniraft/raft"
 )
@@ -202,7 +203,8 @@ func (c *Cluster) boot(p *peer) error {
 }
 
 // serve is a life's service goroutine: it applies what the peer commits to svc, and
-// hands svc's snapshots back to the peer, until stop is closed.
+// hands svc's snapshots back to the peer, until stop is closed. It publishes every
+// message it takes from applyCh, as it takes it, as an EventDeliver.
 func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}) {
 	defer c.wg.Done()
 	defer close(done)
@@ -211,6 +213,9 @@ func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan
 		case <-stop:
 			return
 		case m := <-applyCh:
+			if c.bus.Wants(chaos.EventDeliver) {
+				c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: id, Deliver: engine.Delivery(m)})
+			}
 			switch {
 			case m.SnapshotValid:
 				if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {

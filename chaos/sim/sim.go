@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/engine"
 	"github.com/miniraft/miniraft/raft"
 )
 
@@ -142,6 +143,10 @@ func (c *Cluster) boot(p *peer) error {
 	rc.ID, rc.Peers = p.id, c.cfg.Peers
 	rc.Seed = c.cfg.Seed*1_000_003 + int64(p.id)*7919 + int64(p.life)
 	rc.Observer = func(e raft.Event) {
+		if !c.bus.Wants(chaos.EventRaft) {
+			c.bus.Skip() // number the events as a run that publishes them does
+			return
+		}
 		c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
 	}
 	p.life++
@@ -340,6 +345,7 @@ func (c *Cluster) ready(p *peer) {
 			c.send(p, m)
 		}
 		for _, a := range rd.Apply {
+			c.delivered(p.id, a)
 			if a.SnapshotValid {
 				if err := p.svc.Restore(a.SnapshotIndex, a.Snapshot); err != nil {
 					c.violation(p.id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", p.id, a.SnapshotIndex, err))
@@ -352,6 +358,16 @@ func (c *Cluster) ready(p *peer) {
 			}
 		}
 	}
+}
+
+// delivered publishes what peer's service is handed, if anyone listens. c.mu must be
+// held.
+func (c *Cluster) delivered(peer int, a raft.ApplyMsg) {
+	if !c.bus.Wants(chaos.EventDeliver) {
+		c.bus.Skip() // number the events as a run that publishes them does
+		return
+	}
+	c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: peer, Deliver: engine.Delivery(a)})
 }
 
 func (c *Cluster) violation(peer int, msg string) {
