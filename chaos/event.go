@@ -318,12 +318,21 @@ func (b *Bus) Publish(e Event) {
 	if e.At == 0 && b.clock != nil {
 		e.At = b.clock()
 	}
-	b.queue = append(b.queue, e)
 	if b.delivering {
+		b.queue = append(b.queue, e)
 		b.mu.Unlock()
 		return
 	}
+	// Nobody is delivering: deliver e at once, then whatever others queued meanwhile.
 	b.delivering = true
+	sinks := b.sinks
+	b.mu.Unlock()
+	for _, s := range sinks {
+		if s.wants(e.Kind) {
+			s.fn(e)
+		}
+	}
+	b.mu.Lock()
 	for len(b.queue) > 0 {
 		q := b.queue
 		b.queue, b.spare = b.spare[:0], nil

@@ -118,10 +118,11 @@ func NewRunnerSource(r *runner.Runner, opts SourceOptions) *RunnerSource {
 	return s
 }
 
-// observe queues the events a person may want to see (a bus sink: never blocks). Appends
-// and applies are many and say nothing the logs view does not show better.
+// observe queues the events a person may want to see (a bus sink: never blocks). Appends,
+// applies and a leader's progress are many and say nothing the logs and peers views do
+// not show better.
 func (s *RunnerSource) observe(e chaos.Event) {
-	if e.Raft != nil && (e.Raft.Kind == raft.EventAppend || e.Raft.Kind == raft.EventApply) {
+	if e.Raft != nil && (e.Raft.Kind == raft.EventAppend || e.Raft.Kind == raft.EventApply || e.Raft.Kind == raft.EventProgress) {
 		return
 	}
 	s.q.Push(e)

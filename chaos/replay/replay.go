@@ -263,8 +263,8 @@ func (p *Player) SetSpeed(x float64) error {
 	return nil
 }
 
-// Step moves n events forward (n < 0: back), counting the events a person watches
-// (every event but messages), and pauses. It returns the event it stopped at, and
+// Step moves n events forward (n < 0: back), counting the events a person steps
+// through (every event but messages, deliveries and a leader's progress), and pauses. It returns the event it stopped at, and
 // false at the start of the trace.
 func (p *Player) Step(n int) (chaos.Event, bool) {
 	p.mu.Lock()
@@ -273,13 +273,13 @@ func (p *Player) Step(n int) (chaos.Event, bool) {
 	p.playing = false
 	to := p.st.cur
 	for ; n > 0 && to < len(p.events); to++ {
-		if p.events[to].Kind != chaos.EventNet {
+		if stepped(p.events[to]) {
 			n--
 		}
 	}
 	for ; n < 0 && to > 0; n++ {
-		to-- // events[to] is the current event: move before it, to the previous watched one
-		for to > 0 && p.events[to-1].Kind == chaos.EventNet {
+		to-- // events[to] is the current event: move before it, to the previous stepped one
+		for to > 0 && !stepped(p.events[to-1]) {
 			to--
 		}
 	}
@@ -404,12 +404,17 @@ func (p *Player) signal() {
 	}
 }
 
+// stepped reports whether Step stops at e.
+func stepped(e chaos.Event) bool {
+	return e.Kind != chaos.EventNet && e.Kind != chaos.EventDeliver && (e.Raft == nil || e.Raft.Kind != raft.EventProgress)
+}
+
 // watched reports whether e is an event a person follows in the event view.
 func watched(e chaos.Event) bool {
-	if e.Kind == chaos.EventNet {
+	if e.Kind == chaos.EventNet || e.Kind == chaos.EventDeliver {
 		return false
 	}
-	return e.Raft == nil || e.Raft.Kind != raft.EventAppend && e.Raft.Kind != raft.EventApply
+	return e.Raft == nil || e.Raft.Kind != raft.EventAppend && e.Raft.Kind != raft.EventApply && e.Raft.Kind != raft.EventProgress
 }
 
 // initial returns the state before the first event: every peer down and empty (each

@@ -435,6 +435,9 @@ func eventsBefore(events []chaos.Event, v chaos.Violation, h *history) ([]eventR
 			skipped++
 			continue
 		}
+		if e.Kind == chaos.EventDeliver || e.Raft != nil && e.Raft.Kind == raft.EventProgress {
+			continue // the deliveries repeat the applies; a leader's progress the replies
+		}
 		rows = append(rows, eventRow{At: fmtSecFine(e.At), Seq: e.Seq, Kind: e.Kind.String(), Peer: peerText(e), Text: eventText(e), Involved: involved[e.Peer] || e.Raft != nil && involved[e.Raft.Peer]})
 	}
 	slices.Reverse(rows)

@@ -339,7 +339,7 @@ func printEvents(w io.Writer, es []chaos.Event) {
 	for _, ev := range es {
 		if ev.Raft != nil {
 			switch ev.Raft.Kind {
-			case raft.EventAppend, raft.EventApply, raft.EventCommit, raft.EventVote:
+			case raft.EventAppend, raft.EventApply, raft.EventCommit, raft.EventVote, raft.EventProgress:
 				continue
 			}
 		}
