@@ -55,6 +55,8 @@ type call struct {
 	start   time.Time
 	from    interface{}
 	to      interface{}
+	args    interface{} // the caller's, for the observer
+	reply   interface{} // the caller's, once decoded, for the observer
 }
 
 func (c *call) emit(kind EventKind, n int, reply bool, reason FailReason, err error) {
@@ -70,7 +72,7 @@ func (c *call) emit(kind EventKind, n int, reply bool, reason FailReason, err er
 	(*p)(Event{
 		Kind: kind, CallID: c.id, From: c.from, To: c.to, End: c.end.endname,
 		Method: c.svcMeth, Bytes: n, Latency: lat, Time: now,
-		Reply: reply, Reason: reason, Err: err,
+		Reply: reply, Reason: reason, Err: err, Args: c.args, ReplyValue: c.reply,
 	})
 }
 
@@ -141,7 +143,7 @@ func (rn *Network) deadReasonLocked(st *endState, sname interface{}, srv *Server
 // a descriptive error wrapping the reason's sentinel.
 func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, error) {
 	rn := e.rn
-	c := call{rn: rn, end: e, svcMeth: svcMeth, id: rn.callID.Add(1)}
+	c := call{rn: rn, end: e, svcMeth: svcMeth, id: rn.callID.Add(1), args: args}
 	if rn.obs.Load() != nil {
 		c.start = time.Now()
 	}
@@ -339,6 +341,7 @@ wait:
 		return c.fail(FailBadReply, fmt.Errorf("%w: cannot decode the reply of %s (%v) into %T: %w",
 			ErrBadReply, svcMeth, h.replyType, reply, err))
 	}
+	c.reply = reply
 	c.emit(EventReplied, nrep, false, NoFailure, nil)
 	return NoFailure, nil
 }

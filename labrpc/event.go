@@ -162,6 +162,13 @@ type Event struct {
 	// Err is set on EventFailed: Reason's sentinel error, wrapped with a description
 	// for the API misuse reasons (unknown service or method, bad args or reply).
 	Err error
+	// Args is the args the caller passed to Call, on every event of the call, and
+	// ReplyValue, on EventReplied, the reply Call decoded into. Both are the caller's own
+	// values, not copies, valid while the observer runs (the caller is still in Call): an
+	// observer may read them then, to describe the message, but must not change or keep
+	// them.
+	Args       interface{}
+	ReplyValue interface{}
 }
 
 // String formats the event on one line, for logs.

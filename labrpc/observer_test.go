@@ -96,6 +96,15 @@ func TestObserverExactlyOnce(t *testing.T) {
 			if ev.Latency < 0 || ev.Time.IsZero() {
 				t.Fatalf("call %d: bad latency or time: %v", id, ev)
 			}
+			a, ok := ev.Args.(JunkArgs)
+			if !ok || a != es[0].Args {
+				t.Fatalf("call %d: %v event with args %#v, want the call's JunkArgs", id, ev.Kind, ev.Args)
+			}
+			if r, ok := ev.ReplyValue.(*JunkReply); ev.Kind == EventReplied && (!ok || r.X != a.X) {
+				t.Fatalf("call %d: replied with reply value %#v, want the caller's *JunkReply echoing %d", id, ev.ReplyValue, a.X)
+			} else if ev.Kind != EventReplied && ev.ReplyValue != nil {
+				t.Fatalf("call %d: %v event with a reply value %#v", id, ev.Kind, ev.ReplyValue)
+			}
 		}
 		if es[0].Bytes < argBytes-2 || es[0].Bytes > argBytes+8 { // X varies: 1-2 bytes
 			t.Fatalf("call %d: sent %d bytes, want about %d", id, es[0].Bytes, argBytes)
