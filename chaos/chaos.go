@@ -13,7 +13,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // ClusterConfig describes a cluster to start.
@@ -23,9 +23,9 @@ type ClusterConfig struct {
 	// Seed seeds every random choice the engine makes (peer seeds, the network). The sim
 	// engine is fully determined by it; the live engine only partly (goroutines race).
 	Seed int64
-	// Raft is the template for every peer's raft.Config: timing, PreVote, CheckQuorum and
+	// Raft is the template for every peer's raftpb.Config: timing, PreVote, CheckQuorum and
 	// limits. ID, Peers, Seed and Observer are filled in per peer by the engine.
-	Raft raft.Config
+	Raft raftpb.Config
 	// NewService makes the state machine for a peer's life; nil means a Digest that
 	// snapshots every DefaultSnapshotEvery commands.
 	NewService func(peer int) Service
@@ -87,14 +87,14 @@ func (s PeerState) String() string {
 // PeerStatus is one peer's state as the cluster sees it. For a crashed peer, Status is
 // its state at the moment it crashed (Role Follower).
 type PeerStatus struct {
-	raft.Status
+	raftpb.Status
 	State     PeerState
 	ClockRate float64 // 1 unless skewed
 }
 
 // ProposeResult says where a proposal went.
 type ProposeResult struct {
-	Peer  int // the peer that accepted it, or raft.None
+	Peer  int // the peer that accepted it, or raftpb.None
 	Index int
 	Term  int
 	OK    bool

@@ -1,12 +1,14 @@
 package chaos
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // EventKind says what an Event carries.
@@ -73,16 +75,16 @@ type Event struct {
 	// Peer is the peer the event is about, or -1.
 	Peer int `json:"peer"`
 
-	Raft      *raft.Event `json:"raft,omitempty"`
-	Net       *NetEvent   `json:"net,omitempty"`
-	Fault     *Fault      `json:"fault,omitempty"`
-	Propose   *Proposal   `json:"propose,omitempty"`
-	Violation *Violation  `json:"violation,omitempty"`
-	Client    *ClientOp   `json:"client,omitempty"`
-	Deliver   *Delivery   `json:"deliver,omitempty"`
-	Text      string      `json:"text,omitempty"`
-	Line      int         `json:"line,omitempty"`
-	OK        bool        `json:"ok,omitempty"`
+	Raft      *raftpb.Event `json:"raft,omitempty"`
+	Net       *NetEvent     `json:"net,omitempty"`
+	Fault     *Fault        `json:"fault,omitempty"`
+	Propose   *Proposal     `json:"propose,omitempty"`
+	Violation *Violation    `json:"violation,omitempty"`
+	Client    *ClientOp     `json:"client,omitempty"`
+	Deliver   *Delivery     `json:"deliver,omitempty"`
+	Text      string        `json:"text,omitempty"`
+	Line      int           `json:"line,omitempty"`
+	OK        bool          `json:"ok,omitempty"`
 }
 
 func (e Event) String() string {
@@ -179,6 +181,37 @@ type Delivery struct {
 	Command  interface{} `json:"command,omitempty"`
 }
 
+// MarshalJSON writes d with its command in raftpb.MarshalCommand's form.
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	j := struct {
+		plain
+		Command json.RawMessage `json:"command,omitempty"`
+	}{plain: plain(d)}
+	if d.Command != nil {
+		c, err := raftpb.MarshalCommand(d.Command)
+		if err != nil {
+			return nil, err
+		}
+		j.Command = c
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (d *Delivery) UnmarshalJSON(b []byte) error {
+	type plain Delivery
+	var j struct {
+		plain
+		Command json.RawMessage `json:"command"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*d = Delivery(j.plain)
+	return unmarshalCommand(j.Command, &d.Command)
+}
+
 func (d Delivery) String() string {
 	if d.Snapshot {
 		return fmt.Sprintf("deliver snapshot through %d (term %d)", d.Index, d.Term)
@@ -233,8 +266,9 @@ type NetEvent struct {
 	Latency time.Duration `json:"latency,omitempty"`
 	// Reason says why a message was dropped or a call failed.
 	Reason string `json:"reason,omitempty"`
-	// Summary describes the message's content, when the engine knows it.
-	Summary string `json:"summary,omitempty"`
+	// Msg describes the message: the request on NetSent, the reply on NetReplied (see
+	// DescribeRequest); nil on the other events of the call, which share its ID.
+	Msg *Msg `json:"msg,omitempty"`
 }
 
 func (n NetEvent) String() string {
@@ -242,16 +276,74 @@ func (n NetEvent) String() string {
 	if n.Reason != "" {
 		s += " (" + n.Reason + ")"
 	}
-	if n.Summary != "" {
-		s += " " + n.Summary
+	if n.Msg != nil {
+		s += " " + n.Msg.String()
 	}
 	return s
 }
 
-// Proposal is a command a client handed the cluster.
+// Proposal is a command a client handed the cluster. In JSON its command keeps its
+// type (see raftpb.MarshalCommand).
 type Proposal struct {
 	Command interface{} `json:"command"`
 	ProposeResult
+}
+
+// MarshalJSON writes p with its command in raftpb.MarshalCommand's form.
+func (p Proposal) MarshalJSON() ([]byte, error) {
+	type plain Proposal
+	c, err := raftpb.MarshalCommand(p.Command)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		plain
+		Command json.RawMessage `json:"command"`
+	}{plain(p), c})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (p *Proposal) UnmarshalJSON(b []byte) error {
+	type plain Proposal
+	var j struct {
+		plain
+		Command json.RawMessage `json:"command"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*p = Proposal(j.plain)
+	return unmarshalCommand(j.Command, &p.Command)
+}
+
+// unmarshalCommand reads a command written by raftpb.MarshalCommand into c, leaving it
+// nil when b is empty.
+func unmarshalCommand(b json.RawMessage, c *interface{}) error {
+	*c = nil
+	if len(b) == 0 {
+		return nil
+	}
+	v, err := raftpb.UnmarshalCommand(b)
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
+// SameCommand reports whether two commands are the same: equal values of the same type.
+// Commands keep their type through a trace (see raftpb.MarshalCommand), so this one
+// comparison serves commands from a running cluster and from a trace alike.
+func SameCommand(a, b interface{}) bool {
+	switch x := a.(type) {
+	case int:
+		y, ok := b.(int)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 func (p Proposal) String() string {

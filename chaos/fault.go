@@ -69,13 +69,15 @@ func (k FaultKind) String() string {
 // Fault is one change to the cluster, with concrete peer ids (selectors such as
 // "leader" are resolved before a Fault is made).
 type Fault struct {
-	Kind     FaultKind
-	Peers    []int
-	Groups   [][]int
-	From, To []int
-	P        float64
-	Min, Max time.Duration
-	Rate     float64
+	Kind   FaultKind     `json:"kind"`
+	Peers  []int         `json:"peers,omitempty"`
+	Groups [][]int       `json:"groups,omitempty"`
+	From   []int         `json:"from,omitempty"`
+	To     []int         `json:"to,omitempty"`
+	P      float64       `json:"p,omitempty"`
+	Min    time.Duration `json:"min,omitempty"`
+	Max    time.Duration `json:"max,omitempty"`
+	Rate   float64       `json:"rate,omitempty"`
 }
 
 // FormatPercent renders a probability as a percentage that reads back exactly: the

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // SelectorKind says how a Selector picks peers.
@@ -76,11 +76,11 @@ func (s Selector) String() string {
 var ErrNoLeader = errors.New("no leader")
 
 // LeaderOf returns the id of the up peer that believes it is leader with the highest
-// term, or raft.None.
+// term, or raftpb.None.
 func LeaderOf(peers []PeerStatus) int {
-	best := raft.None
+	best := raftpb.None
 	for i, p := range peers {
-		if p.State == Up && p.Role == raft.Leader && (best == raft.None || p.Term > peers[best].Term) {
+		if p.State == Up && p.Role == raftpb.Leader && (best == raftpb.None || p.Term > peers[best].Term) {
 			best = i
 		}
 	}
@@ -121,7 +121,7 @@ func (s Selector) Resolve(peers []PeerStatus, prev []int, rng *rand.Rand) ([]int
 		out = slices.Clone(s.IDs)
 		slices.Sort(out)
 	case SelLeader:
-		if leader == raft.None {
+		if leader == raftpb.None {
 			return nil, ErrNoLeader
 		}
 		out = []int{leader}
@@ -145,7 +145,7 @@ func (s Selector) Resolve(peers []PeerStatus, prev []int, rng *rand.Rand) ([]int
 		out = pick(all, 1)
 	case SelMajority:
 		k := n/2 + 1
-		if leader != raft.None {
+		if leader != raftpb.None {
 			out = append(pick(without(all, leader), k-1), leader)
 			slices.Sort(out)
 		} else {

@@ -6,14 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // TraceFormat names the trace file format in its header.
 const TraceFormat = "miniraft-trace"
 
-// TraceVersion is the version of the format written.
-const TraceVersion = 1
+// TraceVersion is the version of the format written. Version 2 names every field in
+// lower case, describes messages (NetEvent.Msg) and keeps commands' types; ReadTrace
+// still reads version 1. docs/TRACE.md describes the format.
+const TraceVersion = 2
 
 // TraceHeader is the first line of a trace: everything needed to run the same scenario
 // again (for the sim engine, to get the same trace again).
@@ -130,16 +135,23 @@ func ReadTrace(r io.Reader) (TraceHeader, []Event, error) {
 	if err := json.Unmarshal(sc.Bytes(), &h); err != nil || h.Format != TraceFormat {
 		return h, nil, fmt.Errorf("%w: line 1 is not a trace header", ErrNotTrace)
 	}
-	if h.Version > TraceVersion {
-		return h, nil, fmt.Errorf("trace version %d is newer than this program reads (%d)", h.Version, TraceVersion)
+	switch {
+	case h.Version > TraceVersion:
+		return h, nil, fmt.Errorf("trace version %d is newer than this program reads (1 to %d): use a newer miniraft", h.Version, TraceVersion)
+	case h.Version < 1:
+		return h, nil, fmt.Errorf("%w: line 1 gives no trace version", ErrNotTrace)
+	}
+	decode := decodeEvent
+	if h.Version == 1 {
+		decode = decodeEventV1
 	}
 	var events []Event
 	for line := 2; sc.Scan(); line++ {
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
-		var e Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+		e, err := decode(sc.Bytes())
+		if err != nil {
 			return h, events, fmt.Errorf("trace line %d: %w", line, err)
 		}
 		events = append(events, e)
@@ -148,4 +160,75 @@ func ReadTrace(r io.Reader) (TraceHeader, []Event, error) {
 		return h, events, fmt.Errorf("read trace: %w", err)
 	}
 	return h, events, nil
+}
+
+func decodeEvent(b []byte) (Event, error) {
+	var e Event
+	err := json.Unmarshal(b, &e)
+	return e, err
+}
+
+// decodeEventV1 reads an event of a version-1 trace: its raft events named their fields
+// as Go does (LastIndex, PrevTerm), and its message events summarised requests as text
+// (sim) or not at all (live), where version 2 describes them.
+func decodeEventV1(b []byte) (Event, error) {
+	var v1 struct {
+		Event
+		Raft *struct {
+			raftpb.Event
+			LastIndex int `json:"LastIndex"`
+			PrevTerm  int `json:"PrevTerm"`
+		} `json:"raft"`
+		Net *struct {
+			NetEvent
+			Summary string `json:"summary"`
+		} `json:"net"`
+	}
+	if err := json.Unmarshal(b, &v1); err != nil {
+		return Event{}, err
+	}
+	e := v1.Event
+	if r := v1.Raft; r != nil {
+		ev := r.Event
+		ev.LastIndex = max(ev.LastIndex, r.LastIndex)
+		ev.PrevTerm = max(ev.PrevTerm, r.PrevTerm)
+		e.Raft = &ev
+	}
+	if n := v1.Net; n != nil {
+		ne := n.NetEvent
+		if ne.Kind == NetSent && ne.Msg == nil {
+			ne.Msg = msgFromSummary(ne.Method, n.Summary)
+		}
+		e.Net = &ne
+	}
+	return e, nil
+}
+
+// msgFromSummary reads what a version-1 summary of a request says ("0->1
+// AppendEntries{term 3 prev 5/2 n 0 commit 5}"); without one, the method gives the kind.
+func msgFromSummary(method, summary string) *Msg {
+	_, body, _ := strings.Cut(summary, " ")
+	var m Msg
+	switch {
+	case scan(body, "RequestVote{term %d last %d/%d}", &m.Term, &m.LastLogIndex, &m.LastLogTerm):
+		m.Kind = MsgVote
+	case scan(body, "PreVote{term %d last %d/%d}", &m.Term, &m.LastLogIndex, &m.LastLogTerm):
+		m.Kind = MsgPreVote
+	case scan(body, "AppendEntries{term %d prev %d/%d n %d commit %d}", &m.Term, &m.PrevLogIndex, &m.PrevLogTerm, &m.Entries, &m.Commit):
+		m.Kind = MsgAppend
+		if m.Entries == 0 {
+			m.Kind = MsgHeartbeat
+		}
+	case scan(body, "InstallSnapshot{term %d at %d/%d, %d bytes}", &m.Term, &m.SnapshotIndex, &m.SnapshotTerm, &m.SnapshotBytes):
+		m.Kind = MsgSnapshot
+	default:
+		m = Msg{Kind: requestKind(method, &fieldSet{})}
+	}
+	return &m
+}
+
+// scan reports whether s holds every value format asks for.
+func scan(s, format string, args ...interface{}) bool {
+	n, err := fmt.Sscanf(s, format, args...)
+	return err == nil && n == len(args)
 }

@@ -679,6 +679,24 @@ func testEvents(t *testing.T, nc NewCluster, n int) {
 		if e.Kind == chaos.NetFailed && e.To == f {
 			failedTo++
 		}
+		// Requests and replies are described, alike in every engine.
+		want := map[string][]chaos.MsgKind{
+			raft.MethodRequestVote:     {chaos.MsgVote, chaos.MsgPreVote},
+			raft.MethodAppendEntries:   {chaos.MsgAppend, chaos.MsgHeartbeat},
+			raft.MethodInstallSnapshot: {chaos.MsgSnapshot},
+		}[e.Method]
+		switch m := e.Msg; {
+		case e.Kind != chaos.NetSent && e.Kind != chaos.NetReplied:
+			if m != nil {
+				t.Errorf("net event %v: describes a message (only sent and replied events do)", e)
+			}
+		case m == nil || m.Term < 1:
+			t.Errorf("net event %v: no description of its message", e)
+		case e.Kind == chaos.NetSent && !slices.Contains(want, m.Kind):
+			t.Errorf("net event %v: a %v message, want one of %v", e, m.Kind, want)
+		case e.Kind == chaos.NetReplied && !slices.ContainsFunc(want, func(k chaos.MsgKind) bool { return k.Reply() == m.Kind }):
+			t.Errorf("net event %v: a %v message, want a reply to one of %v", e, m.Kind, want)
+		}
 	}
 	for _, k := range []chaos.NetEventKind{chaos.NetSent, chaos.NetDelivered, chaos.NetReplied, chaos.NetFailed} {
 		if kinds[k] == 0 {

@@ -296,6 +296,13 @@ func (c *Cluster) observeNet(e labrpc.Event) {
 	if int(e.Kind) < len(netKinds) {
 		ne.Kind = netKinds[e.Kind]
 	}
+	// The caller is still in Call: its args and reply can be read now, not later.
+	switch e.Kind {
+	case labrpc.EventSent:
+		ne.Msg = chaos.DescribeRequest(e.Method, e.Args)
+	case labrpc.EventReplied:
+		ne.Msg = chaos.DescribeReply(e.Method, e.Args, e.ReplyValue)
+	}
 	if e.Reason != labrpc.NoFailure {
 		ne.Reason = e.Reason.String()
 		if e.Kind == labrpc.EventDropped {

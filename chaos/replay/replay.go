@@ -742,7 +742,7 @@ type workload struct {
 	proposed                 int
 }
 
-type proposal struct{ cmd string }
+type proposal struct{ cmd interface{} }
 
 func (w *workload) propose(pr chaos.Proposal) {
 	if !pr.OK {
@@ -750,7 +750,7 @@ func (w *workload) propose(pr chaos.Proposal) {
 		return
 	}
 	w.proposed++
-	w.pending[pr.Index] = append(w.pending[pr.Index], proposal{cmd: fmt.Sprint(pr.Command)})
+	w.pending[pr.Index] = append(w.pending[pr.Index], proposal{cmd: pr.Command})
 }
 
 func (w *workload) applied(r *raft.Event) {
@@ -763,7 +763,7 @@ func (w *workload) applied(r *raft.Event) {
 			continue
 		}
 		for _, pr := range ps {
-			if pr.cmd == fmt.Sprint(e.Command) {
+			if chaos.SameCommand(pr.cmd, e.Command) {
 				w.committed++
 			} else {
 				w.lost++

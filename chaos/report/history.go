@@ -1,9 +1,7 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -406,7 +404,7 @@ func (h *history) applied(at time.Duration, r *raft.Event) {
 		for _, k := range ps {
 			pr := &h.props[k]
 			pr.done = at
-			if sameCommand(ent.Command, pr.cmd) {
+			if chaos.SameCommand(ent.Command, pr.cmd) {
 				pr.status = propCommitted
 			} else {
 				pr.status = propLost
@@ -414,44 +412,6 @@ func (h *history) applied(at time.Duration, r *raft.Event) {
 		}
 		delete(h.pending, idx)
 	}
-}
-
-// sameCommand compares an applied command with a proposed one, allowing for what a JSON
-// round trip (a trace) does to numbers and structs.
-func sameCommand(a, b interface{}) bool {
-	if fa, ok := number(a); ok {
-		fb, ok := number(b)
-		return ok && fa == fb
-	}
-	if reflect.DeepEqual(a, b) {
-		return true
-	}
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	var va, vb interface{}
-	if json.Unmarshal(ja, &va) != nil || json.Unmarshal(jb, &vb) != nil {
-		return false
-	}
-	return reflect.DeepEqual(va, vb)
-}
-
-func number(x interface{}) (float64, bool) {
-	switch v := x.(type) {
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
-	case int32:
-		return float64(v), true
-	case uint64:
-		return float64(v), true
-	case float64:
-		return v, true
-	}
-	return 0, false
 }
 
 func (h *history) addFault(at time.Duration, f chaos.Fault) {

@@ -24,7 +24,8 @@ type call struct {
 	id         uint64
 	from, to   int
 	method     string
-	summary    string
+	msg        *chaos.Msg // the request
+	reply      *chaos.Msg // the reply, when it came back
 	bytes      int
 	kind       string // vote, prevote, append, heartbeat, snapshot, other
 	sent       time.Duration
@@ -106,25 +107,15 @@ func messageWindow(w Window, first *chaos.Violation, end time.Duration) Window {
 	return w
 }
 
-func classify(c *call, minAE int) string {
-	switch {
-	case strings.Contains(c.summary, "PreVote{"):
-		return "prevote"
-	case c.method == raft.MethodRequestVote:
-		return "vote"
-	case c.method == raft.MethodInstallSnapshot:
-		return "snapshot"
-	case c.method == raft.MethodAppendEntries:
-		if c.summary != "" {
-			if strings.Contains(c.summary, " n 0 ") {
-				return "heartbeat"
-			}
-			return "append"
-		}
-		if c.bytes > 0 && c.bytes <= minAE+8 {
-			return "heartbeat" // the live engine says no more than the size
-		}
-		return "append"
+// classify names the kind of a call's request for the diagram: vote, prevote, append,
+// heartbeat, snapshot or other.
+func classify(c *call) string {
+	if c.msg == nil {
+		return "other"
+	}
+	switch c.msg.Kind {
+	case chaos.MsgVote, chaos.MsgPreVote, chaos.MsgAppend, chaos.MsgHeartbeat, chaos.MsgSnapshot:
+		return c.msg.Kind.String()
 	}
 	return "other"
 }
@@ -135,7 +126,6 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	calls := map[uint64]*call{}
 	var order []*call
 	anyNet := false
-	minAE := math.MaxInt
 	for _, e := range d.Events {
 		ne := e.Net
 		if e.Kind != chaos.EventNet || ne == nil {
@@ -151,13 +141,10 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		if _, dup := calls[ne.ID]; dup {
 			continue
 		}
-		c := &call{id: ne.ID, from: ne.From, to: ne.To, method: ne.Method, summary: ne.Summary, bytes: ne.Bytes, sent: e.At,
+		c := &call{id: ne.ID, from: ne.From, to: ne.To, method: ne.Method, msg: ne.Msg, bytes: ne.Bytes, sent: e.At,
 			dropReq: -1, dropRep: -1, replied: -1, failed: -1}
 		calls[ne.ID] = c
 		order = append(order, c)
-		if ne.Method == raft.MethodAppendEntries && ne.Bytes > 0 {
-			minAE = min(minAE, ne.Bytes)
-		}
 	}
 	mv.From, mv.To = win.From, win.To
 	if !anyNet {
@@ -166,7 +153,7 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		return mv
 	}
 	for _, c := range order {
-		c.kind = classify(c, minAE)
+		c.kind = classify(c)
 	}
 	limit := maxMessages(d)
 	drawn := order
@@ -499,7 +486,7 @@ func (c *call) add(at time.Duration, ne *chaos.NetEvent) {
 		}
 		c.dropWhy = ne.Reason
 	case chaos.NetReplied:
-		c.replied = at
+		c.replied, c.reply = at, ne.Msg
 	case chaos.NetFailed:
 		c.failed, c.failWhy = at, ne.Reason
 	}
@@ -511,11 +498,8 @@ func (c *call) draw(xOf func(int) float64, yAt func(time.Duration) float64) msgA
 	ys := yAt(c.sent)
 	ma := msgArrow{Kind: c.kind}
 	name := strings.TrimPrefix(c.method, "Raft.")
-	if c.summary != "" {
-		name = c.summary
-		if i := strings.Index(name, " "); i >= 0 && strings.Contains(name[:i], "->") {
-			name = name[i+1:]
-		}
+	if c.msg != nil {
+		name = c.msg.String()
 	}
 	parts := []string{fmt.Sprintf("#%d %d→%d %s", c.id, c.from, c.to, name)}
 	if c.bytes > 0 {
@@ -558,7 +542,11 @@ func (c *call) draw(xOf func(int) float64, yAt func(time.Duration) float64) msgA
 		switch {
 		case c.replied >= 0:
 			ma.Lines = append(ma.Lines, arrow{X1: xt, Y1: yd, X2: xf, Y2: yAt(c.replied), Class: "rep"})
-			parts = append(parts, "reply back "+fmtSecFine(c.replied))
+			back := "reply back " + fmtSecFine(c.replied)
+			if c.reply != nil {
+				back += ": " + c.reply.String()
+			}
+			parts = append(parts, back)
 		case c.dropRep >= 0:
 			x, y := partway(xt, yd, xf, c.dropRep)
 			ma.Lines = append(ma.Lines, arrow{X1: xt, Y1: yd, X2: x, Y2: y, Class: "rep lost"})

@@ -77,7 +77,7 @@ func (w *Workload) Observe(e chaos.Event) {
 				continue
 			}
 			delete(w.pending, cmd)
-			if commandIs(ent.Command, cmd) {
+			if chaos.SameCommand(ent.Command, cmd) {
 				w.committed++
 				w.latencies = append(w.latencies, e.At-p.at)
 				w.commitsAt = append(w.commitsAt, e.At)
@@ -87,20 +87,6 @@ func (w *Workload) Observe(e chaos.Event) {
 		}
 		delete(w.byIndex, index)
 	}
-}
-
-// commandIs compares an applied command with ours, allowing for the integer types an
-// encoding may have turned it into.
-func commandIs(got interface{}, want int) bool {
-	switch g := got.(type) {
-	case int:
-		return g == want
-	case int64:
-		return g == int64(want)
-	case float64:
-		return g == float64(want)
-	}
-	return false
 }
 
 // WorkloadStats summarise a workload.

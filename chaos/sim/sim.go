@@ -435,8 +435,11 @@ func (c *Cluster) netEvent(kind chaos.NetEventKind, it item, bytes int, reason s
 		return
 	}
 	ne := &chaos.NetEvent{Kind: kind, ID: it.call, From: it.msg.From, To: it.msg.To, Method: it.msg.Method(), Bytes: bytes, Reason: reason}
-	if kind == chaos.NetSent {
-		ne.Summary = it.msg.String()
+	switch kind {
+	case chaos.NetSent:
+		ne.Msg = chaos.DescribeRequest(ne.Method, it.msg.Args)
+	case chaos.NetReplied:
+		ne.Msg = chaos.DescribeReply(ne.Method, it.msg.Args, it.rep)
 	}
 	c.bus.Publish(chaos.Event{Kind: chaos.EventNet, Peer: it.msg.From, Net: ne})
 }
