@@ -36,10 +36,13 @@ import (
 const maxDefaultDepth = 3
 
 var (
-	mu       sync.Mutex
-	out      io.Writer = os.Stdout
-	problems int                    // warnings and errors printed or suppressed so far
-	checked  = map[reflect.Type]bool{} // types already checked for lower-case fields
+	mu sync.Mutex
+	// out receives the warnings.
+	out io.Writer = os.Stdout
+	// problems counts the warnings and errors, printed or not.
+	problems int
+	// checked holds the types already checked for lower-case fields.
+	checked = map[reflect.Type]bool{}
 )
 
 // SetOutput sends later warnings to w (standard output by default); nil discards them.

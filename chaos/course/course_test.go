@@ -167,7 +167,7 @@ func (p *sharedPeer) Start(cmd interface{}) (int, int, bool) {
 }
 
 func (p *sharedPeer) GetState() (int, bool) { return 1, p.me == 0 && !p.dead }
-func (p *sharedPeer) Snapshot(int, []byte)   {}
+func (p *sharedPeer) Snapshot(int, []byte)  {}
 func (p *sharedPeer) Kill() {
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()

@@ -28,8 +28,8 @@ type studentAppendArgs struct {
 }
 
 type studentAppendReply struct {
-	Term               int
-	Success            bool
+	Term                int
+	Success             bool
 	XTerm, XIndex, XLen int
 }
 
