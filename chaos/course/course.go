@@ -9,7 +9,8 @@
 // foreign peer it observes from outside, with the helpers here: a Tap carries each
 // applied message from the peer to its service and reports it on the way; a Sampler asks
 // every peer GetState at a steady rate and reports the answers, and the calls that do not
-// return; Describe reads the args and replies of RPCs by their usual field names.
+// return. (The RPCs between peers are read from labrpc's events, whose args and replies
+// chaos.DescribeRequest and chaos.DescribeReply read by their usual field names.)
 //
 // A binary built around a user's Raft (see package foreign) registers the user's Impl
 // with Register before it runs MiniRaft's command line; the engine looks it up with
