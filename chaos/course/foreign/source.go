@@ -139,11 +139,14 @@ func sourceCandidates(gomodcache string) []string {
 	return dirs
 }
 
+// candidates is sourceCandidates; benchmarks replace it to take the other paths.
+var candidates = sourceCandidates
+
 // locateSources returns a directory holding this binary's sources: one of
 // sourceCandidates if it matches, else a copy written under cache (cache/src/HASH),
 // written once and shared by every later build.
 func locateSources(cache, gomodcache string) (string, error) {
-	for _, d := range sourceCandidates(gomodcache) {
+	for _, d := range candidates(gomodcache) {
 		if matchesSources(d) {
 			return d, nil
 		}
