@@ -36,6 +36,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 )
@@ -125,6 +126,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if info, err := readInfo(final); err == nil {
 		if _, err := os.Stat(res.Binary); err == nil {
 			res.Cached, res.API = true, info
+			now := time.Now()
+			os.Chtimes(final, now, now) // recently used: pruning keeps it
 			return res, nil
 		}
 	}
@@ -160,10 +163,56 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		// Another run built the same binary first: use theirs.
 	}
 	res.API, res.Sources = api.name, b.src
+	prune(filepath.Dir(final), keepBuilds, final)
 	if opts.Log != nil {
 		fmt.Fprintf(opts.Log, "miniraft: built in %.1fs (%s); later runs reuse it until a file changes\n", time.Since(start).Seconds(), api.name)
 	}
 	return res, nil
+}
+
+// keepBuilds is how many built binaries the cache keeps: each is about 15 MB, and a
+// user who edits their Raft makes a new one at every run.
+const keepBuilds = 8
+
+// staleTmp is how old a temporary directory must be before prune takes it for the
+// remains of a build that died, rather than one in progress.
+const staleTmp = time.Hour
+
+// prune removes all but the keep most recently used builds in dir, never keep, and
+// the temporary directories of builds that died. Errors are ignored: pruning is
+// housekeeping, and a directory another run removes first is no loss.
+func prune(dir string, keep int, current string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type build struct {
+		path string
+		used time.Time
+	}
+	var builds []build
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if strings.Contains(e.Name(), ".tmp") {
+			if time.Since(info.ModTime()) > staleTmp {
+				os.RemoveAll(path)
+			}
+			continue
+		}
+		if path != current {
+			builds = append(builds, build{path, info.ModTime()})
+		}
+	}
+	sort.Slice(builds, func(i, j int) bool { return builds[i].used.After(builds[j].used) })
+	for i, b := range builds {
+		if i >= keep-1 {
+			os.RemoveAll(b.path)
+		}
+	}
 }
 
 // packageDir is where the user's package is in the generated module.
@@ -182,15 +231,18 @@ func readInfo(dir string) (string, error) {
 // setup finds the go command and sets the environment of the go commands: offline, in
 // module mode, with the local toolchain, and nothing from a workspace.
 func (b *builder) setup(ctx context.Context) error {
-	b.goCmdP = b.opts.Go
-	if b.goCmdP == "" {
-		p, err := exec.LookPath("go")
-		if err != nil {
-			return errors.New("--raft builds your Raft with the go command, which is not on your PATH (https://go.dev/dl)")
-		}
-		b.goCmdP = p
+	name := b.opts.Go
+	if name == "" {
+		name = "go"
 	}
-	b.env = append(os.Environ(),
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return fmt.Errorf("--raft builds your Raft with the go command, and %s is not to be found (https://go.dev/dl): %w", name, err)
+	}
+	b.goCmdP = p
+	// go/packages runs the go command found on PATH: make it this one.
+	b.env = append(os.Environ(), "PATH="+filepath.Dir(b.goCmdP)+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	b.env = append(b.env,
 		"GOFLAGS=-mod=mod",
 		"GOPROXY=off",
 		"GOSUMDB=off",

@@ -2,10 +2,12 @@ package foreign
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const raftFile = `package raft
@@ -367,5 +369,34 @@ func TestForgetVoteFixture(t *testing.T) {
 		if fixed != g {
 			t.Errorf("raft-forgetvote/raft.go differs from raft/raft.go by more than its bug")
 		}
+	}
+}
+
+func TestPrune(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	mk := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		writeTree(t, p, map[string]string{"miniraft": "binary"})
+		if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for i := range 12 {
+		mk(fmt.Sprintf("build%02d", i), time.Duration(i)*time.Minute) // build00 is the newest
+	}
+	current := mk("current", 24*time.Hour) // just built, though its directory is old
+	mk("build05.tmp123", 2*time.Hour)      // a build that died
+	mk("build06.tmp456", time.Minute)      // a build in progress
+	prune(dir, 8, current)
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := "build00 build01 build02 build03 build04 build05 build06 build06.tmp456 current"
+	if got := strings.Join(left, " "); got != want {
+		t.Errorf("left %s\nwant %s", got, want)
 	}
 }
