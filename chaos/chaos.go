@@ -16,6 +16,10 @@ import (
 	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
+// MaxPeers is the largest cluster the engines run and the views draw. (A scenario asks
+// for at most scenario.MaxPeers, which the UI's layout sets.)
+const MaxPeers = 64
+
 // ClusterConfig describes a cluster to start.
 type ClusterConfig struct {
 	// Peers is the number of Raft peers.
@@ -161,6 +165,6 @@ type Cluster interface {
 // labrpc's gob sizes of requests and replies (as the course counts), sim estimates the
 // size of requests from their content.
 type NetStats struct {
-	RPCs  int   // requests sent
-	Bytes int64 // bytes sent
+	RPCs  int   `json:"rpcs"`  // requests sent
+	Bytes int64 `json:"bytes"` // bytes sent
 }

@@ -24,7 +24,9 @@ const (
 	EventFault
 	// EventPropose: a client proposed a command; Propose holds where it went.
 	EventPropose
-	// EventStep: a scenario step began; Text is the step, Line its line.
+	// EventStep: a scenario step began (Text is the step, Line its line; Line is 0 for a
+	// command typed at the command bar), or, with Outcome set, the step of that Line
+	// finished: "done", "skipped" or "failed".
 	EventStep
 	// EventViolation: a checker found a violation; Violation holds it.
 	EventViolation
@@ -41,9 +43,12 @@ const (
 	// EventApply says what Raft meant to apply, this is what the service saw, in the
 	// order it saw it, so a wrapper that reorders, repeats or drops messages shows here.
 	EventDeliver
+	// EventEnd: the run ended; End holds what only the runner knows of it (the
+	// checkers' figures, the network's totals). It is the last event of a run.
+	EventEnd
 )
 
-var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client", "deliver"}
+var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client", "deliver", "end"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
@@ -82,7 +87,9 @@ type Event struct {
 	Violation *Violation    `json:"violation,omitempty"`
 	Client    *ClientOp     `json:"client,omitempty"`
 	Deliver   *Delivery     `json:"deliver,omitempty"`
+	End       *RunEnd       `json:"end,omitempty"`
 	Text      string        `json:"text,omitempty"`
+	Outcome   string        `json:"outcome,omitempty"`
 	Line      int           `json:"line,omitempty"`
 	OK        bool          `json:"ok,omitempty"`
 }
@@ -104,6 +111,10 @@ func (e Event) String() string {
 		return head + " " + e.Client.String()
 	case e.Deliver != nil:
 		return head + " " + e.Deliver.String()
+	case e.End != nil:
+		return head + " " + e.End.String()
+	case e.Outcome != "":
+		return head + " " + e.Text + ": " + e.Outcome
 	}
 	return head + " " + e.Text
 }
@@ -286,7 +297,48 @@ func (n NetEvent) String() string {
 // type (see raftpb.MarshalCommand).
 type Proposal struct {
 	Command interface{} `json:"command"`
+	// Source names the client when it is not the runner's workload (which leaves it
+	// empty): "kv" for the kv workload's clerks, whose operations EventClient reports.
+	Source string `json:"source,omitempty"`
 	ProposeResult
+}
+
+// The step outcomes of an EventStep's Outcome.
+const (
+	StepDone    = "done"
+	StepSkipped = "skipped"
+	StepFailed  = "failed"
+)
+
+// RunEnd is what a runner knows of a run at its end that the events before do not
+// say: the checkers' figures and the engine's network totals (which count every
+// message, whether or not message events were published). Wall-clock time is not in it:
+// a sim run's trace is the same however fast the machine.
+type RunEnd struct {
+	// Net is the network's totals (Cluster.Stats).
+	Net NetStats `json:"net"`
+	// LongestLeaderless is the longest time without a leader while a majority was up and
+	// connected on a reliable network; MaxCommitWait the longest a proposal the liveness
+	// checker watched waited to commit.
+	LongestLeaderless time.Duration `json:"longest_leaderless,omitempty"`
+	MaxCommitWait     time.Duration `json:"max_commit_wait,omitempty"`
+	// KV is the linearizability check of a kv workload's history, if there was one.
+	KV *KVCheck `json:"kv,omitempty"`
+}
+
+// KVCheck is the outcome of a linearizability check, as a run's end reports it (how long
+// it took is left out: a trace holds no wall-clock time).
+type KVCheck struct {
+	// Outcome is "linearizable", "not linearizable" or "unknown".
+	Outcome string `json:"outcome"`
+	// Message says what was found; Key is the key whose history is not linearizable.
+	Message    string `json:"message"`
+	Key        string `json:"key,omitempty"`
+	Operations int    `json:"operations"`
+}
+
+func (r RunEnd) String() string {
+	return fmt.Sprintf("end: %d RPCs, %d bytes; longest without a leader %v", r.Net.RPCs, r.Net.Bytes, r.LongestLeaderless)
 }
 
 // MarshalJSON writes p with its command in raftpb.MarshalCommand's form.

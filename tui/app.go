@@ -25,9 +25,9 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
-	"github.com/miniraft/miniraft/chaos/runner"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
-	"github.com/miniraft/miniraft/raft"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // Options configure an App.
@@ -392,7 +392,7 @@ func (a *App) setSpeed(x float64) {
 		a.say(err.Error(), true)
 		return
 	}
-	a.say("speed "+speedText(runner.State{Speed: x}, a.caps), false)
+	a.say("speed "+speedText(runmodel.State{Speed: x}, a.caps), false)
 	a.model.kick()
 }
 

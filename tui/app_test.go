@@ -31,7 +31,7 @@ type harness struct {
 	t      *testing.T
 	screen tcell.SimulationScreen
 	app    *App
-	src    *RunnerSource
+	src    *runner.Source
 	done   chan error
 	drawn  chan struct{}
 
@@ -52,7 +52,7 @@ func start(t *testing.T, src string, w, h int) *harness {
 		t.Fatal(err)
 	}
 	hs := &harness{t: t, screen: tcell.NewSimulationScreen("UTF-8"), done: make(chan error, 1), drawn: make(chan struct{}, 1)}
-	hs.src = NewRunnerSource(r, SourceOptions{})
+	hs.src = r.Source()
 	hs.app = New(hs.src, Options{Screen: hs.screen, AfterDraw: hs.afterDraw})
 	hs.screen.SetSize(w, h)
 	hs.src.Start(context.Background())

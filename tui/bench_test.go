@@ -7,13 +7,14 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/miniraft/miniraft/chaos"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/raft"
 )
 
 // busyFrame is a 7-peer cluster with long logs and a full event list.
 func busyFrame() *frame {
 	src := newFakeSource(7)
-	snap := src.Snapshot()
+	snap := src.View()
 	for i := range snap.Peers {
 		p := peer(i, raft.Follower, 9, 5000, 4990, 4900,
 			raft.TermRun{Index: 4901, Term: 7}, raft.TermRun{Index: 4950, Term: 8}, raft.TermRun{Index: 4990, Term: 9})
@@ -22,11 +23,10 @@ func busyFrame() *frame {
 	}
 	snap.Peers[0].Role = raft.Leader
 	snap.Peers[0].Progress = make([]raft.Progress, 7)
-	var rs roles
 	var events []item
 	for i := range maxEvents {
-		events = append(events, rs.item(chaos.Event{Seq: uint64(i + 1), At: time.Duration(i) * time.Millisecond,
-			Kind: chaos.EventRaft, Peer: i % 7, Raft: &raft.Event{Kind: raft.EventCommit, Peer: i % 7, Index: i, LastIndex: i}}))
+		events = append(events, newItem(runmodel.Seen{Event: chaos.Event{Seq: uint64(i + 1), At: time.Duration(i) * time.Millisecond,
+			Kind: chaos.EventRaft, Peer: i % 7, Raft: &raft.Event{Kind: raft.EventCommit, Peer: i % 7, Index: i, LastIndex: i}}}))
 	}
 	return &frame{snap: snap, events: events, leader: 0}
 }

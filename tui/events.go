@@ -7,7 +7,8 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // category is what an event is about, for filtering the event stream.
@@ -42,9 +43,9 @@ var eventFilters = []eventFilter{
 	{"everything", catElection | catDetail | catVote | catFault | catCommit | catLog | catPropose | catStep | catViolation},
 }
 
-// item is an event as the event stream keeps it: with its category, worked out once by
-// the model as the event arrives (a leader stepping down can only be told from an
-// ordinary follower by what came before).
+// item is an event as the event stream keeps it: with its category, worked out once as
+// the event arrives, and whether a leader stepped down (which the run model knows: the
+// event alone does not say).
 type item struct {
 	ev  chaos.Event
 	cat category
@@ -52,24 +53,9 @@ type item struct {
 	stepDown bool
 }
 
-// roles follows each peer's role through the event stream, so that items can say
-// when a leader steps down. The zero value is ready to use; not safe for concurrent
-// use.
-type roles map[int]raft.Role
-
-// item returns e as an item, and notes the role it reports.
-func (rs *roles) item(e chaos.Event) item {
-	it := item{ev: e}
-	if r := e.Raft; r != nil && (r.Kind == raft.EventRole || r.Kind == raft.EventBoot) {
-		if *rs == nil {
-			*rs = roles{}
-		}
-		it.stepDown = r.Kind == raft.EventRole && r.Role != raft.Leader && (*rs)[r.Peer] == raft.Leader
-		(*rs)[r.Peer] = r.Role
-		if r.Kind == raft.EventBoot {
-			(*rs)[r.Peer] = raft.Follower
-		}
-	}
+// newItem returns an event the model saw as an item.
+func newItem(s runmodel.Seen) item {
+	it := item{ev: s.Event, stepDown: s.StepDown}
 	it.cat = categorize(it)
 	return it
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // key is one key that triggers a binding: a special key, or a rune (Key is

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
-	"github.com/miniraft/miniraft/raft"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // frame is what the views render: a snapshot, the recent events, and what is derived
@@ -25,7 +25,7 @@ type frame struct {
 }
 
 // emptyFrame is what the views show before the first snapshot.
-func emptyFrame() *frame { return &frame{leader: raft.None, snap: Snapshot{Run: runnerStateEmpty()}} }
+func emptyFrame() *frame { return &frame{leader: raftpb.None, snap: Snapshot{Run: runnerStateEmpty()}} }
 
 // Timing of the model goroutine.
 const (
@@ -60,7 +60,6 @@ type model struct {
 	// Owned by the model goroutine.
 	soon     *time.Timer // a frame is due when it fires
 	events   []item
-	roles    roles
 	gen      int
 	last     *frame
 	lastMade time.Time
@@ -139,14 +138,14 @@ func (m *model) promptly() {
 func (m *model) drain() {
 	evs, reset := m.src.Drain()
 	if reset {
-		m.events, m.roles = nil, nil
+		m.events = nil
 		m.gen++
 	}
 	if len(evs) == 0 {
 		return
 	}
 	for _, e := range evs {
-		if matters(e) {
+		if matters(e.Event) {
 			m.urgent = true
 			break
 		}
@@ -158,7 +157,7 @@ func (m *model) drain() {
 			keep := m.events[len(m.events)-min(len(m.events), maxEvents):]
 			m.events = append(make([]item, 0, 2*maxEvents), keep...)
 		}
-		m.events = append(m.events, m.roles.item(e))
+		m.events = append(m.events, newItem(e))
 	}
 }
 
@@ -174,7 +173,7 @@ func matters(e chaos.Event) bool {
 	case chaos.EventFault, chaos.EventViolation, chaos.EventStep, chaos.EventExpect, chaos.EventNote:
 		return true
 	case chaos.EventRaft:
-		return e.Raft != nil && e.Raft.Kind == raft.EventRole && e.Raft.Role == raft.Leader
+		return e.Raft != nil && e.Raft.Kind == raftpb.EventRole && e.Raft.Role == raftpb.Leader
 	}
 	return false
 }
@@ -187,7 +186,7 @@ func (m *model) make() {
 	if m.soon != nil {
 		m.soon.Stop()
 	}
-	snap := m.src.Snapshot()
+	snap := m.src.View()
 	f := &frame{snap: snap, events: m.recent(), leader: chaos.LeaderOf(snap.Peers), gen: m.gen}
 	posted := m.last == nil || !sameFrame(m.last, f)
 	if posted {
@@ -243,6 +242,6 @@ func sameNet(a, b chaos.NetState) bool {
 	return true
 }
 
-type runnerStep = runner.StepState
+type runnerStep = runmodel.StepState
 
-func runnerStateEmpty() runner.State { return runner.State{Current: -1} }
+func runnerStateEmpty() runmodel.State { return runmodel.State{Current: -1} }

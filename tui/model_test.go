@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/raft"
 )
 
@@ -22,7 +22,7 @@ type fakeSource struct {
 
 func newFakeSource(peers int) *fakeSource {
 	s := &fakeSource{q: chaos.NewQueue()}
-	s.snap.Run = runner.State{Name: "fake", Engine: "sim", Current: -1, Speed: 1}
+	s.snap.Run = runmodel.State{Name: "fake", Engine: "sim", Current: -1, Speed: 1}
 	for i := range peers {
 		p := chaos.PeerStatus{State: chaos.Up, ClockRate: 1}
 		p.ID, p.VotedFor, p.Leader = i, raft.None, raft.None
@@ -32,7 +32,7 @@ func newFakeSource(peers int) *fakeSource {
 	return s
 }
 
-func (s *fakeSource) Snapshot() Snapshot {
+func (s *fakeSource) View() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.snap
@@ -48,12 +48,16 @@ func (s *fakeSource) set(f func(*Snapshot)) {
 }
 
 func (s *fakeSource) Wake() <-chan struct{} { return s.q.Wait() }
-func (s *fakeSource) Drain() ([]chaos.Event, bool) {
+func (s *fakeSource) Drain() ([]runmodel.Seen, bool) {
 	s.mu.Lock()
 	reset := s.reset
 	s.reset = false
 	s.mu.Unlock()
-	return s.q.Drain(), reset
+	var out []runmodel.Seen
+	for _, e := range s.q.Drain() {
+		out = append(out, runmodel.Seen{Event: e})
+	}
+	return out, reset
 }
 func (s *fakeSource) Caps() Caps { return Caps{Commands: true, Speed: true} }
 func (s *fakeSource) Exec(line string) error {
@@ -203,7 +207,7 @@ func TestModelKeepsRecentEvents(t *testing.T) {
 func TestSameFrame(t *testing.T) {
 	base := func() *frame {
 		src := newFakeSource(3)
-		return &frame{snap: src.Snapshot(), leader: raft.None}
+		return &frame{snap: src.View(), leader: raft.None}
 	}
 	tests := []struct {
 		name   string

@@ -10,8 +10,8 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
-	"github.com/miniraft/miniraft/raft"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // The render functions turn a frame and the view's state into lines of styled text.
@@ -92,7 +92,7 @@ func stateStyle(s chaos.PeerState) tcell.Style {
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 
 // speedText renders a pace.
-func speedText(run runner.State, caps Caps) string {
+func speedText(run runmodel.State, caps Caps) string {
 	switch {
 	case !caps.Speed:
 		return "real time"
@@ -591,22 +591,22 @@ func groupText(groups []int) string {
 }
 
 // stepGlyph returns how the timeline shows a step's status.
-func stepGlyph(s runner.StepStatus) (string, tcell.Style) {
+func stepGlyph(s runmodel.StepStatus) (string, tcell.Style) {
 	switch s {
-	case runner.StepRunning:
+	case runmodel.StepRunning:
 		return "▶", stWarn.Bold(true)
-	case runner.StepDone:
+	case runmodel.StepDone:
 		return "✓", stOK
-	case runner.StepSkipped:
+	case runmodel.StepSkipped:
 		return "↷", stWarn
-	case runner.StepFailed:
+	case runmodel.StepFailed:
 		return "✗", stBad
 	}
 	return "·", stDim
 }
 
 // renderTimeline renders the scenario's steps around the current one, in h lines.
-func renderTimeline(run runner.State, w, h int) []line {
+func renderTimeline(run runmodel.State, w, h int) []line {
 	var title line
 	title.add(" Timeline", stTitle)
 	if n := len(run.Steps); n > 0 {
@@ -633,15 +633,15 @@ func renderTimeline(run runner.State, w, h int) []line {
 		var l line
 		l.add(" "+g+" ", gs)
 		when := "      "
-		if st.Status != runner.StepPending {
+		if st.Status != runmodel.StepPending {
 			when = fmt.Sprintf("%5.1fs", st.At.Seconds())
 		}
 		l.add(when+" ", stDim)
 		ts := stDefault
 		switch {
-		case i == run.Current && st.Status == runner.StepRunning:
+		case i == run.Current && st.Status == runmodel.StepRunning:
 			ts = stBold
-		case st.Status == runner.StepPending:
+		case st.Status == runmodel.StepPending:
 			ts = stDim
 		}
 		l.add(fit(st.Text, w-l.width()), ts)

@@ -9,7 +9,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
+	runmodel "github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/raft"
 )
@@ -239,12 +239,14 @@ func raftEv(k raft.EventKind, peer int, role raft.Role, term int) chaos.Event {
 	return chaos.Event{Kind: chaos.EventRaft, Peer: peer, Raft: &raft.Event{Kind: k, Peer: peer, Role: role, Term: term, Other: raft.None}}
 }
 
+// items folds es through a run model, as a Source does, and returns them as items.
 func items(es ...chaos.Event) []item {
-	var rs roles
+	m := runmodel.New(runmodel.Info{Peers: 8})
 	var out []item
 	for i, e := range es {
 		e.Seq = uint64(i + 1)
-		out = append(out, rs.item(e))
+		eff := m.Apply(e)
+		out = append(out, newItem(runmodel.Seen{Event: e, StepDown: eff.StepDown}))
 	}
 	return out
 }
@@ -434,7 +436,7 @@ func TestSpeedText(t *testing.T) {
 		{1, Caps{}, "real time"},
 	}
 	for _, tt := range tests {
-		if got := speedText(runner.State{Speed: tt.speed}, tt.caps); got != tt.want {
+		if got := speedText(runmodel.State{Speed: tt.speed}, tt.caps); got != tt.want {
 			t.Errorf("speedText(%g, %+v) = %q, want %q", tt.speed, tt.caps, got, tt.want)
 		}
 	}
@@ -498,16 +500,16 @@ func TestRenderPeersFollowNote(t *testing.T) {
 }
 
 func TestRenderTimeline(t *testing.T) {
-	run := runner.State{Name: "demo", Current: 5}
+	run := runmodel.State{Name: "demo", Current: 5}
 	for i := range 12 {
-		st := runner.StepDone
+		st := runmodel.StepDone
 		switch {
 		case i == 5:
-			st = runner.StepRunning
+			st = runmodel.StepRunning
 		case i > 5:
-			st = runner.StepPending
+			st = runmodel.StepPending
 		}
-		run.Steps = append(run.Steps, runner.StepState{Text: "step " + string(rune('a'+i)), Status: st})
+		run.Steps = append(run.Steps, runmodel.StepState{Text: "step " + string(rune('a'+i)), Status: st})
 	}
 	ls := renderTimeline(run, 40, 5)
 	if len(ls) != 5 {

@@ -406,7 +406,7 @@ func (w *Workload) send(s send, now time.Duration) {
 		if !r.OK {
 			continue
 		}
-		w.c.Events().Publish(chaos.Event{Kind: chaos.EventPropose, Peer: peer, Propose: &chaos.Proposal{Command: s.cmd, ProposeResult: r}})
+		w.c.Events().Publish(chaos.Event{Kind: chaos.EventPropose, Peer: peer, Propose: &chaos.Proposal{Command: s.cmd, Source: "kv", ProposeResult: r}})
 		st := w.Store(peer)
 		w.mu.Lock()
 		if w.finished || !s.k.busy || s.k.attempt != s.attempt {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/sim"
@@ -275,7 +276,7 @@ func TestReplayControls(t *testing.T) {
 	}
 }
 
-func last(es []chaos.Event) interface{} {
+func last(es []model.Seen) interface{} {
 	if len(es) == 0 {
 		return nil
 	}

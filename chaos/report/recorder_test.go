@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/raft"
 )
@@ -50,7 +51,7 @@ func TestRecorderKeepsTheLastEvents(t *testing.T) {
 	}
 	// A failure dated early (as a linearizability check dates the operation it found)
 	// wants events that are gone: the page says so.
-	res := &runner.Result{Failure: &chaos.Violation{Checker: "linearizability", At: 15 * time.Second}}
+	res := &runner.Result{Result: model.Result{Failure: &chaos.Violation{Checker: "linearizability", At: 15 * time.Second}}}
 	d := r.Data(nil, res)
 	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "forgot those up to 14.000 s") {
 		t.Errorf("notes = %q, want one saying events up to 14 s are gone", d.Notes)

@@ -79,21 +79,14 @@ func (r *Runner) setWorkload(spec *scenario.WorkloadSpec) error {
 // kvWoken reports whether the kv clerks have something to do now (an answer came).
 func (r *Runner) kvWoken() bool { return r.kv != nil && r.kv.Woken() }
 
-// kvCompleted returns the number of kv operations answered.
-func (r *Runner) kvCompleted() int {
-	if r.kv == nil {
-		return 0
-	}
-	return r.kv.Completed()
-}
-
 // finishKV ends the kv workload at cluster time end and checks its history: a history
-// that is not linearizable is published as a violation, the other outcomes as a note.
+// that is not linearizable is published as a violation, the other outcomes as a note. It
+// returns the check's outcome for the run's end event, or nil without a kv workload.
 // When ctx has ended (the run was interrupted), the check gets no time: its outcome is
 // unknown unless it is immediate.
-func (r *Runner) finishKV(ctx context.Context, end time.Duration) {
+func (r *Runner) finishKV(ctx context.Context, end time.Duration) *chaos.KVCheck {
 	if r.kv == nil {
-		return
+		return nil
 	}
 	budget := r.opts.CheckBudget
 	if ctx.Err() != nil {
@@ -103,12 +96,15 @@ func (r *Runner) finishKV(ctx context.Context, end time.Duration) {
 	r.mu.Lock()
 	r.kvResult = res
 	r.mu.Unlock()
+	c := res.Check
+	check := &chaos.KVCheck{Outcome: string(c.Outcome), Message: c.Message, Key: c.Key, Operations: c.Operations}
 	if v := res.Violation(); v != nil {
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: firstOr(v.Peers, -1), Violation: v})
-		return
+		return check
 	}
 	r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1,
-		Text: fmt.Sprintf("linearizability: %s: %s", res.Check.Outcome, res.Check.Message)})
+		Text: fmt.Sprintf("linearizability: %s: %s", c.Outcome, c.Message)})
+	return check
 }
 
 // KV returns the kv workload's result once Run has returned, or nil (no kv workload, or

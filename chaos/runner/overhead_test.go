@@ -10,6 +10,7 @@ import (
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/check"
+	"github.com/miniraft/miniraft/chaos/model"
 )
 
 // cpuTime returns the CPU time (user and system) this process has used.
@@ -28,7 +29,12 @@ func loadRun(tb testing.TB, engine string, checks bool, d time.Duration) time.Du
 	tb.Helper()
 	wl := NewWorkload()
 	cfg := chaos.ClusterConfig{Peers: 5, Seed: 1}
-	cfg.Sinks = append(cfg.Sinks, chaos.Sink{Fn: wl.Observe, Kinds: []chaos.EventKind{chaos.EventRaft}})
+	m := model.New(model.Info{Peers: 5})
+	var modelMu sync.Mutex
+	cfg.Sinks = append(cfg.Sinks, chaos.Sink{
+		Fn:    func(e chaos.Event) { modelMu.Lock(); m.Apply(e); modelMu.Unlock() },
+		Kinds: []chaos.EventKind{chaos.EventRaft, chaos.EventPropose},
+	})
 	var suite *check.Suite
 	var mu sync.Mutex
 	if checks {
@@ -68,8 +74,11 @@ func loadRun(tb testing.TB, engine string, checks bool, d time.Duration) time.Du
 			tb.Fatalf("violation on a healthy cluster: %v", v)
 		}
 	}
-	if wl.Committed() < int(d/(10*time.Millisecond)) {
-		tb.Fatalf("only %d commits in %v", wl.Committed(), d)
+	modelMu.Lock()
+	committed := m.Committed()
+	modelMu.Unlock()
+	if committed < int(d/(10*time.Millisecond)) {
+		tb.Fatalf("only %d commits in %v", committed, d)
 	}
 	return used
 }

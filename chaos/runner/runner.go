@@ -20,6 +20,7 @@ import (
 	"github.com/miniraft/miniraft/chaos/check"
 	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/live"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/sim"
 )
@@ -63,6 +64,11 @@ type Options struct {
 	// CheckBudget bounds the time the linearizability check of a kv workload's history
 	// may take; beyond it the outcome is unknown. Zero means kv.DefaultBudget.
 	CheckBudget time.Duration
+	// AfterTimeline are commands carried out once, with Hold, when the scenario's
+	// timeline is over, so that a held-open cluster keeps doing something (the demo
+	// turns its workload back on); AfterNote is published as a note then.
+	AfterTimeline []string
+	AfterNote     string
 }
 
 // slice is the longest stretch of cluster time the runner lets pass without looking
@@ -89,13 +95,17 @@ type Runner struct {
 	checkMu sync.Mutex // serialises the Suite's Observe (bus) and Advance (run)
 	checks  *check.Suite
 
+	modelMu sync.Mutex // serialises the model's Apply (bus) and its readers
+	model   *model.Run
+	watch   *feed   // the events a Source shows, when there is one
+	source  *Source // made by Source
+
+	done atomic.Bool // Run has returned
+
 	mu         sync.Mutex
-	state      State
 	rate       float64
 	nextWork   time.Duration
 	background []*background
-	recoveries []Recovery
-	failures   []chaos.Violation
 	kvResult   *kv.Result
 	paused     bool
 	resumed    chan struct{}
@@ -141,7 +151,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		resumed: make(chan struct{}),
 	}
 	r.SetSpeed(opts.Speed)
-	r.state = newState(sc, opts.Engine, cfg.Seed)
+	r.model = model.New(model.InfoOf(sc, opts.Engine, cfg.Seed))
 	live := sc.Header.Liveness
 	copts := check.Options{LeaderBound: live.Leader, CommitBound: live.Commit, OnViolation: r.violation}
 	if live.Off {
@@ -152,12 +162,12 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.checks = checks
-	// The runner's own sinks ignore message events, so a run without a trace or an
-	// observer wanting them does not pay to build them.
+	// The runner's own sinks ignore message events and deliveries, so a run without a
+	// trace or an observer wanting them does not pay to build them. (The network's
+	// totals come from the engine, in the run's end event.)
 	cfg.Sinks = append(cfg.Sinks,
 		chaos.Sink{Fn: r.observeChecks, Kinds: []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose}},
-		chaos.Sink{Fn: r.wl.Observe, Kinds: []chaos.EventKind{chaos.EventRaft}},
-		chaos.Sink{Fn: r.observe, Kinds: []chaos.EventKind{chaos.EventViolation, chaos.EventFault}})
+		chaos.Sink{Fn: r.observeModel, Kinds: modelKinds})
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
 		tool := opts.Tool
@@ -210,8 +220,23 @@ func (r *Runner) observeChecks(e chaos.Event) {
 	r.checkMu.Unlock()
 }
 
-// violation is the checkers' OnViolation: it publishes the violation (the observe sink
-// below then records it).
+// modelKinds are the events the runner's model folds: all but messages and deliveries.
+var modelKinds = []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose, chaos.EventStep,
+	chaos.EventViolation, chaos.EventExpect, chaos.EventNote, chaos.EventClient, chaos.EventEnd}
+
+// observeModel folds e into the run model (a bus sink), and queues it for a Source.
+func (r *Runner) observeModel(e chaos.Event) {
+	r.modelMu.Lock()
+	eff := r.model.Apply(e)
+	w := r.watch
+	r.modelMu.Unlock()
+	if w != nil && model.Watched(e) {
+		w.push(model.Seen{Event: e, StepDown: eff.StepDown})
+	}
+}
+
+// violation is the checkers' OnViolation: it publishes the violation (the model then
+// records it).
 func (r *Runner) violation(v chaos.Violation) {
 	r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: firstOr(v.Peers, -1), Violation: &v})
 }
@@ -221,36 +246,6 @@ func firstOr(xs []int, d int) int {
 		return xs[0]
 	}
 	return d
-}
-
-// observe records violations and faults (a bus sink).
-func (r *Runner) observe(e chaos.Event) {
-	switch e.Kind {
-	case chaos.EventViolation:
-		if e.Violation == nil {
-			return
-		}
-		v := *e.Violation
-		if v.Seq == 0 {
-			v.Seq = e.Seq
-		}
-		if v.At == 0 {
-			v.At = e.At
-		}
-		r.mu.Lock()
-		r.failures = append(r.failures, v)
-		if r.state.Failure == nil {
-			r.state.Failure = &v
-		}
-		r.mu.Unlock()
-	case chaos.EventFault:
-		r.mu.Lock()
-		r.state.Faults++
-		if e.Fault != nil && (e.Fault.Kind == chaos.Heal || e.Fault.Kind == chaos.Reset) {
-			r.recoveries = append(r.recoveries, Recovery{Fault: e.Fault.String(), At: e.At, Leader: -1, Commit: -1})
-		}
-		r.mu.Unlock()
-	}
 }
 
 // Exec parses a command typed at the command bar and queues it for the run. It returns
@@ -342,23 +337,24 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	r.checkMu.Lock()
 	r.checks.Finish(end)
 	r.checkMu.Unlock()
-	r.finishKV(ctx, end)
+	kvCheck := r.finishKV(ctx, end)
+	cs := r.checkStats()
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventEnd, Peer: -1, End: &chaos.RunEnd{
+		Net: r.c.Stats(), LongestLeaderless: cs.LongestLeaderless, MaxCommitWait: cs.MaxCommitWait, KV: kvCheck}})
 	if r.trace != nil {
 		if terr := r.trace.Close(); terr != nil && err == nil {
 			err = terr
 		}
 	}
 	res := r.result(end, time.Since(wallStart))
-	r.mu.Lock()
-	r.state.Done = true
-	r.mu.Unlock()
+	r.done.Store(true)
 	return res, err
 }
 
 // timeline carries out the steps, then the scenario's duration, then (with Hold) waits.
 func (r *Runner) timeline(ctx context.Context) error {
 	var due, finished time.Duration
-	for i, st := range r.sc.Steps {
+	for _, st := range r.sc.Steps {
 		switch st.When.Kind {
 		case scenario.Immediate:
 			due = finished
@@ -370,10 +366,9 @@ func (r *Runner) timeline(ctx context.Context) error {
 		if _, err := r.advance(ctx, due, nil); err != nil {
 			return err
 		}
-		r.setStep(i, StepRunning)
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line})
 		status, err := r.exec(ctx, st)
-		r.setStep(i, status)
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line, Outcome: outcome(status)})
 		if err != nil {
 			return err
 		}
@@ -390,6 +385,16 @@ func (r *Runner) timeline(ctx context.Context) error {
 	if !r.opts.Hold {
 		return nil
 	}
+	if len(r.opts.AfterTimeline) > 0 {
+		if r.opts.AfterNote != "" {
+			r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: r.opts.AfterNote})
+		}
+		for _, line := range r.opts.AfterTimeline {
+			if err := r.Exec(line); err != nil {
+				r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: fmt.Sprintf("%s: %v", line, err)})
+			}
+		}
+	}
 	for {
 		if _, err := r.advance(ctx, r.c.Now()+time.Hour, nil); err != nil {
 			return err
@@ -398,9 +403,16 @@ func (r *Runner) timeline(ctx context.Context) error {
 }
 
 func (r *Runner) failed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.state.Failure != nil
+	r.modelMu.Lock()
+	defer r.modelMu.Unlock()
+	return r.model.Failure() != nil
+}
+
+// peers returns every peer's status, as the model has it.
+func (r *Runner) peers() []chaos.PeerStatus {
+	r.modelMu.Lock()
+	defer r.modelMu.Unlock()
+	return r.model.Peers()
 }
 
 // fail records a failed expectation as a violation.
@@ -480,7 +492,7 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 	}
 	switch c := cmd.(type) {
 	case scenario.FaultCmd:
-		f, err := c.Resolve(r.c.Peers(), r.rng)
+		f, err := c.Resolve(r.peers(), r.rng)
 		if err == nil {
 			err = r.c.Do(f)
 		}
@@ -510,16 +522,11 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 	return true
 }
 
-// observation is what conditions are evaluated against, now.
+// observation is what conditions are evaluated against, now: the run model.
 func (r *Runner) observation() scenario.Observation {
-	st := r.checkStats()
-	return scenario.Observation{
-		Peers:     r.c.Peers(),
-		Net:       r.c.Network(),
-		Commits:   r.wl.Committed() + r.kvCompleted(),
-		Lost:      r.wl.Lost(),
-		Elections: st.Elections,
-	}
+	r.modelMu.Lock()
+	defer r.modelMu.Unlock()
+	return r.model.Observation()
 }
 
 func (r *Runner) checkStats() check.Stats {
@@ -697,7 +704,6 @@ func (r *Runner) tick(ctx context.Context) {
 	r.checkMu.Lock()
 	r.checks.Advance(now)
 	r.checkMu.Unlock()
-	r.recover(now)
 	r.progress(now)
 	r.pace.wait(ctx, now, r.Speed(), r.c.Engine() == "sim")
 }
@@ -731,29 +737,6 @@ func (r *Runner) checkWaits(now time.Duration) {
 		}
 		r.mu.Unlock()
 	}
-}
-
-// recover records how long the cluster took to have a leader after each heal.
-func (r *Runner) recover(now time.Duration) {
-	r.mu.Lock()
-	open := false
-	for _, rc := range r.recoveries {
-		open = open || rc.Leader < 0
-	}
-	r.mu.Unlock()
-	if !open {
-		return
-	}
-	if id, _ := (scenario.Observation{Peers: r.c.Peers(), Net: r.c.Network()}).Leader(); id < 0 {
-		return
-	}
-	r.mu.Lock()
-	for i := range r.recoveries {
-		if r.recoveries[i].Leader < 0 {
-			r.recoveries[i].Leader = now - r.recoveries[i].At
-		}
-	}
-	r.mu.Unlock()
 }
 
 // pacer keeps a sim run at a given speed.

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // Observation is what conditions are evaluated against: the peers and the network as
@@ -21,13 +21,13 @@ type Observation struct {
 }
 
 // Leader returns the peer that leads with a connected majority and its term, or
-// raft.None: an up peer that believes it is leader in term T such that, counting
+// raftpb.None: an up peer that believes it is leader in term T such that, counting
 // itself, a majority of all peers are up, in term T, follow it (their leader hint names
 // it) and are connected to it both ways. At most one peer can qualify.
 func (o Observation) Leader() (id, term int) {
 	n := len(o.Peers)
 	for l, lp := range o.Peers {
-		if lp.State != chaos.Up || lp.Role != raft.Leader {
+		if lp.State != chaos.Up || lp.Role != raftpb.Leader {
 			continue
 		}
 		votes := 1
@@ -40,7 +40,7 @@ func (o Observation) Leader() (id, term int) {
 			return l, lp.Term
 		}
 	}
-	return raft.None, 0
+	return raftpb.None, 0
 }
 
 func (o Observation) connected(a, b int) bool {
@@ -81,7 +81,7 @@ func (o Observation) Term() int {
 func (o Observation) Leaders() int {
 	n := 0
 	for _, p := range o.Peers {
-		if p.State == chaos.Up && p.Role == raft.Leader {
+		if p.State == chaos.Up && p.Role == raftpb.Leader {
 			n++
 		}
 	}
@@ -133,7 +133,7 @@ func (c Cond) Eval(o Observation) (bool, string) {
 	switch c.Kind {
 	case CondLeader, CondNoLeader, CondLeaderIs, CondLeaderNot:
 		id, term := o.Leader()
-		if id == raft.None {
+		if id == raftpb.None {
 			why := "no peer leads a connected majority"
 			if n := o.Leaders(); n > 0 {
 				why += fmt.Sprintf(" (%d believe they lead)", n)

@@ -7,16 +7,16 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
-const defaultTick = raft.DefaultTickInterval
+const defaultTick = raftpb.DefaultTickInterval
 
 // ticks returns the heartbeat interval and the election timeout range in ticks, with
 // Raft's defaults for the fields left zero.
 func (tm Timing) ticks() (heartbeat, electionMin, electionMax int) {
 	tick := tm.tick()
-	heartbeat, electionMin, electionMax = raft.DefaultHeartbeatTicks, raft.DefaultElectionTicksMin, raft.DefaultElectionTicksMax
+	heartbeat, electionMin, electionMax = raftpb.DefaultHeartbeatTicks, raftpb.DefaultElectionTicksMin, raftpb.DefaultElectionTicksMax
 	if tm.Heartbeat > 0 {
 		heartbeat = int(tm.Heartbeat / tick)
 	}
@@ -26,12 +26,12 @@ func (tm Timing) ticks() (heartbeat, electionMin, electionMax int) {
 	return heartbeat, electionMin, electionMax
 }
 
-// RaftConfig returns the template raft.Config for the scenario's peers (the Raft field
+// RaftConfig returns the template raftpb.Config for the scenario's peers (the Raft field
 // of chaos.ClusterConfig): Peers, the timing in ticks with every field filled in, and
 // PreVote and CheckQuorum. ID, Seed and Observer are left for the engine.
-func (h *Header) RaftConfig() raft.Config {
+func (h *Header) RaftConfig() raftpb.Config {
 	hb, lo, hi := h.Timing.ticks()
-	return raft.Config{
+	return raftpb.Config{
 		Peers:            h.Peers,
 		TickInterval:     h.Timing.tick(),
 		HeartbeatTicks:   hb,

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -117,60 +116,13 @@ func runReplay(e *env, o *replayOptions, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	app := tui.New(replaySource{p}, tui.Options{Screen: screen})
+	app := tui.New(replay.Source{P: p}, tui.Options{Screen: screen})
 	if err := runApp(ctx, app); err != nil {
 		fmt.Fprintf(e.stderr, "miniraft replay: %v\n", err)
 		return exitFail
 	}
 	return exitPass
 }
-
-// replaySource shows a replay.Player in the TUI: a tui.Source and tui.Stepper.
-type replaySource struct{ p *replay.Player }
-
-// errReplayCommand is what commands typed at a replay get.
-var errReplayCommand = errors.New("a replay shows what was recorded and takes no commands")
-
-func (s replaySource) Snapshot() tui.Snapshot {
-	v := s.p.View()
-	return tui.Snapshot{Run: v.Run, Peers: v.Peers, Net: v.Net, Stats: v.Stats}
-}
-
-func (s replaySource) Wake() <-chan struct{}        { return s.p.Wake() }
-func (s replaySource) Drain() ([]chaos.Event, bool) { return s.p.Drain() }
-func (s replaySource) Caps() tui.Caps               { return tui.Caps{Speed: true, Replay: true} }
-func (s replaySource) Exec(string) error            { return errReplayCommand }
-func (s replaySource) Pause()                       { s.p.Pause() }
-func (s replaySource) Resume()                      { s.p.Play() }
-func (s replaySource) SetSpeed(x float64) error     { return s.p.SetSpeed(x) }
-func (s replaySource) Step(n int) string            { s.p.Step(n); return describeAt(s.p) }
-func (s replaySource) Seek(at time.Duration) (string, error) {
-	s.p.Seek(at)
-	return describeAt(s.p), nil
-}
-
-func (s replaySource) SeekViolation() (string, error) {
-	v, err := s.p.SeekViolation()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("at %.3fs: %s", v.At.Seconds(), v), nil
-}
-
-// describeAt says where the replay stands, for the message line.
-func describeAt(p *replay.Player) string {
-	n, now := p.Pos()
-	e, ok := p.Current()
-	if !ok {
-		return fmt.Sprintf("at %.3fs: the start of the recording", now.Seconds())
-	}
-	return fmt.Sprintf("event %d of %d: %s", n, p.Len(), strings.TrimSpace(e.String()))
-}
-
-var (
-	_ tui.Source  = replaySource{}
-	_ tui.Stepper = replaySource{}
-)
 
 // printReplay writes the replay's state as text: the run, the first violation if it
 // has happened, the peers and the network.

@@ -107,6 +107,11 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	}
 	overridden := o.raft.apply(sc)
 	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Hold: true, Speed: o.speed, Tool: "miniraft " + version()}
+	if demo && sc.Header.Workload != nil {
+		// The demo keeps going after its timeline, so a newcomer always sees Raft at work.
+		opts.AfterTimeline = []string{"workload " + sc.Header.Workload.String()}
+		opts.AfterNote = "the demo's timeline is over; the cluster keeps serving its workload: now break it yourself (? lists the keys)"
+	}
 	if o.trace != "" {
 		f, err := os.Create(o.trace)
 		if err != nil {
@@ -121,13 +126,7 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", err)
 		return exitUsage
 	}
-	var sopts tui.SourceOptions
-	if demo && sc.Header.Workload != nil {
-		// The demo keeps going after its timeline, so a newcomer always sees Raft at work.
-		sopts.AfterTimeline = []string{"workload " + sc.Header.Workload.String()}
-		sopts.AfterNote = "the demo's timeline is over; the cluster keeps serving its workload: now break it yourself (? lists the keys)"
-	}
-	src := tui.NewRunnerSource(r, sopts)
+	src := r.Source()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	src.Start(ctx)

@@ -1,0 +1,172 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
+	"github.com/miniraft/miniraft/chaos/sim"
+	"github.com/miniraft/miniraft/raft/raftpb"
+)
+
+// samePeer says how a peer the model rebuilt from the events differs from what the
+// engine reports, or "". A leader's next index for a follower it streams entries to
+// moves without events, so the model's may lag (never lead) the engine's then.
+func samePeer(got, want chaos.PeerStatus) string {
+	g, w := got.Status, want.Status
+	gp, wp := g.Progress, w.Progress
+	g.Progress, w.Progress = nil, nil
+	if got.State != want.State || got.ClockRate != want.ClockRate || fmt.Sprint(g) != fmt.Sprint(w) {
+		return fmt.Sprintf("model %v %gx %+v\nengine %v %gx %+v", got.State, got.ClockRate, g, want.State, want.ClockRate, w)
+	}
+	if (gp == nil) != (wp == nil) || len(gp) != len(wp) {
+		return fmt.Sprintf("model progress %v, engine %v", gp, wp)
+	}
+	for i := range gp {
+		if i == g.ID {
+			continue // a leader's own entry says nothing (the engine never moves its next)
+		}
+		a, b := gp[i], wp[i]
+		if a.Match != b.Match || a.State != b.State || a.Next > b.Next || b.State != raftpb.Replicate && a.Next != b.Next {
+			return fmt.Sprintf("progress of %d: model %+v, engine %+v", i, a, b)
+		}
+	}
+	return ""
+}
+
+// The model, fed a sim cluster's events, shows every peer as the engine reports it,
+// every millisecond of a run under random faults (crashes and restarts, partitions,
+// pauses, skew, loss) with proposals and snapshots; and the network as the engine has it.
+func TestModelFollowsTheEngine(t *testing.T) {
+	seeds, d := 4, 20*time.Second
+	if testing.Short() {
+		seeds, d = 2, 8*time.Second
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			m := model.New(model.Info{Peers: 5})
+			var mu sync.Mutex
+			c, err := sim.New(chaos.ClusterConfig{Peers: 5, Seed: int64(seed + 1),
+				NewService: func(int) chaos.Service { return chaos.NewDigest(20) },
+				Observers:  []func(chaos.Event){func(e chaos.Event) { mu.Lock(); m.Apply(e); mu.Unlock() }}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Stop()
+			rng := rand.New(rand.NewPCG(uint64(seed), 9))
+			faults := []func() chaos.Fault{
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Crash, Peers: []int{rng.IntN(5)}} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Restart, Peers: []int{0, 1, 2, 3, 4}} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Partition, Groups: [][]int{{rng.IntN(5)}}} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Heal} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Pause, Peers: []int{rng.IntN(5)}} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Resume, Peers: []int{0, 1, 2, 3, 4}} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Skew, Peers: []int{rng.IntN(5)}, Rate: 0.5 + rng.Float64()} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Loss, P: 0.2 * rng.Float64()} },
+				func() chaos.Fault { return chaos.Fault{Kind: chaos.Reset} },
+			}
+			checks, leaders, installs := 0, 0, 0
+			for c.Now() < d {
+				if rng.IntN(300) == 0 {
+					if err := c.Do(faults[rng.IntN(len(faults))]()); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if rng.IntN(3) == 0 {
+					c.Propose(rng.IntN(1000))
+				}
+				if err := c.RunFor(context.Background(), time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				got, gotNet := m.Peers(), m.Net()
+				installs = m.Figures().Installs
+				mu.Unlock()
+				want := c.Peers()
+				for i := range want {
+					if diff := samePeer(got[i], want[i]); diff != "" {
+						t.Fatalf("at %v, peer %d:\n%s", c.Now(), i, diff)
+					}
+					if want[i].Role == raftpb.Leader && want[i].State == chaos.Up {
+						leaders++
+					}
+				}
+				if wn := c.Network(); fmt.Sprint(gotNet) != fmt.Sprint(wn) {
+					t.Fatalf("at %v: network\n%v\nwant\n%v", c.Now(), gotNet, wn)
+				}
+				checks++
+			}
+			if leaders == 0 || installs == 0 {
+				t.Errorf("%d checks saw %d leaders and %d snapshots installed: too little happened to mean much", checks, leaders, installs)
+			}
+		})
+	}
+}
+
+// A clone goes its own way: events applied to the original leave it as it was.
+func TestModelClone(t *testing.T) {
+	m := model.New(model.Info{Peers: 3})
+	apply := func(m *model.Run, e raftpb.Event) {
+		m.Apply(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
+	}
+	apply(m, raftpb.Event{Kind: raftpb.EventBoot, Peer: 0, Other: raftpb.None})
+	apply(m, raftpb.Event{Kind: raftpb.EventRole, Peer: 0, Term: 1, Role: raftpb.Leader, Other: 0})
+	apply(m, raftpb.Event{Kind: raftpb.EventAppend, Peer: 0, Term: 1, Role: raftpb.Leader, Index: 1, LastIndex: 2,
+		Entries: []raftpb.Entry{{Term: 1}, {Term: 1}}})
+	c := m.Clone()
+	before := fmt.Sprint(c.Peers())
+	apply(m, raftpb.Event{Kind: raftpb.EventAppend, Peer: 0, Term: 1, Role: raftpb.Leader, Index: 3, LastIndex: 3, Entries: []raftpb.Entry{{Term: 1}}})
+	apply(m, raftpb.Event{Kind: raftpb.EventProgress, Peer: 0, Term: 1, Role: raftpb.Leader, Other: 1, Index: 3, LastIndex: 4, State: raftpb.Replicate})
+	if after := fmt.Sprint(c.Peers()); after != before {
+		t.Errorf("the clone changed with the original:\n%s\nwas\n%s", after, before)
+	}
+	if got := m.Peers()[0]; got.LastIndex != 3 || got.Progress[1].Match != 3 {
+		t.Errorf("the original: %+v", got.Status)
+	}
+}
+
+// Proposals are followed to their fate, and the latency percentiles are what a sort of
+// the latencies prints.
+func TestModelWorkload(t *testing.T) {
+	m := model.New(model.Info{Peers: 1})
+	rng := rand.New(rand.NewPCG(1, 2))
+	var want []time.Duration
+	for i := 1; i <= 500; i++ {
+		at := time.Duration(i) * time.Millisecond
+		m.Apply(chaos.Event{Kind: chaos.EventPropose, At: at, Propose: &chaos.Proposal{Command: i, ProposeResult: chaos.ProposeResult{Index: i, OK: true}}})
+		m.Apply(chaos.Event{Kind: chaos.EventPropose, At: at, Propose: &chaos.Proposal{Command: "kv", Source: "kv", ProposeResult: chaos.ProposeResult{Index: i, OK: true}}})
+		lat := time.Duration(rng.IntN(3000)) * time.Microsecond
+		cmd := interface{}(i)
+		if i%50 == 0 {
+			cmd = -1 // another command took the index
+		} else {
+			want = append(want, lat)
+		}
+		eff := m.Apply(chaos.Event{Kind: chaos.EventRaft, At: at + lat, Raft: &raftpb.Event{
+			Kind: raftpb.EventApply, Index: i, LastIndex: i, Entries: []raftpb.Entry{{Term: 1, Command: cmd}}}})
+		if len(eff.Settled) != 1 || eff.Settled[0].Committed != (i%50 != 0) || eff.Settled[0].Done != at+lat {
+			t.Fatalf("apply %d settled %+v", i, eff.Settled)
+		}
+		if i%7 == 0 {
+			sorted := slices.Sorted(slices.Values(want))
+			if got, p50 := m.Workload().P50, sorted[len(sorted)/2]; chaos.FormatDuration(got) != chaos.FormatDuration(p50) {
+				t.Fatalf("after %d: P50 = %v, want %v as printed", i, got, p50)
+			}
+		}
+	}
+	m.Apply(chaos.Event{Kind: chaos.EventPropose, Propose: &chaos.Proposal{Command: 0, ProposeResult: chaos.ProposeResult{Peer: -1}}})
+	got := m.Workload()
+	sorted := slices.Sorted(slices.Values(want))
+	if got.Proposed != 500 || got.Committed != 490 || got.Lost != 10 || got.InFlight != 0 || got.Refused != 1 {
+		t.Errorf("workload %+v, want 500 proposed: 490 committed, 10 lost, 0 in flight; 1 refused", got)
+	}
+	if p99 := sorted[len(sorted)*99/100]; chaos.FormatDuration(got.P99) != chaos.FormatDuration(p99) {
+		t.Errorf("P99 = %v, want %v as printed", got.P99, p99)
+	}
+}

@@ -1,0 +1,229 @@
+package model
+
+import (
+	"time"
+
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/raft/raftpb"
+)
+
+// StepStatus is where a timeline step stands.
+type StepStatus uint8
+
+// The step statuses.
+const (
+	StepPending StepStatus = iota
+	StepRunning
+	StepDone
+	StepSkipped
+	StepFailed
+)
+
+func (s StepStatus) String() string {
+	if int(s) < len(stepStatusNames) {
+		return stepStatusNames[s]
+	}
+	return "?"
+}
+
+var stepStatusNames = [...]string{"pending", "running", "done", "skipped", "failed"}
+
+// stepStatusOf returns the status an EventStep's Outcome names.
+func stepStatusOf(outcome string) StepStatus {
+	switch outcome {
+	case chaos.StepDone:
+		return StepDone
+	case chaos.StepSkipped:
+		return StepSkipped
+	case chaos.StepFailed:
+		return StepFailed
+	}
+	return StepRunning
+}
+
+// StepState is one timeline step as the run sees it. It is a plain value.
+type StepState struct {
+	Text   string
+	Line   int
+	Status StepStatus
+	At     time.Duration // when it started (for steps that have)
+}
+
+// Figures are a run's figures, as the events tell them: elections, terms, indexes,
+// restarts, snapshots, faults; and, once the run has ended, what the checkers measured
+// (LongestLeaderless, MaxCommitWait). It is a plain value.
+type Figures struct {
+	Events      uint64 // events seen
+	Elections   int    // distinct (term, leader) pairs seen
+	MaxTerm     int    // the highest term any peer reached
+	CommitIndex int    // the highest index any peer committed
+	Applied     int    // the highest index any peer applied
+	Restarts    int    // boots other than a peer's first
+	Snapshots   int    // snapshots taken by services
+	Installs    int    // snapshots installed from a leader
+	Truncated   int    // log entries removed by conflicts
+	Faults      int    // faults applied
+	// LongestLeaderless is the longest time without a leader while a majority was up and
+	// connected on a reliable network (from the run's end event).
+	LongestLeaderless time.Duration
+	// MaxCommitWait is the longest a proposal the liveness checker watched waited to
+	// commit (from the run's end event).
+	MaxCommitWait time.Duration
+}
+
+// WorkloadStats are the figures of the client workload's proposals. It is a plain value.
+type WorkloadStats struct {
+	Proposed  int           `json:"proposed"`
+	Committed int           `json:"committed"`
+	Lost      int           `json:"lost"`
+	InFlight  int           `json:"in_flight"`
+	Refused   int           `json:"refused"`
+	P50       time.Duration `json:"latency_p50"`
+	P99       time.Duration `json:"latency_p99"`
+}
+
+// KVStats are the figures of a kv workload's operations, from the clients' view (the
+// EventClient events). It is a plain value.
+type KVStats struct {
+	// Operations started, and how they ended.
+	Operations int `json:"operations"`
+	OK         int `json:"ok"`
+	TimedOut   int `json:"timed_out"`
+	Unfinished int `json:"unfinished"`
+	// Clients and Keys are how many clients ran operations, on how many keys.
+	Clients int `json:"clients"`
+	Keys    int `json:"keys"`
+	// Reads and Writes split Operations by kind.
+	Reads  int `json:"reads"`
+	Writes int `json:"writes"`
+	// LocalReads were answered by a server from its own state, without the log.
+	LocalReads int `json:"local_reads,omitempty"`
+	// Retries counts requests sent to another server after a refusal, a timeout or a
+	// lost leadership.
+	Retries int `json:"retries"`
+	// Throughput is answered operations per second of cluster time, from the first call
+	// to the last answer.
+	Throughput float64 `json:"throughput"`
+	// Latency of answered operations, from call to answer.
+	P50 time.Duration `json:"latency_p50"`
+	P99 time.Duration `json:"latency_p99"`
+	Max time.Duration `json:"latency_max"`
+}
+
+// Recovery is how a cluster came back after a heal (or a reset). It is a plain value.
+type Recovery struct {
+	Fault string        `json:"fault"`
+	At    time.Duration `json:"at"`
+	// Leader is how long until a leader with a connected majority existed, or -1.
+	Leader time.Duration `json:"leader"`
+	// Commit is how long until the workload's next commit, or -1.
+	Commit time.Duration `json:"commit"`
+}
+
+// State is a run's progress, for progress lines and views. It is a plain value; a State
+// a model returns shares nothing with the model.
+type State struct {
+	Name    string
+	Engine  string
+	Seed    int64
+	Now     time.Duration
+	Bound   time.Duration // how long the scenario can take
+	Steps   []StepState
+	Current int // the step running or last run, or -1
+	Done    bool
+	Paused  bool
+	Speed   float64
+	Rate    float64 // the workload's proposals per second
+	Faults  int
+	// Failure is the first violation or failed expectation.
+	Failure  *chaos.Violation
+	Workload WorkloadStats
+	// Checks are the run's figures (see Figures); the name is older than the model.
+	Checks Figures
+	KV     *KVStats // nil without kv operations
+}
+
+// View is a cluster at one moment as the views show it: the run, every peer, the network.
+// It is what a live run and a replay hand a UI alike. A View shares nothing with the
+// model that made it, so it may be handed between goroutines and kept (it is read-only
+// once made).
+type View struct {
+	// Run is the run's progress: scenario name, engine, seed, cluster time, speed,
+	// paused, the timeline's steps, the first violation, workload and other figures.
+	Run State
+	// Peers is every peer's status, indexed by id.
+	Peers []chaos.PeerStatus
+	// Net is the state of the network's links.
+	Net chaos.NetState
+	// Stats are the network's totals.
+	Stats chaos.NetStats
+}
+
+// Seen is an event as a model applied it: the event, and what the model knew that the
+// event alone does not say. It is a plain value.
+type Seen struct {
+	chaos.Event
+	// StepDown: a leader became a follower (an EventRaft of kind role).
+	StepDown bool
+}
+
+// Caps says which controls a source of Views supports (a live run, a replay), so that a
+// UI shows the controls it cannot honour as unavailable instead of failing.
+type Caps struct {
+	// Commands: the source takes commands of the scenario language (a replay cannot).
+	Commands bool
+	// Speed: the pace can change (a live cluster runs in real time only).
+	Speed bool
+	// Replay: the source plays back a recording and can step and seek.
+	Replay bool
+}
+
+// Result is the outcome of a run: the model at the end, and the verdict. It is a plain
+// value.
+type Result struct {
+	Name     string        `json:"name"`
+	Engine   string        `json:"engine"`
+	Seed     int64         `json:"seed"`
+	Peers    int           `json:"peers"`
+	Pass     bool          `json:"pass"`
+	Duration time.Duration `json:"duration"` // cluster time
+	// Wall is the real time the run took; a run rebuilt from a trace does not know it.
+	Wall time.Duration `json:"wall,omitempty"`
+	// Failure is the first violation or failed expectation; Violations has the first of
+	// each checker and every failed expectation.
+	Failure    *chaos.Violation  `json:"failure,omitempty"`
+	Violations []chaos.Violation `json:"violations,omitempty"`
+	Checks     Figures           `json:"checks"`
+	Workload   WorkloadStats     `json:"workload"`
+	Net        chaos.NetStats    `json:"net"`
+	Faults     int               `json:"faults"`
+	Skipped    int               `json:"skipped_steps"`
+	Recoveries []Recovery        `json:"recoveries,omitempty"`
+	// KVStats are the kv workload's figures, and KVCheck its linearizability check; nil
+	// without one. KVCheckTook is how long the check took, which only the run knows.
+	KVStats     *KVStats       `json:"kv_stats,omitempty"`
+	KVCheck     *chaos.KVCheck `json:"kv_check,omitempty"`
+	KVCheckTook time.Duration  `json:"kv_check_took,omitempty"`
+}
+
+// Watched reports whether e is an event a person follows in a UI's list of events:
+// not the many that other views show better (messages, appends, applies, deliveries, a
+// leader's progress, clients' operations) nor a step's end.
+func Watched(e chaos.Event) bool {
+	switch e.Kind {
+	case chaos.EventRaft:
+		if e.Raft == nil {
+			return false
+		}
+		switch e.Raft.Kind {
+		case raftpb.EventAppend, raftpb.EventApply, raftpb.EventProgress:
+			return false
+		}
+		return true
+	case chaos.EventStep:
+		return e.Outcome == ""
+	case chaos.EventFault, chaos.EventPropose, chaos.EventViolation, chaos.EventExpect, chaos.EventNote:
+		return true
+	}
+	return false
+}
