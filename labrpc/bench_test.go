@@ -93,10 +93,10 @@ func BenchmarkGobFreshRoundTrip(b *testing.B) {
 	args := benchArgs{Term: 3, CandidateID: 1, LastLogIndex: 100, LastLogTerm: 2}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		ab, _ := encode(&args)
+		ab, _ := freshEncode(reflect.ValueOf(&args))
 		var a benchArgs
 		_ = freshDecode(ab.Bytes(), reflect.ValueOf(&a))
-		rb, _ := encode(&benchReply{Term: a.Term, VoteGranted: true})
+		rb, _ := freshEncode(reflect.ValueOf(&benchReply{Term: a.Term, VoteGranted: true}))
 		var r benchReply
 		_ = freshDecode(rb.Bytes(), reflect.ValueOf(&r))
 		putBuffer(ab)

@@ -154,7 +154,7 @@ func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, err
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return c.fail(FailBadReply, fmt.Errorf("%w: reply must be a non-nil pointer, not %T", ErrBadReply, reply))
 	}
-	req, err := encode(args)
+	req, err := rn.codec.encode(args)
 	if err != nil {
 		return c.fail(FailBadArgs, fmt.Errorf("%w: cannot encode args of type %T: %w", ErrBadArgs, args, err))
 	}
@@ -268,9 +268,9 @@ func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, err
 		} else {
 			srv.count.Add(1)
 		}
-		go h.run(arg, ch)
+		rn.workers.do(func() { h.run(&rn.codec, arg, ch) })
 		if dup {
-			go h.run(dupArg, nil)
+			rn.workers.do(func() { h.run(&rn.codec, dupArg, nil) })
 		}
 		rn.mu.RUnlock()
 		break

@@ -2,6 +2,7 @@ package labrpc
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -47,29 +48,34 @@ func putBuffer(b *bytes.Buffer) {
 	bufPool.Put(b)
 }
 
-// encode gob-encodes v with a fresh encoder into a pooled buffer.
-func encode(v interface{}) (*bytes.Buffer, error) {
+// encode gob-encodes v into a pooled buffer: the bytes a fresh encoder writes (see
+// codec.encodeValue).
+func (c *codec) encode(v interface{}) (*bytes.Buffer, error) {
 	if v == nil {
 		return nil, errors.New("gob cannot encode a nil value")
 	}
-	return encodeValue(reflect.ValueOf(v))
+	return c.encodeValue(reflect.ValueOf(v))
 }
 
-// encodeValue gob-encodes v with a fresh encoder into a pooled buffer. gob panics on some
+// freshEncode gob-encodes v with a fresh encoder into a pooled buffer. gob panics on some
 // values (a nil pointer at the top level); that is returned as an error.
-func encodeValue(v reflect.Value) (b *bytes.Buffer, err error) {
+func freshEncode(v reflect.Value) (b *bytes.Buffer, err error) {
 	b = getBuffer()
+	if err = encodeWith(gob.NewEncoder(b), v); err != nil {
+		putBuffer(b)
+		b = nil
+	}
+	return b, err
+}
+
+// encodeWith encodes v with enc, returning a panic of gob as an error.
+func encodeWith(enc *gob.Encoder, v reflect.Value) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
-		if err != nil {
-			putBuffer(b)
-			b = nil
-		}
 	}()
-	err = gob.NewEncoder(b).EncodeValue(v)
-	return b, err
+	return enc.EncodeValue(v)
 }
 
 // decodeInto decodes one message from d into target, returning a panic of gob as an
@@ -140,10 +146,12 @@ func (p *decoderPool) put(d *warmDecoder) {
 	p.mu.Unlock()
 }
 
-// codec holds a network's warmed decoders. It is safe for concurrent use.
+// codec holds a network's warmed decoders and encoders. It is safe for concurrent use.
 type codec struct {
 	mu    sync.RWMutex
 	pools map[string]*decoderPool
+
+	encs sync.Map // reflect.Type -> *encoderPool
 }
 
 func (c *codec) pool(key []byte) *decoderPool {
@@ -251,4 +259,258 @@ func gobUint(b []byte) (v uint64, width int, ok bool) {
 		v = v<<8 | uint64(b[i])
 	}
 	return v, 1 + n, true
+}
+
+// Encoding reuses warmed encoders too. A fresh encoder writes the type definitions of the
+// value's type and then the value message; an encoder that has already written a value of
+// that type writes only the value message, byte for byte what the fresh one writes after
+// its definitions, with one exception: an interface value whose concrete type needs a
+// definition of its own (a struct, a map, most slices) carries that definition inline the
+// first time an encoder meets the type, so a warmed encoder would leave it out. So a value
+// is encoded by a warmed encoder, after the definitions a fresh encoder wrote for its
+// type, only when every interface value in it holds a basic type (a boolean, a number, a
+// string or a []byte, which gob never defines); anything else is encoded fresh. The
+// encoders are warmed on such values only.
+
+// warmEncoder is a gob.Encoder that has written one value of its pool's type, and the
+// writer it writes through, re-aimed at each message's buffer.
+type warmEncoder struct {
+	w   bufWriter
+	enc *gob.Encoder
+}
+
+type bufWriter struct{ b *bytes.Buffer }
+
+func (w *bufWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
+
+// encoderPool holds the warmed encoders of one type.
+type encoderPool struct {
+	plan   encodePlan
+	mu     sync.Mutex
+	prefix []byte // the type definitions a fresh encoder writes first; set with the first encoder
+	free   []*warmEncoder
+}
+
+// encodeValue gob-encodes v into a pooled buffer, giving the bytes (and the error) a
+// fresh encoder gives.
+func (c *codec) encodeValue(v reflect.Value) (*bytes.Buffer, error) {
+	p := c.encoderPool(v.Type())
+	if p.plan == planFresh || (p.plan == planCheck && !basicInterfaces(v, 0)) {
+		return freshEncode(v)
+	}
+	p.mu.Lock()
+	prefix := p.prefix
+	var w *warmEncoder
+	if n := len(p.free); n > 0 {
+		w = p.free[n-1]
+		p.free = p.free[:n-1]
+	}
+	p.mu.Unlock()
+	if w == nil {
+		// Warm a new encoder on this message, written as a fresh encoder writes it.
+		b := getBuffer()
+		w = &warmEncoder{w: bufWriter{b}}
+		w.enc = gob.NewEncoder(&w.w)
+		if err := encodeWith(w.enc, v); err != nil {
+			putBuffer(b)
+			return nil, err
+		}
+		split, ok := typeDefsLen(b.Bytes())
+		p.mu.Lock()
+		if !ok || (p.prefix != nil && !bytes.Equal(p.prefix, b.Bytes()[:split])) {
+			p.plan = planFresh // framing we do not understand: never warm this type
+		} else {
+			if p.prefix == nil {
+				p.prefix = bytes.Clone(b.Bytes()[:split])
+			}
+			w.w.b = nil
+			p.free = append(p.free, w)
+		}
+		p.mu.Unlock()
+		return b, nil
+	}
+	b := getBuffer()
+	b.Write(prefix)
+	w.w.b = b
+	err := encodeWith(w.enc, v)
+	w.w.b = nil
+	if err != nil {
+		// The encoder's state is unknown after an error: drop it, and let a fresh
+		// encoder give the answer.
+		putBuffer(b)
+		return freshEncode(v)
+	}
+	p.mu.Lock()
+	p.free = append(p.free, w)
+	p.mu.Unlock()
+	return b, nil
+}
+
+func (c *codec) encoderPool(t reflect.Type) *encoderPool {
+	if p, ok := c.encs.Load(t); ok {
+		return p.(*encoderPool)
+	}
+	p, _ := c.encs.LoadOrStore(t, &encoderPool{plan: planFor(t)})
+	return p.(*encoderPool)
+}
+
+// encodePlan says how values of a type may be encoded.
+type encodePlan uint8
+
+const (
+	planWarm  encodePlan = iota // no interface anywhere in the type: always warm
+	planCheck                   // interfaces: warm if basicInterfaces holds for the value
+	planFresh                   // never warm
+)
+
+var (
+	gobEncoderType    = reflect.TypeFor[gob.GobEncoder]()
+	binaryMarshalType = reflect.TypeFor[encoding.BinaryMarshaler]()
+	textMarshalType   = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// marshals reports whether gob encodes t through one of its marshalling methods.
+func marshals(t reflect.Type) bool {
+	for _, m := range []reflect.Type{gobEncoderType, binaryMarshalType, textMarshalType} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// planFor returns the plan for values of type t.
+func planFor(t reflect.Type) encodePlan {
+	if typeHasInterface(t) {
+		return planCheck
+	}
+	return planWarm
+}
+
+var interfaceTypes sync.Map // reflect.Type -> bool, for typeHasInterface
+
+// typeHasInterface is hasInterface, remembered per type.
+func typeHasInterface(t reflect.Type) bool {
+	if v, ok := interfaceTypes.Load(t); ok {
+		return v.(bool)
+	}
+	has := hasInterface(t, map[reflect.Type]bool{})
+	interfaceTypes.Store(t, has)
+	return has
+}
+
+// hasInterface reports whether a value of type t can hold an interface value that gob
+// encodes (a marshalling type is encoded by its method, whatever it holds).
+func hasInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if marshals(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return hasInterface(t.Elem(), seen)
+	case reflect.Map:
+		return hasInterface(t.Key(), seen) || hasInterface(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && hasInterface(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// predeclared are the types without methods that commands most often have.
+var predeclared = [...]reflect.Type{
+	reflect.TypeFor[int](), reflect.TypeFor[string](), reflect.TypeFor[[]byte](),
+	reflect.TypeFor[bool](), reflect.TypeFor[int64](), reflect.TypeFor[uint64](),
+	reflect.TypeFor[float64](), reflect.TypeFor[int32](), reflect.TypeFor[uint32](),
+}
+
+var basicTypes sync.Map // reflect.Type -> bool, for basicType
+
+// basicType reports whether gob writes no type definition for a value of type t held in
+// an interface.
+func basicType(t reflect.Type) bool {
+	for _, p := range predeclared {
+		if t == p {
+			return true
+		}
+	}
+	if v, ok := basicTypes.Load(t); ok {
+		return v.(bool)
+	}
+	b := isBasicType(t)
+	basicTypes.Store(t, b)
+	return b
+}
+
+func isBasicType(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if marshals(t) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
+	case reflect.Slice:
+		return t.Elem().Kind() == reflect.Uint8
+	}
+	return false
+}
+
+// maxWalkDepth bounds basicInterfaces' recursion; deeper values are encoded fresh.
+const maxWalkDepth = 32
+
+// basicInterfaces reports whether every interface value in v holds a basic type.
+func basicInterfaces(v reflect.Value, depth int) bool {
+	if depth > maxWalkDepth {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		return v.IsNil() || basicType(v.Elem().Type())
+	case reflect.Pointer:
+		return v.IsNil() || !typeHasInterface(v.Type()) || basicInterfaces(v.Elem(), depth+1)
+	case reflect.Struct:
+		t := v.Type()
+		if !typeHasInterface(t) {
+			return true
+		}
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() && !basicInterfaces(v.Field(i), depth+1) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if !typeHasInterface(v.Type().Elem()) {
+			return true
+		}
+		for i := range v.Len() {
+			if !basicInterfaces(v.Index(i), depth+1) {
+				return false
+			}
+		}
+	case reflect.Map:
+		if !typeHasInterface(v.Type()) {
+			return true
+		}
+		it := v.MapRange()
+		for it.Next() {
+			if !basicInterfaces(it.Key(), depth+1) || !basicInterfaces(it.Value(), depth+1) {
+				return false
+			}
+		}
+	}
+	return true
 }

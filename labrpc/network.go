@@ -53,8 +53,9 @@ type Network struct {
 	logMu  sync.Mutex      // guards logged
 	logged map[string]bool // problems already logged
 
-	rng   source
-	codec codec
+	rng     source
+	codec   codec
+	workers workers // run handlers
 }
 
 // endState is what the network knows about an end name. Guarded by Network.mu.
@@ -84,6 +85,7 @@ func MakeNetworkSeed(seed int64) *Network {
 		logged:   make(map[string]bool),
 	}
 	rn.rng.reseed(seed)
+	rn.workers.done = rn.done
 	return rn
 }
 

@@ -163,12 +163,12 @@ type result struct {
 
 // run calls the handler and, if ch is not nil, sends it the encoded reply. ch must have
 // room for one value so that run never blocks after the handler returns.
-func (h *handler) run(arg reflect.Value, ch chan<- result) {
+func (h *handler) run(c *codec, arg reflect.Value, ch chan<- result) {
 	reply := reflect.New(h.replyType)
 	h.fn.Call([]reflect.Value{arg, reply})
 	if ch == nil {
 		return
 	}
-	buf, err := encodeValue(reply)
+	buf, err := c.encodeValue(reply)
 	ch <- result{buf, err}
 }

@@ -51,6 +51,17 @@ func encodeCommand(b []byte, cmd interface{}) ([]byte, error) {
 	return encodeGob(b, cmd)
 }
 
+// sizeHint guesses the size of cmd's encoding.
+func sizeHint(cmd interface{}) int {
+	switch c := cmd.(type) {
+	case string:
+		return len(c)
+	case []byte:
+		return len(c)
+	}
+	return 64
+}
+
 // encodeGob appends cmd as a self-contained gob stream. It is apart from encodeCommand
 // so that only commands of other types escape to the heap.
 func encodeGob(b []byte, cmd interface{}) ([]byte, error) {
@@ -200,14 +211,14 @@ type logEncoder struct {
 // append encodes es after the entries already encoded: all of them, or on an error none.
 func (e *logEncoder) append(es []Entry) error {
 	n, size := len(e.offsets), len(e.buf)
-	if cap(e.buf)-size < 64*len(es) {
-		// Double, as raftLog.append does, so the encoding of a long log is copied less.
-		e.buf = slices.Grow(e.buf, max(64*len(es), cap(e.buf)))
-	}
 	if cap(e.offsets)-n < len(es) {
 		e.offsets = slices.Grow(e.offsets, max(len(es), cap(e.offsets)))
 	}
 	for _, ent := range es {
+		if need := 2*binary.MaxVarintLen64 + sizeHint(ent.Command); cap(e.buf)-len(e.buf) < need {
+			// Double, as raftLog.append does, so a long log is copied less often.
+			e.buf = slices.Grow(e.buf, max(need, cap(e.buf)))
+		}
 		e.offsets = append(e.offsets, len(e.buf))
 		e.buf = binary.AppendUvarint(e.buf, uint64(ent.Term))
 		var err error
@@ -217,6 +228,27 @@ func (e *logEncoder) append(es []Entry) error {
 		}
 	}
 	return nil
+}
+
+// appendEncoded appends an entry of term whose command encodeProposal encoded.
+func (e *logEncoder) appendEncoded(term int, cmd []byte) {
+	if need := binary.MaxVarintLen64 + len(cmd); cap(e.buf)-len(e.buf) < need {
+		e.buf = slices.Grow(e.buf, max(need, cap(e.buf)))
+	}
+	e.offsets = append(e.offsets, len(e.buf))
+	e.buf = binary.AppendUvarint(e.buf, uint64(term))
+	e.buf = append(e.buf, cmd...)
+}
+
+// encodeProposal encodes cmd as the log will hold it, for a caller that wants the work,
+// and any error, outside the Node: nil for the types the Node encodes at no cost (nil,
+// int, string, []byte), else the encoding.
+func encodeProposal(cmd interface{}) ([]byte, error) {
+	switch cmd.(type) {
+	case nil, int, string, []byte:
+		return nil, nil
+	}
+	return encodeGob(nil, cmd)
 }
 
 // truncate keeps the first n entries. The kept bytes stay where they are but the buffer's

@@ -552,11 +552,16 @@ func (n *Node) appendEntries(es []Entry, from int) error {
 	if err := n.enc.append(es); err != nil {
 		return err
 	}
+	n.appended(es, from)
+	return nil
+}
+
+// appended adds es, already encoded, to the log.
+func (n *Node) appended(es []Entry, from int) {
 	first := n.log.lastIndex() + 1
 	n.log.append(es...)
 	n.stateDirty = true
 	n.emit(Event{Kind: EventAppend, Index: first, LastIndex: n.log.lastIndex(), Entries: n.log.slice(first, n.log.lastIndex()+1), Other: from})
-	return nil
 }
 
 func (n *Node) commitTo(index int) {
@@ -606,10 +611,20 @@ func (n *Node) compact(index, term int, data []byte) {
 // term the command will have if it is committed. It sends nothing itself: the entry goes
 // out with the next Ready, batched with any others proposed before it.
 func (n *Node) Propose(cmd interface{}) (index, term int, err error) {
+	return n.propose(cmd, nil)
+}
+
+// propose is Propose for a command already encoded by encodeProposal (enc non-nil), or
+// to be encoded here (enc nil).
+func (n *Node) propose(cmd interface{}, enc []byte) (index, term int, err error) {
 	if n.role != Leader {
 		return -1, n.term, ErrNotLeader
 	}
-	if err := n.appendEntries([]Entry{{Term: n.term, Command: cmd}}, n.id); err != nil {
+	es := []Entry{{Term: n.term, Command: cmd}}
+	if enc != nil {
+		n.enc.appendEncoded(n.term, enc)
+		n.appended(es, n.id)
+	} else if err := n.appendEntries(es, n.id); err != nil {
 		return -1, n.term, err
 	}
 	n.prs[n.id].Match = n.log.lastIndex()

@@ -1,7 +1,6 @@
 package raft
 
 import (
-	"errors"
 	"log"
 	"math"
 	"math/rand/v2"
@@ -19,7 +18,8 @@ import (
 // (which sends on applyCh without holding any lock, so the service may call Snapshot from
 // the goroutine that reads applyCh) and one per outgoing RPC. Kill ends the first three at
 // once; an RPC goroutine ends when its labrpc call returns, which a Network's Cleanup
-// makes immediate. Wait waits for all of them.
+// makes immediate (RPC goroutines are kept for the next RPC while the peer lives, so
+// that a stack grown for gob and reflection is used again). Wait waits for all of them.
 type Raft struct {
 	peers     []*labrpc.ClientEnd
 	persister *Persister
@@ -31,9 +31,11 @@ type Raft struct {
 	stopOnce sync.Once
 	dead     atomic.Bool
 	loops    sync.WaitGroup // ticker, flusher, applier
-	rpcs     sync.WaitGroup // outgoing RPCs
+	senders  senders        // goroutines making outgoing RPCs
 	kick     chan struct{}  // wakes the flusher; buffered, one pending kick is enough
 	retick   chan struct{}  // tells the ticker its interval changed
+
+	props proposals // Start's view; see Start
 
 	mu        sync.Mutex
 	node      *Node
@@ -87,6 +89,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 		retick:    make(chan struct{}, 1),
 		tickEvery: cfg.TickInterval,
 	}
+	rf.senders.stop = rf.stop
 	rf.applyCond = sync.NewCond(&rf.mu)
 	rf.pauseCond = sync.NewCond(&rf.mu)
 	node, err := NewNode(cfg, persister.ReadRaftState(), persister.ReadSnapshot())
@@ -97,6 +100,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 		return rf, err
 	}
 	rf.node = node
+	rf.syncProposalsLocked() // nobody else has rf yet
 	rf.loops.Add(3)
 	go rf.ticker()
 	go rf.flusher()
@@ -108,24 +112,77 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 // and returns at once with the index the command will have if it is ever committed, the
 // current term and true; otherwise it returns -1, the term and false. There is no
 // guarantee the command will be committed. A paused or dead peer is not the leader.
+//
+// Start does not wait for rf.mu, which replies and the ticker hold: it takes the index
+// from the proposals' view and queues the command, and the next flush appends the queue
+// to the node's log (see syncProposalsLocked), so that many proposers do not queue up
+// behind one lock. A command that is not of a basic type is encoded here, outside any
+// lock, and one that cannot be encoded is refused.
 func (rf *Raft) Start(command interface{}) (index int, term int, isLeader bool) {
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	if rf.killed() || rf.paused {
-		return -1, rf.node.Term(), false
-	}
-	index, term, err := rf.node.Propose(command)
-	if err != nil {
-		if !errors.Is(err, ErrNotLeader) {
+	enc, err := encodeProposal(command)
+	p := &rf.props
+	p.mu.Lock()
+	term = p.term
+	if err != nil || !p.open || rf.killed() {
+		p.mu.Unlock()
+		if err != nil {
 			log.Printf("raft: peer %d: Start(%T): %v", rf.me, command, err)
 		}
 		return -1, term, false
 	}
+	index = p.next
+	p.next++
+	p.queue = append(p.queue, proposal{cmd: command, enc: enc})
+	p.mu.Unlock()
 	select {
 	case rf.kick <- struct{}{}:
 	default:
 	}
 	return index, term, true
+}
+
+// proposals is Start's view of the peer, kept without rf.mu, and the commands Start has
+// accepted that are not in the node's log yet. Lock order: rf.mu, then mu.
+type proposals struct {
+	mu    sync.Mutex
+	open  bool // the node leads in term, and the peer is neither paused nor dead
+	term  int
+	next  int        // the index the next accepted command gets
+	queue []proposal // accepted, to be appended in order from next-len(queue)
+}
+
+type proposal struct {
+	cmd interface{}
+	enc []byte // the command's encoding, or nil for the node to encode
+}
+
+// syncProposalsLocked appends the queued proposals to the node's log, if it still leads
+// in the term they were accepted in (else they are dropped, as by a leader that crashed
+// right after Start), and brings Start's view up to date. The indexes Start returned
+// hold: while a peer leads in a term only its own proposals extend its log, and every
+// critical section that gives the node an input ends here (in flushLocked). rf.mu must
+// be held.
+func (rf *Raft) syncProposalsLocked() {
+	p := &rf.props
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.queue) > 0 {
+		first := p.next - len(p.queue)
+		if rf.node.Role() == Leader && rf.node.Term() == p.term {
+			for i, pr := range p.queue {
+				if idx, _, err := rf.node.propose(pr.cmd, pr.enc); err != nil || idx != first+i {
+					// Cannot happen (see above); refuse the rest rather than misplace them.
+					log.Printf("raft: peer %d: proposal %d of term %d went to index %d: %v", rf.me, first+i, p.term, idx, err)
+					break
+				}
+			}
+		}
+		clear(p.queue)
+		p.queue = p.queue[:0]
+	}
+	p.term = rf.node.Term()
+	p.open = rf.node.Role() == Leader && !rf.paused && !rf.killed()
+	p.next = rf.node.log.lastIndex() + 1
 }
 
 // GetState returns the current term and whether this peer believes it is the leader.
@@ -181,7 +238,7 @@ func (rf *Raft) Kill() {
 // returns once outstanding labrpc calls return (at once after the Network's Cleanup).
 func (rf *Raft) Wait() {
 	rf.loops.Wait()
-	rf.rpcs.Wait()
+	rf.senders.wait()
 }
 
 func (rf *Raft) killed() bool { return rf.dead.Load() }
@@ -196,6 +253,7 @@ func (rf *Raft) SetPaused(paused bool) {
 	if !paused {
 		rf.pauseCond.Broadcast()
 	}
+	rf.syncProposalsLocked()
 }
 
 // SetClockRate makes the peer's clock run rate times as fast as real time (1 is normal,
@@ -256,10 +314,12 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.flushLocked()
 }
 
-// flushLocked carries out the node's Ready: persist, then send, then queue applies.
+// flushLocked appends the proposals Start queued, then carries out the node's Ready:
+// persist, then send, then queue applies.
 // rf.mu must be held; it is held throughout, so a reply to an RPC being handled is
 // returned only after the state it depends on is saved.
 func (rf *Raft) flushLocked() {
+	rf.syncProposalsLocked()
 	if !rf.node.HasReady() {
 		return
 	}
@@ -274,12 +334,10 @@ func (rf *Raft) flushLocked() {
 	}
 }
 
-// sendAsync sends m in a goroutine of its own and steps the node with the outcome.
+// sendAsync sends m on a goroutine of its own and steps the node with the outcome.
 func (rf *Raft) sendAsync(m Message) {
 	debugf(rf.me, rf.node.Term(), "rpc", "send %v", m)
-	rf.rpcs.Add(1)
-	go func() {
-		defer rf.rpcs.Done()
+	rf.senders.do(func() {
 		reply := m.NewReply()
 		ok := rf.peers[m.To].Call(m.Method(), m.Args, reply)
 		rf.mu.Lock()
@@ -293,7 +351,7 @@ func (rf *Raft) sendAsync(m Message) {
 			rf.node.StepFailure(m)
 		}
 		rf.flushLocked()
-	}()
+	})
 }
 
 func (rf *Raft) ticker() {
