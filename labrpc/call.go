@@ -57,6 +57,15 @@ type call struct {
 	to      interface{}
 	args    interface{} // the caller's, for the observer
 	reply   interface{} // the caller's, once decoded, for the observer
+	nreq    int         // the size of the encoded args
+
+	// The network as route read it for this call.
+	st                                   *endState
+	enabled                              bool
+	sname                                interface{}
+	srv                                  *Server
+	reliable, longDelays, longReordering bool
+	out, back                            route // request and reply directions
 }
 
 func (c *call) emit(kind EventKind, n int, reply bool, reason FailReason, err error) {
@@ -139,8 +148,11 @@ func (rn *Network) deadReasonLocked(st *endState, sname interface{}, srv *Server
 	return NoFailure
 }
 
-// do makes one call. It returns NoFailure, or the reason of the failure and, for misuse,
-// a descriptive error wrapping the reason's sentinel.
+// do makes one call, phase by phase: prepare (encode the args), route (read the network
+// as it is for this call), admit (misuse, a disabled end, a missing server, a cut link),
+// the request's fate (delay, loss, duplication) and its decoding, delivery, the wait for
+// the handler, and the reply's way back. It returns NoFailure, or the reason of the
+// failure and, for misuse, a descriptive error wrapping the reason's sentinel.
 func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, error) {
 	rn := e.rn
 	c := call{rn: rn, end: e, svcMeth: svcMeth, id: rn.callID.Add(1), args: args}
@@ -159,88 +171,132 @@ func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, err
 		return c.fail(FailBadArgs, fmt.Errorf("%w: cannot encode args of type %T: %w", ErrBadArgs, args, err))
 	}
 	defer putBuffer(req)
-	nreq := req.Len()
+	c.nreq = req.Len()
 	rn.count.Add(1)
-	rn.bytes.Add(int64(nreq))
+	rn.bytes.Add(int64(c.nreq))
 
-	// What the network looks like for this call.
-	rn.mu.RLock()
-	st := e.st
-	enabled, sname := st.enabled, st.server
-	c.from, c.to = st.owner, sname
-	var srv *Server
-	if sname != nil {
-		srv = rn.servers[sname]
+	c.route()
+	c.emit(EventSent, c.nreq, false, NoFailure, nil)
+	h, r, err := c.admit()
+	if r != NoFailure {
+		return r, err
 	}
-	reliable, longDelays, longReordering := rn.reliable, rn.longDelays, rn.longReordering
-	var out, back route // request and reply directions
-	if rn.faulty {
-		out.add(rn.global)
-		back.add(rn.global)
-		if c.from != nil && sname != nil {
-			out.add(rn.links[link{c.from, sname}])
-			back.add(rn.links[link{sname, c.from}])
-		}
+	delay, lost, dup := c.requestFate()
+	arg, dupArg, r, err := c.decodeArgs(h, req.Bytes(), args, dup && !lost)
+	if r != NoFailure {
+		return r, err
 	}
-	rn.mu.RUnlock()
-	c.emit(EventSent, nreq, false, NoFailure, nil)
-
-	// Misuse is reported whenever the server is known, delivered or not.
-	var h *handler
-	if srv != nil {
-		var r FailReason
-		if _, h, r, err = srv.resolve(svcMeth); r != NoFailure {
-			return c.failHeld(r, err)
-		}
-	}
-	if !enabled {
-		return c.failAfterWait(FailDisabled, longDelays, 0)
-	}
-	if srv == nil {
-		return c.failAfterWait(FailNoServer, longDelays, 0)
-	}
-	if out.cut() {
-		return c.failAfterWait(FailCut, longDelays, nreq)
-	}
-
-	// The request's fate: the course's unreliable delay and drop, then our faults.
-	var delay time.Duration
-	lost, dup := false, false
-	if !reliable {
-		delay = time.Duration(rn.rng.intn(unreliableDelayMs)) * time.Millisecond
-		lost = rn.rng.intn(1000) < dropPerMille
-	}
-	if out.n > 0 {
-		d, l, du := out.draw(&rn.rng, true)
-		delay += d
-		lost = lost || l
-		dup = du
-	}
-
-	// Decode the args now: a handler gets its own copy, and a bad one fails promptly.
-	target, arg := h.newArgs()
-	if err := rn.codec.decode(req.Bytes(), target); err != nil {
-		return c.failHeld(FailBadArgs, fmt.Errorf("%w: cannot decode args of type %T into %v for %s: %w",
-			ErrBadArgs, args, h.argType, svcMeth, err))
-	}
-	var dupArg reflect.Value
-	if dup && !lost {
-		t2, a2 := h.newArgs()
-		if err := rn.codec.decode(req.Bytes(), t2); err != nil {
-			dup = false
-		} else {
-			dupArg = a2
-		}
-	}
-
 	if !rn.sleep(delay) {
 		return c.fail(FailCleanup, nil)
 	}
 	if lost {
-		return c.drop(false, FailDropped, nreq)
+		return c.drop(false, FailDropped, c.nreq)
 	}
+	ch, r, err := c.deliver(h, arg, dupArg)
+	if r != NoFailure {
+		return r, err
+	}
+	res, r, err := c.await(ch)
+	if r != NoFailure {
+		return r, err
+	}
+	if res.err != nil {
+		return c.failHeld(FailBadReply, fmt.Errorf("%w: cannot encode the reply of %s (%v): %w",
+			ErrBadReply, svcMeth, h.replyType, res.err))
+	}
+	defer putBuffer(res.buf)
+	return c.returnReply(h, res.buf.Bytes(), rv, reply)
+}
 
-	// Deliver, unless the network is frozen (wait) or the end or server went away.
+// route reads what the network looks like for this call: the end's state and server,
+// the course's settings, and the faults of the request's and the reply's directions.
+func (c *call) route() {
+	rn := c.rn
+	rn.mu.RLock()
+	defer rn.mu.RUnlock()
+	c.st = c.end.st
+	c.enabled, c.sname = c.st.enabled, c.st.server
+	c.from, c.to = c.st.owner, c.sname
+	if c.sname != nil {
+		c.srv = rn.servers[c.sname]
+	}
+	c.reliable, c.longDelays, c.longReordering = rn.reliable, rn.longDelays, rn.longReordering
+	if rn.faulty {
+		c.out.add(rn.global)
+		c.back.add(rn.global)
+		if c.from != nil && c.sname != nil {
+			c.out.add(rn.links[link{c.from, c.sname}])
+			c.back.add(rn.links[link{c.sname, c.from}])
+		}
+	}
+}
+
+// admit finds the handler, or fails the call: misuse is reported whenever the server is
+// known, delivered or not; a disabled end, a missing server and a cut request fail after
+// the course's wait.
+func (c *call) admit() (*handler, FailReason, error) {
+	var h *handler
+	if c.srv != nil {
+		_, hd, r, err := c.srv.resolve(c.svcMeth)
+		if r != NoFailure {
+			r, err = c.failHeld(r, err)
+			return nil, r, err
+		}
+		h = hd
+	}
+	var r FailReason
+	var err error
+	switch {
+	case !c.enabled:
+		r, err = c.failAfterWait(FailDisabled, c.longDelays, 0)
+	case c.srv == nil:
+		r, err = c.failAfterWait(FailNoServer, c.longDelays, 0)
+	case c.out.cut():
+		r, err = c.failAfterWait(FailCut, c.longDelays, c.nreq)
+	default:
+		return h, NoFailure, nil
+	}
+	return nil, r, err
+}
+
+// requestFate draws the request's fate: the course's unreliable delay and drop, then
+// our faults.
+func (c *call) requestFate() (delay time.Duration, lost, dup bool) {
+	g := &c.rn.rng
+	if !c.reliable {
+		delay = time.Duration(g.intn(unreliableDelayMs)) * time.Millisecond
+		lost = g.intn(1000) < dropPerMille
+	}
+	if c.out.n > 0 {
+		d, l, du := c.out.draw(g, true)
+		delay += d
+		lost = lost || l
+		dup = du
+	}
+	return delay, lost, dup
+}
+
+// decodeArgs decodes the args now, so that a handler gets its own copy and a bad one
+// fails promptly; with dup, a second copy for the duplicate (none if that fails).
+func (c *call) decodeArgs(h *handler, data []byte, args interface{}, dup bool) (arg, dupArg reflect.Value, r FailReason, err error) {
+	target, arg := h.newArgs()
+	if err := c.rn.codec.decode(data, target); err != nil {
+		r, err = c.failHeld(FailBadArgs, fmt.Errorf("%w: cannot decode args of type %T into %v for %s: %w",
+			ErrBadArgs, args, h.argType, c.svcMeth, err))
+		return arg, dupArg, r, err
+	}
+	if dup {
+		if t2, a2 := h.newArgs(); c.rn.codec.decode(data, t2) == nil {
+			dupArg = a2
+		}
+	}
+	return arg, dupArg, NoFailure, nil
+}
+
+// deliver hands the request (and its duplicate, if any) to the handler, unless the
+// network is frozen (it waits) or the end or the server went away.
+func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, FailReason, error) {
+	rn := c.rn
 	ch := make(chan result, 1)
 	for {
 		rn.mu.RLock()
@@ -251,80 +307,84 @@ func (e *ClientEnd) do(svcMeth string, args, reply interface{}) (FailReason, err
 			case <-thaw:
 				continue
 			case <-rn.done:
-				return c.fail(FailCleanup, nil)
+				r, err := c.fail(FailCleanup, nil)
+				return nil, r, err
 			}
 		}
 		if rn.closed.Load() {
 			rn.mu.RUnlock()
-			return c.fail(FailCleanup, nil)
+			r, err := c.fail(FailCleanup, nil)
+			return nil, r, err
 		}
-		if r := rn.deadReasonLocked(st, sname, srv); r != NoFailure {
+		if r := rn.deadReasonLocked(c.st, c.sname, c.srv); r != NoFailure {
 			rn.mu.RUnlock()
-			return c.fail(r, nil)
+			r, err := c.fail(r, nil)
+			return nil, r, err
 		}
+		dup := dupArg.IsValid()
 		if dup {
-			srv.count.Add(2)
-			rn.bytes.Add(int64(nreq))
+			c.srv.count.Add(2)
+			rn.bytes.Add(int64(c.nreq))
 		} else {
-			srv.count.Add(1)
+			c.srv.count.Add(1)
 		}
 		rn.workers.do(func() { h.run(&rn.codec, arg, ch) })
 		if dup {
 			rn.workers.do(func() { h.run(&rn.codec, dupArg, nil) })
 		}
 		rn.mu.RUnlock()
-		break
+		c.emit(EventDelivered, c.nreq, false, NoFailure, nil)
+		if dup {
+			c.emit(EventDuplicated, c.nreq, false, NoFailure, nil)
+		}
+		return ch, NoFailure, nil
 	}
-	c.emit(EventDelivered, nreq, false, NoFailure, nil)
-	if dup {
-		c.emit(EventDuplicated, nreq, false, NoFailure, nil)
-	}
+}
 
-	// Wait for the handler, checking every 100 ms, as the course does, whether the end
-	// was disabled or the server deleted.
-	var res result
+// await waits for the handler, checking every 100 ms, as the course does, whether the end
+// was disabled or the server deleted.
+func (c *call) await(ch chan result) (result, FailReason, error) {
+	rn := c.rn
 	tick := time.NewTimer(serverCheckInterval)
-wait:
+	defer tick.Stop()
 	for {
 		select {
-		case res = <-ch:
-			break wait
+		case res := <-ch:
+			return res, NoFailure, nil
 		case <-tick.C:
-			if r := rn.deadReason(st, sname, srv); r != NoFailure {
-				tick.Stop()
-				return c.failHeld(r, nil)
+			if r := rn.deadReason(c.st, c.sname, c.srv); r != NoFailure {
+				r, err := c.failHeld(r, nil)
+				return result{}, r, err
 			}
 			tick.Reset(serverCheckInterval)
 		case <-rn.done:
-			tick.Stop()
-			return c.fail(FailCleanup, nil)
+			r, err := c.fail(FailCleanup, nil)
+			return result{}, r, err
 		}
 	}
-	tick.Stop()
-	if res.err != nil {
-		return c.failHeld(FailBadReply, fmt.Errorf("%w: cannot encode the reply of %s (%v): %w",
-			ErrBadReply, svcMeth, h.replyType, res.err))
-	}
-	rep := res.buf
-	defer putBuffer(rep)
-	nrep := rep.Len()
-	// A reply from a server deleted or replaced meanwhile is never returned.
-	if r := rn.deadReason(st, sname, srv); r != NoFailure {
+}
+
+// returnReply takes the encoded reply back to the caller: never from a server deleted or
+// replaced meanwhile; then the course's drop, our faults, and the course's reordering;
+// then it decodes the reply into rv.
+func (c *call) returnReply(h *handler, rep []byte, rv reflect.Value, reply interface{}) (FailReason, error) {
+	rn := c.rn
+	nrep := len(rep)
+	if r := rn.deadReason(c.st, c.sname, c.srv); r != NoFailure {
 		return c.failHeld(r, nil)
 	}
-
-	// The reply's fate: the course's drop, our faults, then the course's reordering.
-	if !reliable && rn.rng.intn(1000) < dropPerMille {
+	if !c.reliable && rn.rng.intn(1000) < dropPerMille {
 		return c.drop(true, FailDropped, nrep)
 	}
-	if back.cut() {
+	if c.back.cut() {
 		return c.drop(true, FailCut, nrep)
 	}
-	delay, lost = 0, false
-	if back.n > 0 {
-		delay, lost, _ = back.draw(&rn.rng, false)
+	var delay time.Duration
+	lost := false
+	if c.back.n > 0 {
+		delay, lost, _ = c.back.draw(&rn.rng, false)
 	}
-	if !lost && longReordering && rn.rng.intn(900) < 600 {
+	if !lost && c.longReordering && rn.rng.intn(900) < 600 {
 		delay += rn.rng.longReorderDelay()
 	}
 	if !rn.sleep(delay) {
@@ -337,9 +397,9 @@ wait:
 		return c.fail(FailCleanup, nil)
 	}
 	rn.bytes.Add(int64(nrep))
-	if err := rn.codec.decode(rep.Bytes(), rv); err != nil {
+	if err := rn.codec.decode(rep, rv); err != nil {
 		return c.fail(FailBadReply, fmt.Errorf("%w: cannot decode the reply of %s (%v) into %T: %w",
-			ErrBadReply, svcMeth, h.replyType, reply, err))
+			ErrBadReply, c.svcMeth, h.replyType, reply, err))
 	}
 	c.reply = reply
 	c.emit(EventReplied, nrep, false, NoFailure, nil)
