@@ -17,10 +17,10 @@ BENCH  ?= .
 COUNT  ?= 1
 SCENARIO ?=
 
-.PHONY: help build check test race stress bench fuzz fuzz-raft tui lint fmt fmt-check vet clean
+.PHONY: help build check test race stress bench bench-compare bench-kvmem fuzz fuzz-raft tui lint fmt fmt-check vet clean
 
 help: ## List the targets.
-	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build bin/miniraft.
 	$(GO) build -o $(BIN)/miniraft ./cmd/miniraft
@@ -40,9 +40,10 @@ test: vet ## go vet, then the whole suite under the race detector (what CI runs)
 race: ## The whole suite under the race detector, without vet.
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
 
-vet: ## go vet, in normal builds and in builds with the deliberate bugs.
+vet: ## go vet, in normal builds and in builds with the deliberate bugs, and the bench/ module.
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags bugs $(PKGS)
+	cd bench && $(GO) vet ./...
 	for m in $(SUBMODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 
 stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 PAR=8 [RACE=1].
@@ -50,6 +51,15 @@ stress: ## Run raft tests many times in parallel: make stress TEST=2B RUNS=200 P
 
 bench: ## Run the benchmarks and print their figures.
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) $(PKGS)
+
+# The side-by-side benchmarks live in bench/, a module of its own, so that the main module
+# does not depend on hashicorp/raft.
+RUNS_COMPARE ?= 5
+bench-compare: ## MiniRaft vs hashicorp/raft v1.7.2, 3 peers, 1 and 64 proposers, alternating: medians and ratios.
+	cd bench && $(GO) run ./compare -runs $(RUNS_COMPARE) $(COMPARE_FLAGS)
+
+bench-kvmem: ## A kv service over raft.Raft, 100,000 operations without snapshots: peak RSS against the live heap.
+	cd bench && $(GO) run ./kvmem $(KVMEM_FLAGS)
 
 fuzz: ## Fuzz the scenario parser for FUZZTIME (default 30s).
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-30s} ./chaos/scenario/

@@ -3,6 +3,7 @@ package labrpc
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 )
 
@@ -297,7 +298,7 @@ func (c *call) decodeArgs(h *handler, data []byte, args interface{}, dup bool) (
 // network is frozen (it waits) or the end or the server went away.
 func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, FailReason, error) {
 	rn := c.rn
-	ch := make(chan result, 1)
+	ch := resultChans.Get().(chan result)
 	for {
 		rn.mu.RLock()
 		if rn.frozen.Load() {
@@ -328,9 +329,9 @@ func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, Fail
 		} else {
 			c.srv.count.Add(1)
 		}
-		rn.workers.do(func() { h.run(&rn.codec, arg, ch) })
+		rn.workers.do(task{h, &rn.codec, arg, ch})
 		if dup {
-			rn.workers.do(func() { h.run(&rn.codec, dupArg, nil) })
+			rn.workers.do(task{h, &rn.codec, dupArg, nil})
 		}
 		rn.mu.RUnlock()
 		c.emit(EventDelivered, c.nreq, false, NoFailure, nil)
@@ -341,15 +342,27 @@ func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, Fail
 	}
 }
 
+// resultChans recycles the channels handlers answer on. A channel goes back only once
+// its one result has been received, so it is empty.
+var resultChans = sync.Pool{New: func() interface{} { return make(chan result, 1) }}
+
+// checkTimers recycles await's timers.
+var checkTimers = sync.Pool{New: func() interface{} { return time.NewTimer(time.Hour) }}
+
 // await waits for the handler, checking every 100 ms, as the course does, whether the end
 // was disabled or the server deleted.
 func (c *call) await(ch chan result) (result, FailReason, error) {
 	rn := c.rn
-	tick := time.NewTimer(serverCheckInterval)
-	defer tick.Stop()
+	tick := checkTimers.Get().(*time.Timer)
+	tick.Reset(serverCheckInterval)
+	defer func() {
+		tick.Stop() // since Go 1.23, Stop leaves nothing in the channel to receive
+		checkTimers.Put(tick)
+	}()
 	for {
 		select {
 		case res := <-ch:
+			resultChans.Put(ch)
 			return res, NoFailure, nil
 		case <-tick.C:
 			if r := rn.deadReason(c.st, c.sname, c.srv); r != NoFailure {

@@ -1,6 +1,7 @@
 package labrpc
 
 import (
+	"reflect"
 	"sync"
 	"time"
 )
@@ -8,36 +9,44 @@ import (
 // workerIdle is how long an idle worker waits for more work before it ends.
 const workerIdle = 250 * time.Millisecond
 
-// workers runs functions on goroutines that live on after a function returns, so a
+// workers runs handlers on goroutines that live on after a handler returns, so a
 // goroutine that has grown its stack (gob and reflection need a deep one) is used again
-// rather than a fresh one grown anew for every message. Every function gets a goroutine
-// of its own at once, as with go f(): an idle worker if one is waiting, else a new one.
-// A worker ends after workerIdle without work, or when done is closed. It is safe for
-// concurrent use; its zero value is not usable: set done.
+// rather than a fresh one grown anew for every message. Every task gets a goroutine of
+// its own at once, as with go: an idle worker if one is waiting, else a new one. A worker
+// ends after workerIdle without work, or when done is closed. It is safe for concurrent
+// use; its zero value is not usable: set done.
 type workers struct {
 	done <-chan struct{}
-	work chan func() // unbuffered: a send succeeds only into an idle worker
+	work chan task // unbuffered: a send succeeds only into an idle worker
 	once sync.Once
 }
 
-// do runs f on a goroutine of its own.
-func (w *workers) do(f func()) {
-	w.once.Do(func() { w.work = make(chan func()) })
+// task is one handler run: h.run(c, arg, ch).
+type task struct {
+	h   *handler
+	c   *codec
+	arg reflect.Value
+	ch  chan<- result
+}
+
+// do runs t on a goroutine of its own.
+func (w *workers) do(t task) {
+	w.once.Do(func() { w.work = make(chan task) })
 	select {
-	case w.work <- f:
+	case w.work <- t:
 	default:
-		go w.loop(f)
+		go w.loop(t)
 	}
 }
 
-func (w *workers) loop(f func()) {
+func (w *workers) loop(t task) {
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for {
-		f()
+		t.h.run(t.c, t.arg, t.ch)
 		idle.Reset(workerIdle)
 		select {
-		case f = <-w.work:
+		case t = <-w.work:
 		case <-idle.C:
 			return
 		case <-w.done:

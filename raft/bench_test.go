@@ -147,6 +147,7 @@ func benchCommit(b *testing.B, peers, proposers int) {
 	var wg sync.WaitGroup
 	b.ReportAllocs()
 	b.ResetTimer()
+	rpcs0 := c.net.GetTotalCount()
 	start := time.Now()
 	for p := range proposers {
 		wg.Add(1)
@@ -160,6 +161,7 @@ func benchCommit(b *testing.B, peers, proposers int) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	b.ReportMetric(float64(c.net.GetTotalCount()-rpcs0)/float64(b.N), "rpcs/entry")
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "entries/s")

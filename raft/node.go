@@ -729,7 +729,10 @@ func (n *Node) maybeSendAppend(p int) {
 			pr.Next = n.sendEntries(p, pr.Next) + 1
 			pr.Inflight++
 		}
-		if n.commitDue(pr) {
+		if pr.Inflight == 0 && n.commitDue(pr) {
+			// With entries in flight, the commit goes with the next entries sent when
+			// they are answered (or, if none are, in a heartbeat then): an update of
+			// its own for every commit would double the messages of a busy leader.
 			n.sendHeartbeat(p)
 		}
 	}
@@ -743,7 +746,7 @@ func (n *Node) sendable(p int) bool {
 		return true // maybeSendAppend switches it to a snapshot
 	}
 	if pr.State == Replicate {
-		return pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || n.commitDue(pr)
+		return pr.Next <= n.log.lastIndex() && pr.Inflight < n.cfg.MaxInflight || pr.Inflight == 0 && n.commitDue(pr)
 	}
 	return !pr.probeSent
 }

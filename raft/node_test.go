@@ -486,7 +486,7 @@ func TestNodeProbe(t *testing.T) {
 // term, are ignored.
 func TestNodeStepFailure(t *testing.T) {
 	t.Run("entries", func(t *testing.T) {
-		p := ptReplicating(t, func(c *Config) { c.MaxEntriesPerMessage = 2 })
+		p := ptReplicating(t, func(c *Config) { c.MaxEntriesPerMessage, c.MaxInflight = 2, 2 })
 		for i := range 4 {
 			p.Propose(i)
 		}
@@ -680,7 +680,7 @@ func TestNodeHasReadyAgreesWithReady(t *testing.T) {
 		return rd
 	}
 	t.Run("match below snapshot", func(t *testing.T) {
-		p := ptReplicating(t, func(c *Config) { c.MaxEntriesPerMessage = 2 })
+		p := ptReplicating(t, func(c *Config) { c.MaxEntriesPerMessage, c.MaxInflight = 2, 2 })
 		for i := range 4 {
 			p.Propose(i)
 		}

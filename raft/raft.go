@@ -89,7 +89,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 		retick:    make(chan struct{}, 1),
 		tickEvery: cfg.TickInterval,
 	}
-	rf.senders.stop = rf.stop
+	rf.senders.stop, rf.senders.send = rf.stop, rf.call
 	rf.applyCond = sync.NewCond(&rf.mu)
 	rf.pauseCond = sync.NewCond(&rf.mu)
 	node, err := NewNode(cfg, persister.ReadRaftState(), persister.ReadSnapshot())
@@ -334,24 +334,27 @@ func (rf *Raft) flushLocked() {
 	}
 }
 
-// sendAsync sends m on a goroutine of its own and steps the node with the outcome.
+// sendAsync sends m on a goroutine of its own (see call).
 func (rf *Raft) sendAsync(m Message) {
 	debugf(rf.me, rf.node.Term(), "rpc", "send %v", m)
-	rf.senders.do(func() {
-		reply := m.NewReply()
-		ok := rf.peers[m.To].Call(m.Method(), m.Args, reply)
-		rf.mu.Lock()
-		defer rf.mu.Unlock()
-		if !rf.enterLocked() {
-			return
-		}
-		if ok {
-			rf.node.StepReply(m, reply)
-		} else {
-			rf.node.StepFailure(m)
-		}
-		rf.flushLocked()
-	})
+	rf.senders.do(m)
+}
+
+// call sends m, waits for the outcome and steps the node with it.
+func (rf *Raft) call(m Message) {
+	reply := m.NewReply()
+	ok := rf.peers[m.To].Call(m.Method(), m.Args, reply)
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.enterLocked() {
+		return
+	}
+	if ok {
+		rf.node.StepReply(m, reply)
+	} else {
+		rf.node.StepFailure(m)
+	}
+	rf.flushLocked()
 }
 
 func (rf *Raft) ticker() {

@@ -277,27 +277,25 @@ func measure(k kind, peers, proposers, payload int, warm, dur time.Duration) (re
 // miniCluster is raft.Raft peers on a reliable labrpc network, each with a service that
 // records what it applies.
 type miniCluster struct {
-	net   *labrpc.Network
-	rafts []*raft.Raft
-	done  chan struct{}
-	wg    sync.WaitGroup
+	net      *labrpc.Network
+	rafts    []*raft.Raft
+	services []*miniService
+	done     chan struct{}
+	wg       sync.WaitGroup
+	leader   atomic.Int64
+}
 
+// miniService is one peer's service: it records the last index applied and wakes the
+// proposers waiting for an index. Each peer has its own, as separate servers would.
+type miniService struct {
 	mu      sync.Mutex
-	leader  int
-	applied []int                     // per peer, the last index applied
-	waiters []map[int][]chan struct{} // per peer, index -> proposers waiting for it to apply it
+	applied int
+	waiters map[int][]chan struct{} // index -> proposers waiting for it
 }
 
 func startMini(n int) (cluster, error) {
-	c := &miniCluster{
-		net:     labrpc.MakeNetwork(),
-		done:    make(chan struct{}),
-		leader:  -1,
-		applied: make([]int, n),
-		waiters: make([]map[int][]chan struct{}, n),
-	}
+	c := &miniCluster{net: labrpc.MakeNetwork(), done: make(chan struct{})}
 	for i := range n {
-		c.waiters[i] = map[int][]chan struct{}{}
 		ends := make([]*labrpc.ClientEnd, n)
 		for j := range n {
 			name := fmt.Sprintf("%d-%d", i, j)
@@ -311,12 +309,14 @@ func startMini(n int) (cluster, error) {
 			c.stop()
 			return nil, err
 		}
+		svc := &miniService{waiters: map[int][]chan struct{}{}}
 		c.rafts = append(c.rafts, rf)
+		c.services = append(c.services, svc)
 		srv := labrpc.MakeServer()
 		srv.AddService(labrpc.MakeService(rf))
 		c.net.AddServer(i, srv)
 		c.wg.Add(1)
-		go c.apply(i, ch)
+		go c.apply(svc, ch)
 	}
 	if _, err := c.findLeader(); err != nil {
 		c.stop()
@@ -331,9 +331,7 @@ func (c *miniCluster) findLeader() (int, error) {
 	for {
 		for i, rf := range c.rafts {
 			if _, isLeader := rf.GetState(); isLeader {
-				c.mu.Lock()
-				c.leader = i
-				c.mu.Unlock()
+				c.leader.Store(int64(i))
 				return i, nil
 			}
 		}
@@ -344,7 +342,7 @@ func (c *miniCluster) findLeader() (int, error) {
 	}
 }
 
-func (c *miniCluster) apply(i int, ch chan raft.ApplyMsg) {
+func (c *miniCluster) apply(svc *miniService, ch chan raft.ApplyMsg) {
 	defer c.wg.Done()
 	for {
 		select {
@@ -354,13 +352,13 @@ func (c *miniCluster) apply(i int, ch chan raft.ApplyMsg) {
 			if !m.CommandValid {
 				continue
 			}
-			c.mu.Lock()
-			c.applied[i] = m.CommandIndex
-			for _, w := range c.waiters[i][m.CommandIndex] {
+			svc.mu.Lock()
+			svc.applied = m.CommandIndex
+			for _, w := range svc.waiters[m.CommandIndex] {
 				close(w)
 			}
-			delete(c.waiters[i], m.CommandIndex)
-			c.mu.Unlock()
+			delete(svc.waiters, m.CommandIndex)
+			svc.mu.Unlock()
 		}
 	}
 }
@@ -371,9 +369,7 @@ func (c *miniCluster) propose(cmd []byte) error {
 	// reuse, as for hashicorp below.
 	cmd = slices.Clone(cmd)
 	for {
-		c.mu.Lock()
-		leader := c.leader
-		c.mu.Unlock()
+		leader := int(c.leader.Load())
 		idx, _, ok := c.rafts[leader].Start(cmd)
 		if !ok {
 			if _, err := c.findLeader(); err != nil {
@@ -381,14 +377,15 @@ func (c *miniCluster) propose(cmd []byte) error {
 			}
 			continue
 		}
+		svc := c.services[leader]
 		w := make(chan struct{})
-		c.mu.Lock()
-		if c.applied[leader] >= idx {
-			c.mu.Unlock()
+		svc.mu.Lock()
+		if svc.applied >= idx {
+			svc.mu.Unlock()
 			return nil
 		}
-		c.waiters[leader][idx] = append(c.waiters[leader][idx], w)
-		c.mu.Unlock()
+		svc.waiters[idx] = append(svc.waiters[idx], w)
+		svc.mu.Unlock()
 		select {
 		case <-w:
 			return nil

@@ -37,7 +37,9 @@ type Config struct {
 	// MaxEntriesPerMessage caps the entries one AppendEntries carries (default 512).
 	MaxEntriesPerMessage int
 	// MaxInflight caps the AppendEntries messages carrying entries that a leader keeps
-	// outstanding to one follower while replicating (default 2).
+	// outstanding to one follower while replicating (default 1: labrpc does not keep
+	// messages in order, and a second message that overtakes the first is rejected,
+	// while with one in flight whatever is proposed meanwhile goes in the next).
 	MaxInflight int
 
 	// Seed seeds the Node's only random source (election timeouts). With the same Seed and
@@ -58,7 +60,7 @@ const (
 	DefaultElectionTicksMin     = 30
 	DefaultElectionTicksMax     = 55
 	DefaultMaxEntriesPerMessage = 512
-	DefaultMaxInflight          = 2
+	DefaultMaxInflight          = 1
 )
 
 // DefaultConfig returns the default options for peer id of n.
