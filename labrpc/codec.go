@@ -42,7 +42,7 @@ func getBuffer() *bytes.Buffer {
 }
 
 func putBuffer(b *bytes.Buffer) {
-	if b == nil || b.Cap() > 64<<10 {
+	if b == nil || b.Cap() > 4<<20 {
 		return
 	}
 	bufPool.Put(b)

@@ -13,15 +13,19 @@ import (
 // benchCluster is a cluster on a reliable labrpc network whose services snapshot every
 // benchSnapshotEvery entries, as a real service would, so the log stays small.
 type benchCluster struct {
-	net   *labrpc.Network
-	rafts []*Raft
-	done  chan struct{}
-	wg    sync.WaitGroup
+	net      *labrpc.Network
+	rafts    []*Raft
+	services []*benchService
+	done     chan struct{}
+	wg       sync.WaitGroup
+	leader   int // set before the proposers start
+}
 
+// benchService is one peer's service, with a lock of its own as on a server of its own.
+type benchService struct {
 	mu      sync.Mutex
-	applied []int                   // per peer, the last index applied
-	waiters map[int][]chan struct{} // index -> proposers waiting for the leader to apply it
-	leader  int
+	applied int                     // the last index applied
+	waiters map[int][]chan struct{} // index -> proposers waiting for it to be applied
 }
 
 const benchSnapshotEvery = 1000
@@ -29,11 +33,9 @@ const benchSnapshotEvery = 1000
 func newBenchCluster(b *testing.B, n int) *benchCluster {
 	b.Helper()
 	c := &benchCluster{
-		net:     labrpc.MakeNetwork(),
-		done:    make(chan struct{}),
-		applied: make([]int, n),
-		waiters: map[int][]chan struct{}{},
-		leader:  None,
+		net:    labrpc.MakeNetwork(),
+		done:   make(chan struct{}),
+		leader: None,
 	}
 	for i := range n {
 		ends := make([]*labrpc.ClientEnd, n)
@@ -49,6 +51,7 @@ func newBenchCluster(b *testing.B, n int) *benchCluster {
 			b.Fatal(err)
 		}
 		c.rafts = append(c.rafts, rf)
+		c.services = append(c.services, &benchService{waiters: map[int][]chan struct{}{}})
 		srv := labrpc.MakeServer()
 		srv.AddService(labrpc.MakeService(rf))
 		c.net.AddServer(i, srv)
@@ -73,6 +76,7 @@ func newBenchCluster(b *testing.B, n int) *benchCluster {
 // apply is peer i's service: it records applies, wakes proposers, and snapshots.
 func (c *benchCluster) apply(i int, ch chan ApplyMsg) {
 	defer c.wg.Done()
+	svc := c.services[i]
 	for {
 		select {
 		case <-c.done:
@@ -81,15 +85,13 @@ func (c *benchCluster) apply(i int, ch chan ApplyMsg) {
 			if !m.CommandValid {
 				continue
 			}
-			c.mu.Lock()
-			c.applied[i] = m.CommandIndex
-			if i == c.leader {
-				for _, w := range c.waiters[m.CommandIndex] {
-					close(w)
-				}
-				delete(c.waiters, m.CommandIndex)
+			svc.mu.Lock()
+			svc.applied = m.CommandIndex
+			for _, w := range svc.waiters[m.CommandIndex] {
+				close(w)
 			}
-			c.mu.Unlock()
+			delete(svc.waiters, m.CommandIndex)
+			svc.mu.Unlock()
 			if m.CommandIndex%benchSnapshotEvery == 0 {
 				c.rafts[i].Snapshot(m.CommandIndex, []byte(fmt.Sprint(m.CommandIndex)))
 			}
@@ -104,14 +106,15 @@ func (c *benchCluster) propose(b *testing.B, cmd int) time.Duration {
 	if !ok {
 		b.Fatal("leader lost leadership on a reliable network")
 	}
+	svc := c.services[c.leader]
 	w := make(chan struct{})
-	c.mu.Lock()
-	if c.applied[c.leader] >= idx {
-		c.mu.Unlock()
+	svc.mu.Lock()
+	if svc.applied >= idx {
+		svc.mu.Unlock()
 		return time.Since(start)
 	}
-	c.waiters[idx] = append(c.waiters[idx], w)
-	c.mu.Unlock()
+	svc.waiters[idx] = append(svc.waiters[idx], w)
+	svc.mu.Unlock()
 	<-w
 	return time.Since(start)
 }

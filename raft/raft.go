@@ -4,6 +4,7 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,21 +49,26 @@ type Raft struct {
 
 // Make creates a peer, as the course's tester does: peers[me] is this peer's own end,
 // persister holds what an earlier incarnation saved (it is restored from), and committed
-// commands are sent on applyCh. It uses DefaultConfig (Figure 2 as the paper has it:
-// PreVote and CheckQuorum off) with a random seed. If the persisted state cannot be
-// decoded, Make logs why and returns a peer that is already dead, leaving the persister
-// untouched.
-//
-// Clients that try whoever claims to lead (the course's tester and kvraft clerks) do
-// better with MakeWithConfig and CheckQuorum on: a leader cut off from a majority then
-// steps down within an election timeout, instead of accepting commands it cannot commit
-// until it hears of a later term.
+// commands are sent on applyCh. It uses CourseConfig with a random seed. If the persisted
+// state cannot be decoded, Make logs why and returns a peer that is already dead, leaving
+// the persister untouched.
 func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg) *Raft {
-	rf, err := MakeWithConfig(peers, me, persister, applyCh, Config{})
+	rf, err := MakeWithConfig(peers, me, persister, applyCh, CourseConfig())
 	if err != nil {
 		log.Printf("raft: peer %d cannot start: %v", me, err)
 	}
 	return rf
+}
+
+// CourseConfig returns the options Make uses, chosen for clients that, like the course's
+// tester and kvraft clerks, try whoever claims to lead: CheckQuorum, so that a leader cut
+// off from a majority steps down within an election timeout instead of accepting
+// commands it cannot commit; PreVote, so that a follower that missed a few heartbeats
+// cannot depose a leader the others still hear; and, safe with both, election timeouts
+// of 20-40 ticks (200-400 ms, two to four heartbeats) instead of 30-55, so that a lost
+// leader is replaced sooner. Heartbeats stay at 10 a second.
+func CourseConfig() Config {
+	return Config{CheckQuorum: true, PreVote: true, ElectionTicksMin: 20, ElectionTicksMax: 40}
 }
 
 // MakeWithConfig is Make with options. cfg.ID and cfg.Peers are set from me and peers;
@@ -393,6 +399,7 @@ func (rf *Raft) flusher() {
 		case <-rf.stop:
 			return
 		case <-rf.kick:
+			runtime.Gosched() // let proposers that are ready to run join this batch
 			rf.mu.Lock()
 			if !rf.paused && !rf.killed() {
 				rf.flushLocked()
