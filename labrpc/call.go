@@ -3,7 +3,6 @@ package labrpc
 import (
 	"fmt"
 	"reflect"
-	"sync"
 	"time"
 )
 
@@ -298,7 +297,7 @@ func (c *call) decodeArgs(h *handler, data []byte, args interface{}, dup bool) (
 // network is frozen (it waits) or the end or the server went away.
 func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, FailReason, error) {
 	rn := c.rn
-	ch := resultChans.Get().(chan result)
+	ch := rn.resultChan()
 	for {
 		rn.mu.RLock()
 		if rn.frozen.Load() {
@@ -342,27 +341,38 @@ func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, Fail
 	}
 }
 
-// resultChans recycles the channels handlers answer on. A channel goes back only once
-// its one result has been received, so it is empty.
-var resultChans = sync.Pool{New: func() interface{} { return make(chan result, 1) }}
+// resultChan returns an empty channel for a handler's result, recycled if it can be. A
+// channel goes back to rn.resultChans only once its one result has been received.
+func (rn *Network) resultChan() chan result {
+	if ch, ok := rn.resultChans.Get().(chan result); ok {
+		return ch
+	}
+	return make(chan result, 1)
+}
 
-// checkTimers recycles await's timers.
-var checkTimers = sync.Pool{New: func() interface{} { return time.NewTimer(time.Hour) }}
+// checkTimer returns a timer, recycled if it can be, set to fire after the server check
+// interval.
+func (rn *Network) checkTimer() *time.Timer {
+	if t, ok := rn.checkTimers.Get().(*time.Timer); ok {
+		t.Reset(serverCheckInterval)
+		return t
+	}
+	return time.NewTimer(serverCheckInterval)
+}
 
 // await waits for the handler, checking every 100 ms, as the course does, whether the end
 // was disabled or the server deleted.
 func (c *call) await(ch chan result) (result, FailReason, error) {
 	rn := c.rn
-	tick := checkTimers.Get().(*time.Timer)
-	tick.Reset(serverCheckInterval)
+	tick := rn.checkTimer()
 	defer func() {
 		tick.Stop() // since Go 1.23, Stop leaves nothing in the channel to receive
-		checkTimers.Put(tick)
+		rn.checkTimers.Put(tick)
 	}()
 	for {
 		select {
 		case res := <-ch:
-			resultChans.Put(ch)
+			rn.resultChans.Put(ch)
 			return res, NoFailure, nil
 		case <-tick.C:
 			if r := rn.deadReason(c.st, c.sname, c.srv); r != NoFailure {

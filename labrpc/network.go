@@ -56,6 +56,11 @@ type Network struct {
 	rng     source
 	codec   codec
 	workers workers // run handlers
+
+	// Recycled per network rather than globally: a network lives in one synctest
+	// bubble, and channels and timers must not cross bubbles.
+	resultChans sync.Pool // chan result, empty
+	checkTimers sync.Pool // *time.Timer, stopped
 }
 
 // endState is what the network knows about an end name. Guarded by Network.mu.
