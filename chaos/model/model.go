@@ -467,6 +467,28 @@ func (m *Run) Peers() []chaos.PeerStatus {
 	return out
 }
 
+// PeerState returns whether peer id is up, crashed or paused, and its role and term.
+func (m *Run) PeerState(id int) (chaos.PeerState, raftpb.Role, int) {
+	p := &m.peers[id]
+	if p.state == chaos.Crashed {
+		return p.state, raftpb.Follower, p.term
+	}
+	return p.state, p.role, p.term
+}
+
+// InFlight returns when each workload proposal still waiting for its fate was made, in
+// order.
+func (m *Run) InFlight() []time.Duration {
+	var out []time.Duration
+	for _, ps := range m.wl.pending {
+		for _, p := range ps {
+			out = append(out, p.at)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Net returns the network's state.
 func (m *Run) Net() chaos.NetState { return m.net.Clone() }
 

@@ -67,7 +67,9 @@ func TestModelFollowsTheEngine(t *testing.T) {
 				func() chaos.Fault { return chaos.Fault{Kind: chaos.Heal} },
 				func() chaos.Fault { return chaos.Fault{Kind: chaos.Pause, Peers: []int{rng.IntN(5)}} },
 				func() chaos.Fault { return chaos.Fault{Kind: chaos.Resume, Peers: []int{0, 1, 2, 3, 4}} },
-				func() chaos.Fault { return chaos.Fault{Kind: chaos.Skew, Peers: []int{rng.IntN(5)}, Rate: 0.5 + rng.Float64()} },
+				func() chaos.Fault {
+					return chaos.Fault{Kind: chaos.Skew, Peers: []int{rng.IntN(5)}, Rate: 0.5 + rng.Float64()}
+				},
 				func() chaos.Fault { return chaos.Fault{Kind: chaos.Loss, P: 0.2 * rng.Float64()} },
 				func() chaos.Fault { return chaos.Fault{Kind: chaos.Reset} },
 			}

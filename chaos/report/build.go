@@ -10,8 +10,8 @@ import (
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/kv"
-	"github.com/miniraft/miniraft/chaos/runner"
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/chaos/model"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // page is what the template draws. Every string in it is plain text; the template
@@ -139,8 +139,17 @@ func build(d Data) *page {
 	if d.folded != nil { // a Recorder's, folded as the run went
 		end = max(end, d.folded.lastAt)
 		hist = d.folded.finish(end) // a copy of our own: d is only read
-	} else {
-		hist = fold(n, d.Events, end)
+	}
+	if hist == nil || res == nil {
+		m, folded := fold(h, n, d.Events, end)
+		if hist == nil {
+			hist = folded
+		}
+		if res == nil {
+			r := m.Result()
+			res = &r
+			p.Notes = append(p.Notes, "Made from a trace: the verdict and the figures are the run model's of its events, as during the run, but for the real time the run took, which a trace does not hold.")
+		}
 	}
 	hist.grow(n)
 	n = hist.n
@@ -152,26 +161,16 @@ func build(d Data) *page {
 	}
 
 	// The verdict.
-	viols := hist.violations
-	if res != nil {
-		viols = res.Violations
-		if res.Failure != nil && !slices.ContainsFunc(viols, func(v chaos.Violation) bool { return sameViolation(v, *res.Failure) }) {
-			viols = append([]chaos.Violation{*res.Failure}, viols...)
-		}
+	viols := res.Violations
+	if res.Failure != nil && !slices.ContainsFunc(viols, func(v chaos.Violation) bool { return sameViolation(v, *res.Failure) }) {
+		viols = append([]chaos.Violation{*res.Failure}, viols...)
 	}
 	var first *chaos.Violation
-	switch {
-	case res != nil && res.Failure != nil:
+	if res.Failure != nil {
 		f := *res.Failure
 		first = &f
-	case res == nil && len(viols) > 0:
-		f := viols[0]
-		first = &f
 	}
-	p.Pass = first == nil
-	if res != nil && !res.Pass && first == nil {
-		p.Pass = false
-	}
+	p.Pass = first == nil && res.Pass
 	for i, v := range viols {
 		if i == MaxViolations {
 			break
@@ -193,7 +192,7 @@ func build(d Data) *page {
 		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
 	}
 	p.Description = describe(h.Scenario)
-	p.figures(res, hist, end)
+	p.figures(res, end)
 
 	win := messageWindow(d.Window, first, end)
 	p.Messages = buildMessages(d, hist, n, win, first)
@@ -213,8 +212,8 @@ func build(d Data) *page {
 		p.Story = append(p.Story, eventRow{At: fmtSec(m.at), Text: m.text})
 	}
 	p.StoryMore = hist.nstory - len(hist.story)
-	if res != nil && res.KV != nil {
-		p.Sections = append(p.Sections, kvSection(res.KV))
+	if d.KV != nil {
+		p.Sections = append(p.Sections, kvSection(d.KV))
 	}
 	for i, s := range d.Sections {
 		sv := sectionView{Section: s, Anchor: "extra-" + strconv.Itoa(i+1)}
@@ -318,7 +317,7 @@ func describe(src string) []string {
 
 // figures fills the summary figures, from the Result when there is one, else from the
 // events.
-func (p *page) figures(res *runner.Result, h *history, end time.Duration) {
+func (p *page) figures(res *model.Result, end time.Duration) {
 	add := func(key bool, name, value, help string) {
 		f := figure{Name: name, Value: value, Help: help}
 		p.Figures = append(p.Figures, f)
@@ -326,31 +325,12 @@ func (p *page) figures(res *runner.Result, h *history, end time.Duration) {
 			p.KeyFigures = append(p.KeyFigures, f)
 		}
 	}
-	if res == nil {
-		add(true, "cluster time", fmtSec(end), "how long the run lasted on the cluster's clock")
-		add(true, "elections", strconv.Itoa(h.fig.elections), "peers that became leader of a term")
-		add(true, "highest term", strconv.Itoa(h.fig.maxTerm), "")
-		add(true, "commit index", strconv.Itoa(h.fig.commit), "the highest log index any peer knew committed")
-		add(false, "restarts", strconv.Itoa(h.fig.restarts), "")
-		add(false, "snapshots", fmt.Sprintf("%d taken, %d installed", h.fig.snapshots, h.fig.installs), "")
-		add(true, "faults", strconv.Itoa(h.fig.faults), "faults applied")
-		if h.fig.netEvents > 0 {
-			add(true, "RPCs", fmt.Sprintf("%d (%s)", h.fig.rpcs, fmtBytes(h.fig.bytes)), "requests sent")
-		}
-		committed, lost, pending, refused := h.propCounts()
-		if len(h.props) > 0 {
-			add(true, "proposals", fmt.Sprintf("%d: %d committed, %d lost, %d never committed, %d found no leader",
-				len(h.props), committed, lost, pending, refused), "")
-		}
-		p.SummaryText = "(made from a trace: the figures above come from its events)"
-		return
-	}
 	c := res.Checks
 	speed := ""
 	if res.Wall > 0 {
 		speed = fmt.Sprintf(" in %s of real time (%.0fx)", fmtDur(res.Wall), res.Duration.Seconds()/res.Wall.Seconds())
 	}
-	add(true, "cluster time", fmtSec(res.Duration)+speed, "how long the run lasted on the cluster's clock")
+	add(true, "cluster time", fmtSec(max(res.Duration, end))+speed, "how long the run lasted on the cluster's clock")
 	add(true, "elections", strconv.Itoa(c.Elections), "peers that became leader of a term")
 	add(true, "highest term", strconv.Itoa(c.MaxTerm), "")
 	add(true, "commit index", strconv.Itoa(c.CommitIndex), "the highest log index any peer knew committed")
@@ -394,22 +374,6 @@ func (p *page) figures(res *runner.Result, h *history, end time.Duration) {
 	var b bytes.Buffer
 	res.WriteSummary(&b)
 	p.SummaryText = b.String()
-}
-
-func (h *history) propCounts() (committed, lost, pending, refused int) {
-	for _, pr := range h.props {
-		switch pr.status {
-		case propCommitted:
-			committed++
-		case propLost:
-			lost++
-		case propPending:
-			pending++
-		case propRefused:
-			refused++
-		}
-	}
-	return
 }
 
 // eventsBefore lists the events up to the one that revealed v, but messages.

@@ -238,7 +238,11 @@ func buildProposalLatency(h *history, end time.Duration, viols []chaos.Violation
 	lv.Rows[1].Help = "no leader: no peer believed it was leader when the client asked."
 	lv.Rows[2].Help = "never committed: still waiting when the run ended."
 	if lv.Empty == "" {
-		c, l, p, r := h.propCounts()
+		var n [4]int // by proposalStatus
+		for _, pr := range h.props {
+			n[pr.status]++
+		}
+		c, l, p, r := n[propCommitted], n[propLost], n[propPending], n[propRefused]
 		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(len(h.props), "proposal"), c, l, p, r)
 	} else {
 		lv.Empty = "No client proposals were made in this run."

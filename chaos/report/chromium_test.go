@@ -123,7 +123,7 @@ func TestOpensInChromium(t *testing.T) {
 	bin := chromium(t)
 	t.Run("passing run", func(t *testing.T) {
 		run := runScenario(t, "demo", "", 1)
-		dom, console := openInChromium(t, bin, render(t, run.rec.Data(run.sc, run.res)))
+		dom, console := openInChromium(t, bin, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
 		checkOpened(t, dom, console, 3)
 	})
 	t.Run("failing run with porcupine's visualization embedded", func(t *testing.T) {
@@ -132,7 +132,7 @@ func TestOpensInChromium(t *testing.T) {
 		if run.res.Pass {
 			t.Fatal("the run passed")
 		}
-		d := run.rec.Data(run.sc, run.res)
+		d := run.rec.Data(run.sc, &run.res.Result, run.res.KV)
 		d.Sections = []Section{{Title: "Linearizability", Status: "fail", Text: "not linearizable", Link: "porcupine.html", Embed: staleReadVisualization(t)}}
 		dom, console := openInChromium(t, bin, render(t, d))
 		checkOpened(t, dom, console, 3)

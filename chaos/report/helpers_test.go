@@ -10,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/scripts"
@@ -48,7 +49,7 @@ func runScenarioKeep(t testing.TB, name, src string, seed int64, keep int) recor
 		t.Fatalf("parse %s: %v", name, err)
 	}
 	sc.Header.Seed, sc.Header.HasSeed = seed, true
-	rec := NewRecorder(keep)
+	rec := NewRecorder(keep, model.InfoOf(sc, "sim", seed))
 	var trace bytes.Buffer
 	r, err := runner.New(sc, runner.Options{Engine: "sim", Observers: []func(chaos.Event){rec.Observe}, Trace: &trace})
 	if err != nil {

@@ -1,13 +1,15 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/chaos/model"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // maxPeers bounds the peers a report draws, whatever ids a broken stream names.
@@ -113,11 +115,9 @@ const (
 	propRefused                         // no leader took it
 )
 
-// proposal is one client proposal and its fate.
+// proposal is one client proposal and its fate, as the run model settled it.
 type proposal struct {
 	at     time.Duration
-	cmd    interface{}
-	index  int
 	status proposalStatus
 	done   time.Duration // when it was applied or lost
 }
@@ -129,27 +129,14 @@ type clientOp struct {
 	peer      int
 }
 
-// figures are the summary figures the events themselves give (for a run without a
-// Result).
-type figures struct {
-	events    int
-	elections int
-	maxTerm   int
-	commit    int
-	restarts  int
-	snapshots int
-	installs  int
-	truncated int
-	faults    int
-	rpcs      int
-	netEvents int
-	bytes     int64
-}
-
-// history is what a report draws, folded from the event stream one event at a time (a
-// Recorder folds a run as it goes; a trace is folded at once). Not safe for concurrent
-// use.
+// history is what a report draws over time: the timelines of what the run model holds
+// (each peer's role, term and state, commits, the network's cuts and settings) and of the
+// events themselves (marks, faults, steps, the story, proposals and operations), recorded
+// one event at a time from the event and what the model made of it (a Recorder records a
+// run as it goes; a trace is recorded at once). The run's figures are the model's. Not
+// safe for concurrent use.
 type history struct {
+	m      *model.Run // the run model, which history follows
 	n      int
 	lastAt time.Duration // the time of the latest event
 	peers  []*peerHist
@@ -163,24 +150,19 @@ type history struct {
 	cutCur   band
 	linkCur  band
 
-	faults     []mark // every fault applied, cluster-wide (kind unused)
-	steps      []mark // every step of the scenario that ran (kind unused)
-	story      []mark // the key events, in words (kind unused)
-	nstory     int    // key events seen, told or not
-	props      []proposal
-	ops        []clientOp        // the kv workload's operations, in the order they ended
-	pending    map[int][]int     // index -> proposals pending there
-	votes      map[[2]int][]int  // (candidate, term) -> voters that granted
-	elected    map[[2]int]bool   // (leader, term) seen
-	violations []chaos.Violation // from the events, in order
-	fig        figures
+	faults []mark           // every fault applied, cluster-wide (kind unused)
+	steps  []mark           // every step of the scenario that ran (kind unused)
+	story  []mark           // the key events, in words (kind unused)
+	nstory int              // key events seen, told or not
+	props  []proposal       // settled or refused, in the order they were
+	ops    []clientOp       // the kv workload's operations, in the order they ended
+	votes  map[[2]int][]int // (candidate, term) -> voters that granted
 }
 
 // newHistory returns the history of a cluster of n peers (more are added as events name
 // them) before anything happened.
-func newHistory(n int) *history {
-	h := &history{net: chaos.NewNetState(0), linkText: map[string]string{},
-		pending: map[int][]int{}, votes: map[[2]int][]int{}, elected: map[[2]int]bool{}}
+func newHistory(n int, m *model.Run) *history {
+	h := &history{m: m, net: chaos.NewNetState(0), linkText: map[string]string{}, votes: map[[2]int][]int{}}
 	h.grow(n)
 	return h
 }
@@ -205,13 +187,16 @@ func (h *history) grow(n int) {
 	h.n = n
 }
 
-// fold returns the history of events in a cluster of n peers, finished at end.
-func fold(n int, events []chaos.Event, end time.Duration) *history {
-	h := newHistory(n)
+// fold returns the run model of a trace's events and their history, finished at end.
+func fold(hd chaos.TraceHeader, n int, events []chaos.Event, end time.Duration) (*model.Run, *history) {
+	in := model.InfoFromHeader(hd)
+	in.Peers = n
+	m := model.New(in)
+	h := newHistory(n, m)
 	for _, e := range events {
-		h.add(e)
+		h.add(e, m.Apply(e))
 	}
-	return h.finish(end)
+	return m, h.finish(end)
 }
 
 // finish returns a copy of h with what is still open at end (a peer's last role, the
@@ -219,7 +204,7 @@ func fold(n int, events []chaos.Event, end time.Duration) *history {
 // go on folding events while the copy is drawn; it is for drawing, not for folding more.
 func (h *history) finish(end time.Duration) *history {
 	c := *h
-	c.pending, c.votes, c.elected, c.linkText = nil, nil, nil, nil
+	c.m, c.votes, c.linkText = nil, nil, nil
 	c.cutFault, c.linkSet = nil, nil
 	c.net = h.net.Clone()
 	c.peers = make([]*peerHist, len(h.peers))
@@ -250,9 +235,14 @@ func (h *history) finish(end time.Duration) *history {
 	}
 	c.cutCur, c.linkCur = band{}, band{}
 	c.faults, c.steps, c.story = slices.Clip(h.faults), slices.Clip(h.steps), slices.Clip(h.story)
-	c.props = slices.Clone(h.props) // settled later in place
+	c.props = slices.Clone(h.props)
+	if h.m != nil {
+		for _, at := range h.m.InFlight() {
+			c.props = append(c.props, proposal{at: at, status: propPending})
+		}
+		slices.SortStableFunc(c.props, func(a, b proposal) int { return cmp.Compare(a.at, b.at) })
+	}
 	c.ops = slices.Clip(h.ops)
-	c.violations = slices.Clip(h.violations)
 	return &c
 }
 
@@ -264,9 +254,16 @@ func (h *history) peer(id int) *peerHist {
 	return h.peers[id]
 }
 
-func (h *history) add(e chaos.Event) {
-	h.fig.events++
+// add records e, which the model made eff of.
+func (h *history) add(e chaos.Event, eff model.Effect) {
 	h.lastAt = max(h.lastAt, e.At)
+	for _, st := range eff.Settled {
+		pr := proposal{at: st.Proposed, done: st.Done, status: propLost}
+		if st.Committed {
+			pr.status = propCommitted
+		}
+		h.props = append(h.props, pr)
+	}
 	switch e.Kind {
 	case chaos.EventRaft:
 		if e.Raft != nil {
@@ -277,26 +274,12 @@ func (h *history) add(e chaos.Event) {
 			h.addFault(e.At, *e.Fault)
 		}
 	case chaos.EventPropose:
-		if p := e.Propose; p != nil {
-			pr := proposal{at: e.At, cmd: p.Command, index: p.Index}
-			if !p.OK {
-				pr.status, pr.done = propRefused, e.At
-			} else {
-				h.pending[p.Index] = append(h.pending[p.Index], len(h.props))
-			}
-			h.props = append(h.props, pr)
+		if p := e.Propose; p != nil && !p.OK && p.Source == "" {
+			h.props = append(h.props, proposal{at: e.At, done: e.At, status: propRefused})
 		}
 	case chaos.EventViolation:
 		if e.Violation != nil {
-			v := *e.Violation
-			if v.Seq == 0 {
-				v.Seq = e.Seq
-			}
-			if v.At == 0 {
-				v.At = e.At
-			}
-			h.violations = append(h.violations, v)
-			h.tell(e.At, "VIOLATION: "+v.String())
+			h.tell(e.At, "VIOLATION: "+e.Violation.String())
 		}
 	case chaos.EventClient:
 		if c := e.Client; c != nil {
@@ -311,19 +294,14 @@ func (h *history) add(e chaos.Event) {
 			h.tell(e.At, eventText(e))
 		}
 	case chaos.EventStep:
+		if e.Outcome != "" {
+			break
+		}
 		text := e.Text
 		if e.Line > 0 {
 			text = fmt.Sprintf("line %d: %s", e.Line, e.Text)
 		}
 		h.steps = append(h.steps, mark{at: e.At, text: text})
-	case chaos.EventNet:
-		if ne := e.Net; ne != nil {
-			h.fig.netEvents++
-			if ne.Kind == chaos.NetSent {
-				h.fig.rpcs++
-				h.fig.bytes += int64(ne.Bytes)
-			}
-		}
 	}
 }
 
@@ -332,19 +310,17 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 	if p == nil {
 		return
 	}
-	h.fig.maxTerm = max(h.fig.maxTerm, r.Term)
 	switch r.Kind {
 	case raft.EventBoot:
 		p.boots++
 		if p.boots > 1 {
-			h.fig.restarts++
 			text := fmt.Sprintf("peer %d restarted from what it saved: term %d, log through index %d, snapshot through %d",
 				r.Peer, r.Term, r.LastIndex, r.Index)
 			p.addMark(at, markRestart, text)
 			h.tell(at, text)
 		}
 		p.commits = append(p.commits, point{at: at, v: r.Index, gap: true})
-		p.set(at, chaos.Up, r.Role, r.Term)
+		h.follow(at, r.Peer)
 		return
 	case raft.EventVote:
 		if r.Granted && !r.PreVote {
@@ -354,10 +330,6 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 	case raft.EventRole:
 		if r.Role == raft.Leader {
 			k := [2]int{r.Peer, r.Term}
-			if !h.elected[k] {
-				h.elected[k] = true
-				h.fig.elections++
-			}
 			text := fmt.Sprintf("peer %d became leader of term %d", r.Peer, r.Term)
 			if v := h.votes[k]; len(v) > 0 {
 				text += fmt.Sprintf(" with votes from %s (and its own)", ids(slices.Sorted(slices.Values(v))))
@@ -366,56 +338,25 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 			h.tell(at, text)
 		}
 	case raft.EventCommit:
-		h.fig.commit = max(h.fig.commit, r.LastIndex)
 		p.commits = append(p.commits, point{at: at, v: r.LastIndex})
-	case raft.EventApply:
-		h.applied(at, r)
 	case raft.EventSnapshot:
-		h.fig.snapshots++
 		p.addMark(at, markSnapshot, fmt.Sprintf("peer %d snapshotted its state through index %d (term %d) and dropped that part of its log", r.Peer, r.LastIndex, r.PrevTerm))
 	case raft.EventInstallSnapshot:
-		h.fig.installs++
 		p.addMark(at, markInstall, fmt.Sprintf("peer %d installed a snapshot through index %d (term %d) sent by leader %d", r.Peer, r.LastIndex, r.PrevTerm, r.Other))
-	case raft.EventTruncate:
-		h.fig.truncated += max(0, r.LastIndex-r.Index+1)
 	}
-	if p.started && p.cur.state == chaos.Crashed {
-		return // a late event of a crashed life: the peer stays down until it boots
-	}
-	state := chaos.Up
-	if p.started && p.cur.state == chaos.Paused {
-		state = chaos.Paused
-	}
-	p.set(at, state, r.Role, r.Term)
+	h.follow(at, r.Peer)
 }
 
-// applied settles the proposals waiting at the indexes r applied (the first apply at an
-// index, by any peer, decides).
-func (h *history) applied(at time.Duration, r *raft.Event) {
-	if len(h.pending) == 0 {
-		return
-	}
-	for i, ent := range r.Entries {
-		idx := r.Index + i
-		ps, ok := h.pending[idx]
-		if !ok {
-			continue
-		}
-		for _, k := range ps {
-			pr := &h.props[k]
-			pr.done = at
-			if chaos.SameCommand(ent.Command, pr.cmd) {
-				pr.status = propCommitted
-			} else {
-				pr.status = propLost
-			}
-		}
-		delete(h.pending, idx)
+// follow starts a new segment of peer id's lane if the model's state, role or term of it
+// changed.
+func (h *history) follow(at time.Duration, id int) {
+	if id < h.m.Info().Peers {
+		st, role, term := h.m.PeerState(id)
+		h.peers[id].set(at, st, role, term)
 	}
 }
 
 func (h *history) addFault(at time.Duration, f chaos.Fault) {
-	h.fig.faults++
 	h.faults = append(h.faults, mark{at: at, text: f.String()})
 	h.tell(at, "fault: "+f.String())
 	for _, id := range f.Peers {
@@ -423,19 +364,11 @@ func (h *history) addFault(at time.Duration, f chaos.Fault) {
 		if p == nil {
 			continue
 		}
+		h.follow(at, id)
 		switch f.Kind {
 		case chaos.Crash:
-			p.set(at, chaos.Crashed, raft.Follower, p.cur.term)
 			p.commits = append(p.commits, point{at: at, v: -1, gap: true})
 			p.addMark(at, markCrash, fmt.Sprintf("peer %d crashed (it keeps what it saved: term, vote, log, snapshot)", id))
-		case chaos.Pause:
-			if p.cur.state == chaos.Up {
-				p.set(at, chaos.Paused, p.cur.role, p.cur.term)
-			}
-		case chaos.Resume:
-			if p.cur.state == chaos.Paused {
-				p.set(at, chaos.Up, p.cur.role, p.cur.term)
-			}
 		case chaos.Skew:
 			p.addMark(at, markSkew, fmt.Sprintf("peer %d's clock now runs at %gx", id, f.Rate))
 		}
@@ -466,7 +399,11 @@ func (h *history) addFault(at time.Duration, f chaos.Fault) {
 	default:
 		return
 	}
-	h.net.Apply(f)
+	if n := h.m.Info().Peers; n == h.n {
+		h.net = h.m.Net()
+	} else {
+		h.net.Apply(f)
+	}
 	anyCut := false
 	for a := range h.n {
 		for b := range h.n {

@@ -33,7 +33,7 @@ func TestBugStaleReadReportPointsAtTheIsolatedLeader(t *testing.T) {
 	if len(run.res.Failure.Peers) != 1 || run.res.Failure.Peers[0] != isolated {
 		t.Fatalf("the violation names peers %v, want the isolated leader %d", run.res.Failure.Peers, isolated)
 	}
-	doc := parse(t, render(t, run.rec.Data(run.sc, run.res)))
+	doc := parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
 	mustContain(t, "the header", text(byID(doc, "top")), "FAIL", "linearizability", "not linearizable")
 	var marked []string
 	for _, l := range all(chart(doc, "timeline"), "text", "lane") {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // The message diagram's geometry: time runs down, each peer is a vertical lane.

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/kv"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -75,6 +76,7 @@ type Recorder struct {
 	limit int
 
 	mu     sync.Mutex
+	model  *model.Run // the run model, which hist follows
 	hist   *history
 	light  []chaos.Event // steps, faults, expectations, notes, violations
 	recent deque         // raft events, proposals and client operations
@@ -85,14 +87,16 @@ type Recorder struct {
 	failAt time.Duration
 }
 
-// NewRecorder returns a recorder that keeps whole the last keep raft, proposal and
-// client events, and the last keep network events (DefaultKeep when keep is 0 or less),
-// and those of the window given to Keep.
-func NewRecorder(keep int) *Recorder {
+// NewRecorder returns a recorder of a run in (model.InfoOf says what a run of a scenario
+// is) that keeps whole the last keep raft, proposal and client events, and the last keep
+// network events (DefaultKeep when keep is 0 or less), and those of the window given to
+// Keep.
+func NewRecorder(keep int, in model.Info) *Recorder {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	return &Recorder{limit: keep, hist: newHistory(0)}
+	m := model.New(in)
+	return &Recorder{limit: keep, model: m, hist: newHistory(in.Peers, m)}
 }
 
 // Keep makes the recorder keep every event of the window w (the span a report's message
@@ -107,8 +111,9 @@ func (r *Recorder) Keep(w Window) {
 func (r *Recorder) Observe(e chaos.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	eff := r.model.Apply(e)
 	if e.Kind != chaos.EventNet {
-		r.hist.add(e)
+		r.hist.add(e, eff)
 	}
 	switch e.Kind {
 	case chaos.EventRaft, chaos.EventPropose, chaos.EventClient, chaos.EventNet:
@@ -177,27 +182,30 @@ func merge(a, b []chaos.Event) []chaos.Event {
 	return out
 }
 
-// Data returns the Data of the run recorded, a run of sc that gave res (either may be
-// nil): the run as folded so far, the events kept, the window given to Keep, and a note
-// if messages were forgotten. The recorder may go on recording; the Data does not change.
-func (r *Recorder) Data(sc *scenario.Scenario, res *runner.Result) Data {
+// Data returns the Data of the run recorded, a run of sc that gave res and kvr (each may
+// be nil; without res, the result is the recorder's run model's so far): the run's
+// history so far, the events kept, the window given to Keep, and a note if messages were
+// forgotten. The recorder may go on recording; the Data does not change.
+func (r *Recorder) Data(sc *scenario.Scenario, res *model.Result, kvr *kv.Result) Data {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	d := FromRun(sc, res, r.events())
-	end := r.hist.lastAt
-	if res != nil {
-		end = max(end, res.Duration)
+	if res == nil {
+		mr := r.model.Result()
+		res = &mr
 	}
+	d := FromRun(sc, res, kvr, r.events())
+	if sc == nil {
+		d.Header.Peers = r.model.Info().Peers
+	}
+	end := max(r.hist.lastAt, res.Duration)
 	d.folded = r.hist.finish(end)
 	d.Window = r.keep
 	if r.keep.IsZero() {
 		// The diagram and the events before the violation want what came from a second
 		// before the first failure (or two before the end): say if some of it is gone.
 		from := end - 2*time.Second
-		if res != nil && res.Failure != nil {
+		if res.Failure != nil {
 			from = res.Failure.At - time.Second
-		} else if len(d.folded.violations) > 0 {
-			from = d.folded.violations[0].At - time.Second
 		}
 		gone := max(r.recent.forgotAt, r.net.forgotAt)
 		if (r.recent.forgot > 0 || r.net.forgot > 0) && gone >= from {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/model"
-	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/raft"
 )
 
@@ -31,7 +31,7 @@ func seqs(es []chaos.Event) []uint64 {
 }
 
 func TestRecorderKeepsTheLastEvents(t *testing.T) {
-	r := NewRecorder(4)
+	r := NewRecorder(4, model.Info{Peers: 3})
 	for i := uint64(1); i <= 20; i++ {
 		at := time.Duration(i) * time.Second
 		if i%3 == 0 {
@@ -46,20 +46,20 @@ func TestRecorderKeepsTheLastEvents(t *testing.T) {
 	if got := seqs(r.Events()); !slices.Equal(got, want) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
-	if d := r.Data(nil, nil); len(d.Notes) != 0 {
+	if d := r.Data(nil, nil, nil); len(d.Notes) != 0 {
 		t.Errorf("notes = %q, want none: the last two seconds are whole", d.Notes)
 	}
 	// A failure dated early (as a linearizability check dates the operation it found)
 	// wants events that are gone: the page says so.
-	res := &runner.Result{Result: model.Result{Failure: &chaos.Violation{Checker: "linearizability", At: 15 * time.Second}}}
-	d := r.Data(nil, res)
+	res := &model.Result{Failure: &chaos.Violation{Checker: "linearizability", At: 15 * time.Second}}
+	d := r.Data(nil, res, nil)
 	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "forgot those up to 14.000 s") {
 		t.Errorf("notes = %q, want one saying events up to 14 s are gone", d.Notes)
 	}
 }
 
 func TestRecorderStopsKeepingEventsAfterAViolation(t *testing.T) {
-	r := NewRecorder(0)
+	r := NewRecorder(0, model.Info{Peers: 3})
 	v := chaos.Violation{Checker: "x"}
 	r.Observe(netEvent(1, time.Second))
 	r.Observe(chaos.Event{Seq: 2, At: time.Second, Kind: chaos.EventViolation, Violation: &v})
@@ -69,13 +69,13 @@ func TestRecorderStopsKeepingEventsAfterAViolation(t *testing.T) {
 	if got, want := seqs(r.Events()), []uint64{1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
-	if d := r.Data(nil, nil); len(d.Notes) != 0 {
+	if d := r.Data(nil, nil, nil); len(d.Notes) != 0 {
 		t.Errorf("notes = %q, want none", d.Notes)
 	}
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
-	r := NewRecorder(50) // events within recentSpan: at most 4*50 of each kind are kept
+	r := NewRecorder(50, model.Info{Peers: 3}) // events within recentSpan: at most 4*50 of each kind are kept
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	seq := uint64(0) // a bus numbers events and delivers them one at a time: so does mu
@@ -116,7 +116,7 @@ func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestRecorderKeepsAWindow(t *testing.T) {
-	r := NewRecorder(2)
+	r := NewRecorder(2, model.Info{Peers: 3})
 	r.Keep(Window{From: 10 * time.Millisecond, To: 12 * time.Millisecond})
 	for i := uint64(1); i <= 2000; i++ {
 		r.Observe(netEvent(i, time.Duration(i)*time.Millisecond))
@@ -133,7 +133,7 @@ func TestRecorderKeepsAWindow(t *testing.T) {
 	if got := seqs(r.Events()); !slices.Equal(got, want) {
 		t.Errorf("events kept: %d from %d to %d, want %d from 10 to 2000", len(got), got[0], got[len(got)-1], len(want))
 	}
-	d := r.Data(nil, nil)
+	d := r.Data(nil, nil, nil)
 	if d.Window != (Window{From: 10 * time.Millisecond, To: 12 * time.Millisecond}) {
 		t.Errorf("Data's window = %v, want the one kept", d.Window)
 	}
@@ -143,7 +143,7 @@ func TestRecorderKeepsAWindow(t *testing.T) {
 }
 
 func TestRecorderForgetsOldEvents(t *testing.T) {
-	r := NewRecorder(5)
+	r := NewRecorder(5, model.Info{Peers: 3})
 	for i := uint64(1); i <= 100; i++ {
 		if i%2 == 0 {
 			r.Observe(raftEvent(i, time.Duration(i)*100*time.Millisecond))
@@ -162,7 +162,7 @@ func TestRecorderForgetsOldEvents(t *testing.T) {
 		t.Errorf("events kept: %v, want %v", got, want)
 	}
 	// What was forgotten was folded: the peer's commits are all drawn.
-	d := r.Data(nil, nil)
+	d := r.Data(nil, nil, nil)
 	if got := len(d.folded.peers[0].commits); got != 50 {
 		t.Errorf("%d commits folded, want 50", got)
 	}
@@ -191,14 +191,72 @@ func TestRecorderPageEqualsTracePage(t *testing.T) {
 			if run.res.Duration > 2*recentSpan && len(run.events) >= len(fromTrace.Events) {
 				t.Errorf("the recorder kept %d events of %d: it should forget some", len(run.events), len(fromTrace.Events))
 			}
-			got := render(t, run.rec.Data(run.sc, run.res))
-			want := render(t, FromRun(run.sc, run.res, fromTrace.Events))
+			got := render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV))
+			want := render(t, FromRun(run.sc, &run.res.Result, run.res.KV, fromTrace.Events))
 			if got != want {
 				i := 0
 				for i < len(got) && i < len(want) && got[i] == want[i] {
 					i++
 				}
 				t.Errorf("the recorder's page differs from the trace's at byte %d:\nrecorder: %.300s\ntrace:    %.300s", i, got[max(0, i-100):], want[max(0, i-100):])
+			}
+		})
+	}
+}
+
+// A report made from a run's trace alone is the report made during the run, figure for
+// figure: the same verdict, figures, summary, story, steps, timeline, charts and message
+// diagram. Only two things tell them apart: the real time the run took, which a trace
+// does not hold (so the run's is left out here), and the note that says a page was made
+// from a trace.
+func TestReportFromTraceEqualsReportDuringRun(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		seed      int64
+	}{
+		{name: "demo", seed: 1},
+		{name: "leader-isolation", seed: 2},
+		{name: "snapshot-catch-up", seed: 3},
+		{name: "failing", src: "peers 3\nworkload rate=20\nwait leader within 5s\nat 1s isolate leader\nexpect leaders == 3\n", seed: 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := runScenario(t, tc.name, tc.src, tc.seed)
+			res := run.res.Result
+			res.Wall = 0
+			during := run.rec.Data(run.sc, &res, nil)
+			fromTrace, err := FromTrace(bytes.NewReader(run.trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			during.Header = fromTrace.Header // the trace's header: the run's, with the tool that wrote it
+			a, b := build(during), build(fromTrace)
+			if len(b.Notes) != 1 || !strings.HasPrefix(b.Notes[0], "Made from a trace") || len(a.Notes) != 0 {
+				t.Errorf("notes: during the run %q, from the trace %q", a.Notes, b.Notes)
+			}
+			b.Notes = nil
+			for _, part := range []struct {
+				name       string
+				during, tr interface{}
+			}{
+				{"verdict", []interface{}{a.Pass, a.Verdict, a.Failure}, []interface{}{b.Pass, b.Verdict, b.Failure}},
+				{"key figures", a.KeyFigures, b.KeyFigures},
+				{"figures", a.Figures, b.Figures},
+				{"summary", a.SummaryText, b.SummaryText},
+				{"violations", a.Violations, b.Violations},
+				{"story", a.Story, b.Story},
+				{"steps", a.Steps, b.Steps},
+				{"timeline", a.Timeline, b.Timeline},
+				{"commits", a.Commits, b.Commits},
+				{"latency", a.Latency, b.Latency},
+				{"messages", a.Messages, b.Messages},
+				{"the whole page", a, b},
+			} {
+				if !reflect.DeepEqual(part.during, part.tr) {
+					t.Errorf("%s: during the run\n%+v\nfrom the trace\n%+v", part.name, part.during, part.tr)
+				}
+			}
+			if len(a.Figures) < 8 || a.SummaryText == "" {
+				t.Errorf("only %d figures and summary %q: nothing much compared", len(a.Figures), a.SummaryText)
 			}
 		})
 	}

@@ -11,12 +11,15 @@
 // html/template).
 //
 // Input is the run's events (recorded with a Recorder during the run, or read back from a
-// trace with chaos.ReadTrace), its trace header and, when at hand, its runner.Result:
+// trace with chaos.ReadTrace) and its trace header. Its figures and verdict are those of
+// the run model (package model) of the events: the same whether the report is made
+// during the run or from its trace, but for the real time the run took and a kv
+// workload's history, which a run can add (Data.Result, Data.KV):
 //
-//	rec := report.NewRecorder(0)
+//	rec := report.NewRecorder(0, model.InfoOf(sc, engine, seed))
 //	opts.Observers = append(opts.Observers, rec.Observe)
 //	... run ...
-//	err := report.WriteFile("run.html", rec.Data(sc, res))
+//	err := report.WriteFile("run.html", rec.Data(sc, &res.Result, res.KV))
 //
 // Limits keep the page of a long run small (a few hundred KiB): the timeline and the
 // charts are drawn at a fixed width (changes closer together than a pixel are merged, and
@@ -36,7 +39,8 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/chaos/kv"
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -96,9 +100,12 @@ type Data struct {
 	// Header describes the run: name, engine, seed, peers and the scenario's text, as a
 	// trace's first line has them.
 	Header chaos.TraceHeader
-	// Result is the outcome of the run; nil when only a trace is at hand (the verdict
-	// then comes from the violation events, and the figures from the events).
-	Result *runner.Result
+	// Result is the outcome of the run, as the run model had it at the end (with the
+	// real time the run took); nil means the model of Events (a trace's).
+	Result *model.Result
+	// KV is a kv workload's result, with its history and linearizability check (which
+	// can draw porcupine's visualization); nil without one, or from a trace.
+	KV *kv.Result
 	// Events are the run's events, in order. Network events feed the message diagram;
 	// the live engine publishes them only when a sink wants them, which a Recorder does.
 	Events []chaos.Event
@@ -118,8 +125,8 @@ type Data struct {
 	// it had to forget early messages).
 	Notes []string
 
-	// folded is the run as a Recorder folded it while it went; Events then holds only
-	// the events the Recorder kept (see Recorder).
+	// folded is the run's history as a Recorder recorded it while it went; Events then
+	// holds only the events the Recorder kept (see Recorder).
 	folded *history
 }
 
@@ -163,7 +170,7 @@ func WriteFile(path string, d Data) (err error) {
 
 // Header returns the trace header of a run of sc that gave res, as the runner writes it
 // into a trace.
-func Header(sc *scenario.Scenario, res *runner.Result) chaos.TraceHeader {
+func Header(sc *scenario.Scenario, res *model.Result) chaos.TraceHeader {
 	h := chaos.TraceHeader{Format: chaos.TraceFormat, Version: chaos.TraceVersion}
 	if sc != nil {
 		h.Name, h.Scenario, h.Peers = sc.Name, sc.Source, sc.Header.Peers
@@ -178,13 +185,14 @@ func Header(sc *scenario.Scenario, res *runner.Result) chaos.TraceHeader {
 	return h
 }
 
-// FromRun returns the Data of a run of sc that gave res, with its events.
-func FromRun(sc *scenario.Scenario, res *runner.Result, events []chaos.Event) Data {
-	return Data{Header: Header(sc, res), Result: res, Events: events}
+// FromRun returns the Data of a run of sc that gave res (and kv, with a kv workload),
+// with its events.
+func FromRun(sc *scenario.Scenario, res *model.Result, kv *kv.Result, events []chaos.Event) Data {
+	return Data{Header: Header(sc, res), Result: res, KV: kv, Events: events}
 }
 
 // FromTrace reads a trace written by chaos.TraceWriter and returns its Data (with no
-// Result: the verdict comes from the trace's violation events).
+// Result: the run model of its events gives the verdict and figures).
 func FromTrace(r io.Reader) (Data, error) {
 	h, events, err := chaos.ReadTrace(r)
 	if err != nil {

@@ -25,7 +25,7 @@ func TestPassingRunHasEverySection(t *testing.T) {
 	if !run.res.Pass {
 		t.Fatalf("leader-isolation seed 3 failed: %v", run.res.Failure)
 	}
-	doc := parse(t, render(t, run.rec.Data(run.sc, run.res)))
+	doc := parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
 	for _, id := range sections {
 		if byID(doc, id) == nil {
 			t.Errorf("no section with id %q", id)
@@ -109,7 +109,7 @@ expect leaders == 3
 	if run.res.Pass {
 		t.Fatal("the run passed; want a failed expectation")
 	}
-	doc := parse(t, render(t, run.rec.Data(run.sc, run.res)))
+	doc := parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
 	top := text(byID(doc, "top"))
 	mustContain(t, "the header", top, "FAIL", "expect", "line 6", "expect leaders == 3")
 	v := byID(doc, "violation")
@@ -229,8 +229,9 @@ func TestCheckerViolationFromATrace(t *testing.T) {
 	if got, want := strings.Join(marked, ", "), "peer 0 ◀, peer 1 ◀"; got != want {
 		t.Errorf("lanes marked as involved: %q, want %q", got, want)
 	}
-	// Without a Result, the figures come from the events.
-	mustContain(t, "the figures", text(byID(doc, "figures")), "elections 3", "highest term 2", "made from a trace")
+	// Without a Result, the figures come from the events, and the page says so.
+	mustContain(t, "the figures", text(byID(doc, "figures")), "elections 3", "highest term 2")
+	mustContain(t, "the header", top, "Made from a trace")
 	// The events before the violation end with the second leader of term 2.
 	rows := all(byID(doc, "violation"), "tr", "")
 	last := text(rows[len(rows)-1])
@@ -241,7 +242,7 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	src := "# A scenario " + evil + " & more\npeers 3\nwait leader within 5s # " + evil + "\n"
 	run := runScenario(t, "evil<b>", src, 1)
-	d := run.rec.Data(run.sc, run.res)
+	d := run.rec.Data(run.sc, &run.res.Result, run.res.KV)
 	d.Header.Tool = evil
 	d.Repro = "miniraft run '" + evil + "'"
 	d.Notes = []string{"note " + evil}
@@ -307,7 +308,7 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 
 func TestPageNeedsNoNetwork(t *testing.T) {
 	run := runScenario(t, "leader-crash", "", 2)
-	d := run.rec.Data(run.sc, run.res)
+	d := run.rec.Data(run.sc, &run.res.Result, run.res.KV)
 	d.Sections = []Section{{Title: "Linearizability", Status: "fail", Text: "not linearizable", Link: "porcupine.html", Embed: "<p>hi</p>"}}
 	doc := parse(t, render(t, d))
 	csp := ""
@@ -395,7 +396,7 @@ func TestMessageWindowAndLimit(t *testing.T) {
 		{name: "a short window draws everything", window: Window{From: 2 * time.Second, To: 2100 * time.Millisecond}, max: 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := run.rec.Data(run.sc, run.res)
+			d := run.rec.Data(run.sc, &run.res.Result, run.res.KV)
 			d.Window, d.MaxMessages = tc.window, tc.max
 			sec := byID(parse(t, render(t, d)), "messages")
 			arrows := all(sec, "g", "msg")
@@ -554,7 +555,7 @@ func TestKVRunHasTheClientsView(t *testing.T) {
 	if run.res.KV == nil {
 		t.Fatal("the run has no kv result")
 	}
-	doc := parse(t, render(t, run.rec.Data(run.sc, run.res)))
+	doc := parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
 	kv := byID(doc, "kv")
 	if kv == nil {
 		t.Fatal("no kv section")

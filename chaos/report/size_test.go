@@ -20,7 +20,7 @@ every 7s from 4s heal
 
 func TestLongRunStaysSmall(t *testing.T) {
 	run := runScenario(t, "churn", churn, 9)
-	page := render(t, run.rec.Data(run.sc, run.res))
+	page := render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV))
 	const maxSize = 1 << 20
 	if len(page) > maxSize {
 		t.Errorf("the page of a two-minute churn is %d bytes, want at most %d", len(page), maxSize)
@@ -53,8 +53,8 @@ func BenchmarkWrite(b *testing.B) {
 		name string
 		d    Data
 	}{
-		{"recorded", run.rec.Data(run.sc, run.res)},
-		{"trace", FromRun(run.sc, run.res, whole.Events)},
+		{"recorded", run.rec.Data(run.sc, &run.res.Result, run.res.KV)},
+		{"trace", FromRun(run.sc, &run.res.Result, run.res.KV, whole.Events)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/raft"
+	raft "github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // The geometry of the time-scaled drawings (timeline and charts), in pixels: they share

@@ -316,8 +316,14 @@ func (r *Runner) Paused() bool {
 	return r.paused
 }
 
-// Stop ends a run: Run returns soon after, with the result so far.
-func (r *Runner) Stop() { r.stop.Do(func() { close(r.stopCh) }) }
+// Stop ends a run: Run returns soon after, with the result so far. It stops the cluster,
+// so that a run waiting for a paused cluster returns too.
+func (r *Runner) Stop() {
+	r.stop.Do(func() {
+		close(r.stopCh)
+		r.c.Stop()
+	})
+}
 
 // errStop ends the timeline early without being an error.
 var errStop = errors.New("stopped")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
@@ -45,14 +46,14 @@ func startReport(o *runOptions, sc *scenario.Scenario, many bool) (*runReport, e
 	if err != nil {
 		return nil, fmt.Errorf("--report: %w", err)
 	}
-	rec := report.NewRecorder(0)
+	rec := report.NewRecorder(0, model.InfoOf(sc, o.engine, sc.Header.Seed))
 	rec.Keep(w)
 	return &runReport{path: path, f: f, rec: rec}, nil
 }
 
 // finish writes the report of the run of sc that gave res, and closes the file.
 func (r *runReport) finish(o *runOptions, sc *scenario.Scenario, res *runner.Result) error {
-	d := r.rec.Data(sc, res)
+	d := r.rec.Data(sc, &res.Result, res.KV)
 	d.Repro = reportRepro(o, sc, res)
 	err := report.Write(r.f, d)
 	if cerr := r.f.Close(); err == nil && cerr != nil {
