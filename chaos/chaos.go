@@ -98,10 +98,10 @@ type PeerStatus struct {
 
 // ProposeResult says where a proposal went.
 type ProposeResult struct {
-	Peer  int // the peer that accepted it, or raftpb.None
-	Index int
-	Term  int
-	OK    bool
+	Peer  int  `json:"peer"` // the peer that accepted it, or raftpb.None
+	Index int  `json:"index,omitempty"`
+	Term  int  `json:"term,omitempty"`
+	OK    bool `json:"ok,omitempty"`
 }
 
 // Cluster is a running cluster of Raft peers under a fault-injecting network. Engines

@@ -34,32 +34,43 @@ type NewCluster = func(chaos.ClusterConfig) (chaos.Cluster, error)
 
 // Run runs every conformance case against the engine newCluster starts, each as a
 // subtest. The cases run one after another (they check for leaked goroutines).
-func Run(t *testing.T, newCluster NewCluster) {
+func Run(t *testing.T, newCluster NewCluster) { run(t, newCluster, false) }
+
+// RunSmoke runs a few of the cases (a leader, commits, events and deliveries, stopping):
+// what an engine that runs in real time checks in the short suite (go test -short),
+// while Run's every case runs in the full one.
+func RunSmoke(t *testing.T, newCluster NewCluster) { run(t, newCluster, true) }
+
+func run(t *testing.T, newCluster NewCluster, smoke bool) {
 	cases := []struct {
-		name string
-		n    int
-		run  func(*testing.T, NewCluster, int)
+		name  string
+		n     int
+		run   func(*testing.T, NewCluster, int)
+		smoke bool
 	}{
-		{"Elect", 3, testElect},
-		{"Elect", 5, testElect},
-		{"Commit", 3, testCommit},
-		{"Commit", 5, testCommit},
-		{"CrashLeader", 5, testCrashLeader},
-		{"CrashAll", 3, testCrashAll},
-		{"IsolateLeader", 5, testIsolateLeader},
-		{"Partition", 5, testPartition},
-		{"Bridge", 5, testBridge},
-		{"OneWayCut", 3, testOneWayCut},
-		{"Lossy", 5, testLossy},
-		{"PauseFollower", 3, testPauseFollower},
-		{"Skew", 5, testSkew},
-		{"PauseCluster", 3, testPauseCluster},
-		{"BadFaults", 5, testBadFaults},
-		{"Stop", 3, testStop},
-		{"Events", 3, testEvents},
-		{"Deliver", 3, testDeliver},
+		{"Elect", 3, testElect, true},
+		{"Elect", 5, testElect, false},
+		{"Commit", 3, testCommit, true},
+		{"Commit", 5, testCommit, false},
+		{"CrashLeader", 5, testCrashLeader, false},
+		{"CrashAll", 3, testCrashAll, false},
+		{"IsolateLeader", 5, testIsolateLeader, false},
+		{"Partition", 5, testPartition, false},
+		{"Bridge", 5, testBridge, false},
+		{"OneWayCut", 3, testOneWayCut, false},
+		{"Lossy", 5, testLossy, false},
+		{"PauseFollower", 3, testPauseFollower, false},
+		{"Skew", 5, testSkew, false},
+		{"PauseCluster", 3, testPauseCluster, false},
+		{"BadFaults", 5, testBadFaults, false},
+		{"Stop", 3, testStop, true},
+		{"Events", 3, testEvents, true},
+		{"Deliver", 3, testDeliver, true},
 	}
 	for _, tc := range cases {
+		if smoke && !tc.smoke {
+			continue
+		}
 		t.Run(fmt.Sprintf("%s/n=%d", tc.name, tc.n), func(t *testing.T) { tc.run(t, newCluster, tc.n) })
 	}
 }
