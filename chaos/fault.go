@@ -57,11 +57,87 @@ const (
 	Reset
 )
 
-var faultNames = [...]string{"", "crash", "restart", "pause", "resume", "isolate", "partition", "bridge", "cut", "heal", "loss", "delay", "reorder", "duplicate", "skew", "reset"}
+// FaultArgs is the shape of a fault's arguments in the scenario language, and so which
+// Fault fields it uses. The parser, the formatter, selector resolution and validation go
+// by it, so a new fault kind of an existing shape needs nothing new from them.
+type FaultArgs uint8
+
+// The argument shapes.
+const (
+	// ArgsNone: no arguments (heal).
+	ArgsNone FaultArgs = iota
+	// ArgsPeers: SEL, into Peers (crash leader).
+	ArgsPeers
+	// ArgsPeersRate: SEL RATE, into Peers and Rate (skew leader 2x).
+	ArgsPeersRate
+	// ArgsGroups: SEL | SEL [| SEL...], into Groups (partition minority | others).
+	ArgsGroups
+	// ArgsBridge: SEL - ID - SEL, into Groups (bridge 0,1 - 2 - 3,4).
+	ArgsBridge
+	// ArgsLinks: SEL -> SEL, into From and To (cut leader -> others).
+	ArgsLinks
+	// ArgsProb: P [SEL -> SEL], into P, and From and To when links are named (loss 10%).
+	ArgsProb
+	// ArgsDelay: D[-D] [SEL -> SEL], into Min, Max, and From and To (delay 5ms-20ms).
+	ArgsDelay
+)
+
+// FaultSpec is everything about one fault kind that is not an engine's: its name, the
+// shape of its arguments, its help, and its effect on the network's state. One entry of
+// FaultSpecs per kind; CONTRIBUTING.md says how to add one.
+type FaultSpec struct {
+	Kind FaultKind
+	Name string
+	Args FaultArgs
+	// Usage is the fault as a command of the scenario language; Summary what it does.
+	Usage, Summary string
+	// Net changes a network's state as the fault does, or is nil for a fault on peers
+	// (which the engines and the run model carry out themselves).
+	Net func(s *NetState, f Fault)
+	// Cuts: the fault cuts links, which heal removes.
+	Cuts bool
+}
+
+// FaultSpecs lists every fault kind, in the order of the FaultKind constants.
+var FaultSpecs = []FaultSpec{
+	{Crash, "crash", ArgsPeers, "crash SEL", "stop peers; they keep what they persisted", nil, false},
+	{Restart, "restart", ArgsPeers, "restart SEL", "start crashed peers again from their persisted state", nil, false},
+	{Pause, "pause", ArgsPeers, "pause SEL", "freeze peers: no ticks, messages to them wait", nil, false},
+	{Resume, "resume", ArgsPeers, "resume SEL", "unfreeze paused peers", nil, false},
+	{Isolate, "isolate", ArgsPeers, "isolate SEL", "cut peers off from everyone, both ways", netIsolate, true},
+	{Partition, "partition", ArgsGroups, "partition SEL | SEL [| SEL...]", "split the cluster into groups (unnamed peers form one more)", netPartition, true},
+	{Bridge, "bridge", ArgsBridge, "bridge SEL - ID - SEL", "the two sides cannot talk but both reach the middle peer", netBridge, true},
+	{Cut, "cut", ArgsLinks, "cut SEL -> SEL", "lose every message from the first peers to the second (one way)", netCut, true},
+	{Heal, "heal", ArgsNone, "heal", "remove every cut, isolation, partition and bridge", netHeal, false},
+	{Loss, "loss", ArgsProb, "loss P [SEL -> SEL]", "lose messages with probability P (10% or 0.1)", linkSetting(func(l *LinkFaults, f Fault) { l.Loss = f.P }), false},
+	{Delay, "delay", ArgsDelay, "delay D[-D] [SEL -> SEL]", "delay messages by D, or by a random time in a range", linkSetting(func(l *LinkFaults, f Fault) { l.DelayMin, l.DelayMax = f.Min, f.Max }), false},
+	{Reorder, "reorder", ArgsProb, "reorder P [SEL -> SEL]", "hold messages back with probability P so later ones overtake them", linkSetting(func(l *LinkFaults, f Fault) { l.Reorder = f.P }), false},
+	{Duplicate, "duplicate", ArgsProb, "duplicate P [SEL -> SEL]", "deliver messages twice with probability P", linkSetting(func(l *LinkFaults, f Fault) { l.Duplicate = f.P }), false},
+	{Skew, "skew", ArgsPeersRate, "skew SEL RATE", "run peers' clocks at RATE times real speed (1.5x, 0.5)", nil, false},
+	{Reset, "reset", ArgsNone, "reset", "heal, and remove link settings and clock skew", netReset, false},
+}
+
+// Spec returns k's entry of FaultSpecs, and false for a kind that has none.
+func (k FaultKind) Spec() (FaultSpec, bool) {
+	if k == 0 || int(k) > len(FaultSpecs) {
+		return FaultSpec{}, false
+	}
+	return FaultSpecs[k-1], true
+}
+
+// FaultByName returns the kind named name, and false if there is none.
+func FaultByName(name string) (FaultKind, bool) {
+	for _, s := range FaultSpecs {
+		if s.Name == name {
+			return s.Kind, true
+		}
+	}
+	return 0, false
+}
 
 func (k FaultKind) String() string {
-	if int(k) < len(faultNames) && k != 0 {
-		return faultNames[k]
+	if s, ok := k.Spec(); ok {
+		return s.Name
 	}
 	return fmt.Sprintf("FaultKind(%d)", k)
 }
@@ -112,29 +188,28 @@ func (f Fault) links() string {
 
 // String renders f in the scenario language.
 func (f Fault) String() string {
-	switch f.Kind {
-	case Crash, Restart, Pause, Resume, Isolate:
+	spec, _ := f.Kind.Spec()
+	switch spec.Args {
+	case ArgsPeers:
 		return fmt.Sprintf("%s %s", f.Kind, ids(f.Peers))
-	case Partition, Bridge:
+	case ArgsPeersRate:
+		return fmt.Sprintf("%s %s %gx", f.Kind, ids(f.Peers), f.Rate)
+	case ArgsGroups, ArgsBridge:
 		gs := make([]string, len(f.Groups))
 		for i, g := range f.Groups {
 			gs[i] = ids(g)
 		}
 		sep := " | "
-		if f.Kind == Bridge {
+		if spec.Args == ArgsBridge {
 			sep = " - "
 		}
 		return fmt.Sprintf("%s %s", f.Kind, strings.Join(gs, sep))
-	case Cut:
-		return fmt.Sprintf("cut %s->%s", ids(f.From), ids(f.To))
-	case Heal, Reset:
-		return f.Kind.String()
-	case Loss, Reorder, Duplicate:
+	case ArgsLinks:
+		return fmt.Sprintf("%s %s->%s", f.Kind, ids(f.From), ids(f.To))
+	case ArgsProb:
 		return fmt.Sprintf("%s %s%s", f.Kind, FormatPercent(f.P), f.links())
-	case Delay:
-		return fmt.Sprintf("delay %v-%v%s", f.Min, f.Max, f.links())
-	case Skew:
-		return fmt.Sprintf("skew %s %gx", ids(f.Peers), f.Rate)
+	case ArgsDelay:
+		return fmt.Sprintf("%s %v-%v%s", f.Kind, f.Min, f.Max, f.links())
 	}
 	return f.Kind.String()
 }
@@ -160,15 +235,19 @@ func (f Fault) Validate(n int) error {
 		}
 		return nil
 	}
-	switch f.Kind {
-	case Crash, Restart, Pause, Resume, Isolate, Skew:
+	spec, ok := f.Kind.Spec()
+	if !ok {
+		return fmt.Errorf("unknown fault kind %d", f.Kind)
+	}
+	switch spec.Args {
+	case ArgsPeers, ArgsPeersRate:
 		if err := check(f.Kind.String(), f.Peers); err != nil {
 			return err
 		}
-		if f.Kind == Skew && !(f.Rate > 0 && f.Rate <= 100) {
-			return fmt.Errorf("skew: rate %g is outside (0, 100]", f.Rate)
+		if spec.Args == ArgsPeersRate && !(f.Rate > 0 && f.Rate <= 100) {
+			return fmt.Errorf("%s: rate %g is outside (0, 100]", f.Kind, f.Rate)
 		}
-	case Partition, Bridge:
+	case ArgsGroups, ArgsBridge:
 		var all []int
 		for _, g := range f.Groups {
 			all = append(all, g...)
@@ -176,29 +255,19 @@ func (f Fault) Validate(n int) error {
 		if err := check(f.Kind.String(), all); err != nil {
 			return err
 		}
-		if f.Kind == Bridge && (len(f.Groups) != 3 || len(f.Groups[1]) != 1) {
-			return errors.New("bridge: want two sides and one middle peer, as in 'bridge 0,1 - 2 - 3,4'")
+		if spec.Args == ArgsBridge && (len(f.Groups) != 3 || len(f.Groups[1]) != 1) {
+			return fmt.Errorf("%s: want two sides and one middle peer, as in '%s 0,1 - 2 - 3,4'", f.Kind, f.Kind)
 		}
-	case Cut:
-		if err := check("cut from", f.From); err != nil {
-			return err
-		}
-		if err := check("cut to", f.To); err != nil {
-			return err
-		}
-	case Loss, Reorder, Duplicate:
+	case ArgsProb:
 		if err := prob(); err != nil {
 			return err
 		}
-	case Delay:
+	case ArgsDelay:
 		if f.Min < 0 || f.Max < f.Min || f.Max > 24*time.Hour {
-			return fmt.Errorf("delay: bad range %v-%v", f.Min, f.Max)
+			return fmt.Errorf("%s: bad range %v-%v", f.Kind, f.Min, f.Max)
 		}
-	case Heal, Reset:
-	default:
-		return fmt.Errorf("unknown fault kind %d", f.Kind)
 	}
-	if f.Kind >= Loss && f.Kind <= Duplicate {
+	if spec.Args == ArgsLinks || spec.Args == ArgsProb || spec.Args == ArgsDelay {
 		if err := check(f.Kind.String()+" from", f.From); err != nil {
 			return err
 		}
@@ -252,79 +321,89 @@ func (s NetState) Clone() NetState {
 // Apply changes s as fault f does (for network faults; others leave it alone). Engines
 // use it to keep their NetState, and then make their network match it.
 func (s *NetState) Apply(f Fault) {
+	if spec, ok := f.Kind.Spec(); ok && spec.Net != nil {
+		spec.Net(s, f)
+	}
+	s.regroup()
+}
+
+func (s *NetState) cutBoth(a, b int) { s.Cut[a][b], s.Cut[b][a] = true, true }
+
+func netIsolate(s *NetState, f Fault) {
+	for _, p := range f.Peers {
+		for q := range len(s.Cut) {
+			if q != p {
+				s.cutBoth(p, q)
+			}
+		}
+	}
+}
+
+func netPartition(s *NetState, f Fault) {
 	n := len(s.Cut)
-	cutBoth := func(a, b int) { s.Cut[a][b], s.Cut[b][a] = true, true }
-	switch f.Kind {
-	case Isolate:
-		for _, p := range f.Peers {
-			for q := range n {
-				if q != p {
-					cutBoth(p, q)
-				}
+	group := make([]int, n)
+	for i := range group {
+		group[i] = len(f.Groups) + 1 // the peers named in no group
+	}
+	for g, ps := range f.Groups {
+		for _, p := range ps {
+			group[p] = g + 1
+		}
+	}
+	for a := range n {
+		for b := range n {
+			if group[a] != group[b] {
+				s.Cut[a][b] = true
 			}
 		}
-	case Partition:
-		group := make([]int, n)
-		for i := range group {
-			group[i] = len(f.Groups) + 1 // the peers named in no group
+	}
+}
+
+func netBridge(s *NetState, f Fault) {
+	for _, a := range f.Groups[0] {
+		for _, b := range f.Groups[2] {
+			s.cutBoth(a, b)
 		}
-		for g, ps := range f.Groups {
-			for _, p := range ps {
-				group[p] = g + 1
+	}
+}
+
+func netCut(s *NetState, f Fault) {
+	for _, a := range f.From {
+		for _, b := range f.To {
+			if a != b {
+				s.Cut[a][b] = true
 			}
 		}
-		for a := range n {
-			for b := range n {
-				if group[a] != group[b] {
-					s.Cut[a][b] = true
-				}
-			}
-		}
-	case Bridge:
-		for _, a := range f.Groups[0] {
-			for _, b := range f.Groups[2] {
-				cutBoth(a, b)
-			}
-		}
-	case Cut:
-		for _, a := range f.From {
-			for _, b := range f.To {
-				if a != b {
-					s.Cut[a][b] = true
-				}
-			}
-		}
-	case Heal:
-		for a := range n {
-			clear(s.Cut[a])
-		}
-	case Reset:
-		for a := range n {
-			clear(s.Cut[a])
-			clear(s.Links[a])
-		}
-		s.Global = LinkFaults{}
-	case Loss, Delay, Reorder, Duplicate:
-		set := func(l *LinkFaults) {
-			switch f.Kind {
-			case Loss:
-				l.Loss = f.P
-			case Delay:
-				l.DelayMin, l.DelayMax = f.Min, f.Max
-			case Reorder:
-				l.Reorder = f.P
-			case Duplicate:
-				l.Duplicate = f.P
-			}
-		}
+	}
+}
+
+func netHeal(s *NetState, _ Fault) {
+	for a := range s.Cut {
+		clear(s.Cut[a])
+	}
+}
+
+func netReset(s *NetState, _ Fault) {
+	for a := range s.Cut {
+		clear(s.Cut[a])
+		clear(s.Links[a])
+	}
+	s.Global = LinkFaults{}
+}
+
+// linkSetting returns the Net of a fault that sets something on links: on every link
+// (and as the global setting) when the fault names none, else on those it names.
+func linkSetting(set func(l *LinkFaults, f Fault)) func(*NetState, Fault) {
+	return func(s *NetState, f Fault) {
+		n := len(s.Cut)
 		if len(f.From) == 0 && len(f.To) == 0 {
-			set(&s.Global)
+			set(&s.Global, f)
 			for a := range n {
 				for b := range n {
-					set(&s.Links[a][b])
+					set(&s.Links[a][b], f)
 				}
 			}
-			break
+			return
 		}
 		from, to := f.From, f.To
 		if len(from) == 0 {
@@ -336,12 +415,11 @@ func (s *NetState) Apply(f Fault) {
 		for _, a := range from {
 			for _, b := range to {
 				if a != b {
-					set(&s.Links[a][b])
+					set(&s.Links[a][b], f)
 				}
 			}
 		}
 	}
-	s.regroup()
 }
 
 func seq(n int) []int {
@@ -418,11 +496,9 @@ func (k FaultKind) MarshalText() ([]byte, error) { return []byte(k.String()), ni
 
 // UnmarshalText parses a name written by MarshalText.
 func (k *FaultKind) UnmarshalText(b []byte) error {
-	for i, n := range faultNames {
-		if i > 0 && n == string(b) {
-			*k = FaultKind(i)
-			return nil
-		}
+	if kind, ok := FaultByName(string(b)); ok {
+		*k = kind
+		return nil
 	}
 	return fmt.Errorf("unknown fault kind %q", b)
 }

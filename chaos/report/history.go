@@ -379,17 +379,18 @@ func (h *history) addFault(at time.Duration, f chaos.Fault) {
 	if f.Validate(h.n) != nil {
 		return // a fault for another cluster size: leave the network as it was
 	}
-	switch f.Kind {
-	case chaos.Isolate, chaos.Partition, chaos.Bridge, chaos.Cut:
+	spec, _ := f.Kind.Spec()
+	switch {
+	case spec.Cuts:
 		h.cutFault = append(h.cutFault, f.String())
-	case chaos.Heal:
+	case f.Kind == chaos.Heal:
 		h.cutFault = nil
-	case chaos.Reset:
+	case f.Kind == chaos.Reset:
 		h.cutFault, h.linkSet = nil, nil
 		clear(h.linkText)
-	case chaos.Loss, chaos.Delay, chaos.Reorder, chaos.Duplicate:
+	case spec.Args == chaos.ArgsProb || spec.Args == chaos.ArgsDelay:
 		key := f.Kind.String() + " " + fmt.Sprint(f.From, f.To)
-		off := f.P == 0 && f.Kind != chaos.Delay || f.Kind == chaos.Delay && f.Max == 0
+		off := spec.Args == chaos.ArgsProb && f.P == 0 || spec.Args == chaos.ArgsDelay && f.Max == 0
 		h.linkSet = slices.DeleteFunc(h.linkSet, func(k string) bool { return k == key })
 		delete(h.linkText, key)
 		if !off {

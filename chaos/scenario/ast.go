@@ -433,12 +433,13 @@ func (c FaultCmd) String() string {
 	if c.HasLinks() {
 		links = " " + c.From.String() + " -> " + c.To.String()
 	}
-	switch c.Kind {
-	case chaos.Crash, chaos.Restart, chaos.Pause, chaos.Resume, chaos.Isolate:
+	spec, _ := c.Kind.Spec()
+	switch spec.Args {
+	case chaos.ArgsPeers:
 		return c.Kind.String() + " " + c.Peers.String()
-	case chaos.Partition, chaos.Bridge:
+	case chaos.ArgsGroups, chaos.ArgsBridge:
 		sep := " | "
-		if c.Kind == chaos.Bridge {
+		if spec.Args == chaos.ArgsBridge {
 			sep = " - "
 		}
 		s := c.Kind.String()
@@ -450,18 +451,18 @@ func (c FaultCmd) String() string {
 			}
 		}
 		return s
-	case chaos.Cut:
-		return "cut " + c.From.String() + " -> " + c.To.String()
-	case chaos.Loss, chaos.Reorder, chaos.Duplicate:
+	case chaos.ArgsLinks:
+		return c.Kind.String() + " " + c.From.String() + " -> " + c.To.String()
+	case chaos.ArgsProb:
 		return c.Kind.String() + " " + fmtProb(c.P) + links
-	case chaos.Delay:
+	case chaos.ArgsDelay:
 		d := fmtDur(c.Min)
 		if c.Max != c.Min {
 			d += "-" + fmtDur(c.Max)
 		}
-		return "delay " + d + links
-	case chaos.Skew:
-		return "skew " + c.Peers.String() + " " + fmtFloat(c.Rate) + "x"
+		return c.Kind.String() + " " + d + links
+	case chaos.ArgsPeersRate:
+		return c.Kind.String() + " " + c.Peers.String() + " " + fmtFloat(c.Rate) + "x"
 	}
 	return c.Kind.String()
 }

@@ -733,27 +733,21 @@ type CommandHelp struct {
 // Commands lists every command of the language with its syntax.
 func Commands() []CommandHelp { return append([]CommandHelp(nil), commandHelp...) }
 
-var commandHelp = []CommandHelp{
-	{"crash", "crash SEL", "stop peers; they keep what they persisted"},
-	{"restart", "restart SEL", "start crashed peers again from their persisted state"},
-	{"pause", "pause SEL", "freeze peers: no ticks, messages to them wait"},
-	{"resume", "resume SEL", "unfreeze paused peers"},
-	{"isolate", "isolate SEL", "cut peers off from everyone, both ways"},
-	{"partition", "partition SEL | SEL [| SEL...]", "split the cluster into groups (unnamed peers form one more)"},
-	{"bridge", "bridge SEL - ID - SEL", "the two sides cannot talk but both reach the middle peer"},
-	{"cut", "cut SEL -> SEL", "lose every message from the first peers to the second (one way)"},
-	{"heal", "heal", "remove every cut, isolation, partition and bridge"},
-	{"reset", "reset", "heal, and remove link settings and clock skew"},
-	{"loss", "loss P [SEL -> SEL]", "lose messages with probability P (10% or 0.1)"},
-	{"delay", "delay D[-D] [SEL -> SEL]", "delay messages by D, or by a random time in a range"},
-	{"reorder", "reorder P [SEL -> SEL]", "hold messages back with probability P so later ones overtake them"},
-	{"duplicate", "duplicate P [SEL -> SEL]", "deliver messages twice with probability P"},
-	{"skew", "skew SEL RATE", "run peers' clocks at RATE times real speed (1.5x, 0.5)"},
+// commandHelp is every fault of chaos.FaultSpecs, then the other commands.
+var commandHelp = append(faultHelp(), []CommandHelp{
 	{"propose", "propose [N]", "propose N commands (default 1) through the leader"},
 	{"workload", "workload rate=R | workload kv rate=R [clients=N keys=N reads=F timeout=D] | workload off", "set the client workload (proposals, or kv clients checked for linearizability), or stop it"},
 	{"sleep", "sleep D", "let the cluster run for D"},
 	{"wait", "wait COND within D", "block until COND holds; fail if it does not within D"},
 	{"expect", "expect COND [for D]", "fail unless COND holds now (or throughout the next D)"},
+}...)
+
+func faultHelp() []CommandHelp {
+	var out []CommandHelp
+	for _, s := range chaos.FaultSpecs {
+		out = append(out, CommandHelp{s.Name, s.Usage, s.Summary})
+	}
+	return out
 }
 
 func commandNames() []string {
@@ -764,19 +758,11 @@ func commandNames() []string {
 	return names
 }
 
-var faultKinds = map[string]chaos.FaultKind{}
-
-func init() {
-	for k := chaos.Crash; k <= chaos.Reset; k++ {
-		faultKinds[k.String()] = k
-	}
-}
-
 // parseCommand parses the command at the current token. inEvery says whether it is
 // repeated by an every step.
 func (p *parser) parseCommand(inEvery bool) Command {
 	t := p.need("a command", "as in crash leader")
-	if k, ok := faultKinds[t.text]; ok {
+	if k, ok := chaos.FaultByName(t.text); ok {
 		return p.parseFault(k)
 	}
 	switch t.text {
@@ -844,20 +830,22 @@ func (p *parser) relativeToken() func() token {
 	}
 }
 
+// parseFault parses a fault's arguments, by their shape (chaos.FaultArgs).
 func (p *parser) parseFault(k chaos.FaultKind) Command {
 	c := FaultCmd{Kind: k}
-	switch k {
-	case chaos.Crash, chaos.Restart, chaos.Pause, chaos.Resume, chaos.Isolate:
+	spec, _ := k.Spec()
+	switch spec.Args {
+	case chaos.ArgsPeers:
 		c.Peers = p.parseSel(false)
-	case chaos.Partition:
+	case chaos.ArgsGroups:
 		p.grouped = new([]int)
 		c.Groups = []Sel{p.parseSel(false)}
 		for p.peekIs("|") {
 			p.i++
 			c.Groups = append(c.Groups, p.parseSel(true))
 		}
-	case chaos.Bridge:
-		const hint = "as in bridge 0,1 - 2 - 3,4"
+	case chaos.ArgsBridge:
+		hint := "as in " + spec.Name + " 0,1 - 2 - 3,4"
 		p.grouped = new([]int)
 		a := p.parseSel(false)
 		p.expect("-", hint)
@@ -868,12 +856,12 @@ func (p *parser) parseFault(k chaos.FaultKind) Command {
 		}
 		p.expect("-", hint)
 		c.Groups = []Sel{a, m, p.parseSel(true)}
-	case chaos.Cut:
+	case chaos.ArgsLinks:
 		c.From = p.parseSel(false)
-		p.expect("->", "as in cut 0 -> 1,2")
+		p.expect("->", "as in "+spec.Name+" 0 -> 1,2")
 		c.To = p.parseSel(true)
-	case chaos.Heal, chaos.Reset:
-	case chaos.Loss, chaos.Reorder, chaos.Duplicate:
+	case chaos.ArgsNone:
+	case chaos.ArgsProb:
 		t := p.need("a probability like 10% or 0.1", "")
 		v, ok := parseProb(t.text)
 		if !ok || v > 1 {
@@ -881,7 +869,7 @@ func (p *parser) parseFault(k chaos.FaultKind) Command {
 		}
 		c.P = v
 		p.parseLinks(&c)
-	case chaos.Delay:
+	case chaos.ArgsDelay:
 		t := p.need("a delay like 10ms or 5ms-50ms", "")
 		c.Min = p.durationOf(t, "")
 		c.Max = c.Min
@@ -894,7 +882,7 @@ func (p *parser) parseFault(k chaos.FaultKind) Command {
 			}
 		}
 		p.parseLinks(&c)
-	case chaos.Skew:
+	case chaos.ArgsPeersRate:
 		c.Peers = p.parseSel(false)
 		t := p.need("a clock rate like 1.5x or 0.5", "")
 		v, err := parseFloat(strings.TrimSuffix(t.text, "x"))

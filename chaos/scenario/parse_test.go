@@ -295,7 +295,7 @@ func TestCommandErrors(t *testing.T) {
 		{"crsh 1", `col 1: unknown command "crsh" (did you mean "crash"?)`},
 		{"Crash 1", `col 1: unknown command "Crash" (did you mean "crash"?)`},
 		{"parition 0 | 1", `col 1: unknown command "parition" (did you mean "partition"?)`},
-		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal reset loss delay reorder duplicate skew propose workload sleep wait expect)`},
+		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset propose workload sleep wait expect)`},
 		{"peers 5", `col 1: not a command: "peers" (header lines go at the top of a scenario file)`},
 		{"at 2s crash 1", `col 1: a command cannot be scheduled here: "at" (type the command alone; at and every belong in scenario files)`},
 		{"every 2s crash 1", `col 1: a command cannot be scheduled here: "every" (type the command alone; at and every belong in scenario files)`},
@@ -468,7 +468,7 @@ func TestFileErrors(t *testing.T) {
 		{"peers 1\ncrash 1", `f.chaos:2:7: no such peer "1" (the only peer is 0)`},
 		{"peers 99\ncrash 7", `f.chaos:1:7: expected a number of peers from 1 to 15, got "99"`},
 		{"peer 3", `f.chaos:1:1: unknown command "peer" (did you mean "peers"?)`},
-		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal reset loss delay reorder duplicate skew propose workload sleep wait expect)`},
+		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset propose workload sleep wait expect)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("f.chaos", []byte(tt.src))
@@ -586,8 +586,8 @@ func TestCommandsHelp(t *testing.T) {
 			t.Errorf("bad help entry %+v", c)
 		}
 	}
-	if n := len(Commands()); n != len(faultKinds)+5 {
-		t.Errorf("%d commands listed, want %d", n, len(faultKinds)+5)
+	if n := len(Commands()); n != len(chaos.FaultSpecs)+5 {
+		t.Errorf("%d commands listed, want %d", n, len(chaos.FaultSpecs)+5)
 	}
 }
 

@@ -125,19 +125,20 @@ func (c FaultCmd) Resolve(peers []chaos.PeerStatus, rng *rand.Rand) (chaos.Fault
 		return ids
 	}
 	f := chaos.Fault{Kind: c.Kind, P: c.P, Min: c.Min, Max: c.Max, Rate: c.Rate}
-	switch c.Kind {
-	case chaos.Crash, chaos.Restart, chaos.Pause, chaos.Resume, chaos.Isolate, chaos.Skew:
+	spec, _ := c.Kind.Spec()
+	switch spec.Args {
+	case chaos.ArgsPeers, chaos.ArgsPeersRate:
 		f.Peers = resolve(c.Peers)
-	case chaos.Partition, chaos.Bridge:
+	case chaos.ArgsGroups, chaos.ArgsBridge:
 		for _, g := range c.Groups {
 			f.Groups = append(f.Groups, resolve(g))
 		}
-		if failed == nil && c.Kind == chaos.Bridge && (len(f.Groups) != 3 || len(f.Groups[1]) != 1) {
-			return chaos.Fault{}, fmt.Errorf("%s: the middle of a bridge must be one peer", c)
+		if failed == nil && spec.Args == chaos.ArgsBridge && (len(f.Groups) != 3 || len(f.Groups[1]) != 1) {
+			return chaos.Fault{}, fmt.Errorf("%s: the middle of a %s must be one peer", c, spec.Name)
 		}
-	case chaos.Cut:
+	case chaos.ArgsLinks:
 		f.From, f.To = resolve(c.From), resolve(c.To)
-	case chaos.Loss, chaos.Delay, chaos.Reorder, chaos.Duplicate:
+	case chaos.ArgsProb, chaos.ArgsDelay:
 		if c.HasLinks() {
 			f.From, f.To = resolve(c.From), resolve(c.To)
 			if failed == nil && (len(f.From) == 0 || len(f.To) == 0) {

@@ -205,16 +205,22 @@ func (v *validator) sel(s Sel, after bool) {
 }
 
 func (v *validator) fault(pos Pos, c FaultCmd) {
-	switch c.Kind {
-	case chaos.Crash, chaos.Restart, chaos.Pause, chaos.Resume, chaos.Isolate:
+	spec, ok := c.Kind.Spec()
+	if !ok {
+		v.add(pos, c.Kind.String(), "unknown fault", "")
+		return
+	}
+	switch spec.Args {
+	case chaos.ArgsPeers:
 		v.sel(c.Peers, false)
-	case chaos.Skew:
+	case chaos.ArgsPeersRate:
 		v.sel(c.Peers, false)
 		if !(c.Rate >= minSkew && c.Rate <= maxSkew) {
 			v.add(pos, fmtFloat(c.Rate), "expected a clock rate from 0.01x to 100x, got", "")
 		}
-	case chaos.Partition, chaos.Bridge:
-		if len(c.Groups) == 0 || c.Kind == chaos.Bridge && len(c.Groups) != 3 {
+	case chaos.ArgsGroups, chaos.ArgsBridge:
+		bridge := spec.Args == chaos.ArgsBridge
+		if len(c.Groups) == 0 || bridge && len(c.Groups) != 3 {
 			v.add(pos, c.String(), "wrong number of groups:", "")
 			return
 		}
@@ -228,14 +234,14 @@ func (v *validator) fault(pos Pos, c FaultCmd) {
 			}
 			seen = append(seen, g.IDs...)
 		}
-		if c.Kind == chaos.Bridge && !c.Groups[1].single() {
+		if bridge && !c.Groups[1].single() {
 			v.add(c.Groups[1].Pos, c.Groups[1].String(), "expected one peer in the middle of a bridge, got", "")
 		}
-	case chaos.Cut:
+	case chaos.ArgsLinks:
 		v.sel(c.From, false)
 		v.sel(c.To, true)
-	case chaos.Loss, chaos.Reorder, chaos.Duplicate, chaos.Delay:
-		if c.Kind == chaos.Delay {
+	case chaos.ArgsProb, chaos.ArgsDelay:
+		if spec.Args == chaos.ArgsDelay {
 			v.dur(pos, "delay", c.Min, false)
 			v.dur(pos, "delay", c.Max, false)
 			if c.Max < c.Min {
@@ -248,9 +254,6 @@ func (v *validator) fault(pos Pos, c FaultCmd) {
 			v.sel(c.From, false)
 			v.sel(c.To, true)
 		}
-	case chaos.Heal, chaos.Reset:
-	default:
-		v.add(pos, c.Kind.String(), "unknown fault", "")
 	}
 }
 
