@@ -1,12 +1,34 @@
 // Package engine holds what the chaos engines (live, sim, and engines of peers the
-// harness does not own) share beyond the chaos.Cluster contract: how a peer's service
-// deliveries are reported. It is for engines only: views never import it.
+// harness does not own) share beyond the chaos.Cluster contract: how a peer's lives are
+// seeded, how its service's deliveries and failures are reported. It is for engines
+// only: views never import it.
 package engine
 
 import (
+	"time"
+
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/raft"
 )
+
+// PeerSeed returns the seed of life (0 for the first) of peer id in a cluster seeded
+// with seed: different for every peer and life, the same in every engine, and never
+// zero (which would make Raft pick a random one).
+func PeerSeed(seed int64, id, life int) int64 {
+	s := seed*1_000_003 + int64(id)*7919 + int64(life)
+	if s == 0 {
+		s = 1
+	}
+	return s
+}
+
+// ServiceViolation publishes on bus that peer's service failed (msg says how), at time
+// at, as a violation of the "service" checker.
+func ServiceViolation(bus *chaos.Bus, peer int, at time.Duration, msg string) {
+	bus.Publish(chaos.Event{Kind: chaos.EventViolation, Peer: peer, Violation: &chaos.Violation{
+		Checker: "service", Message: msg, Peers: []int{peer}, At: at,
+	}})
+}
 
 // Delivery returns what an EventDeliver says of the message m a peer's service was
 // handed: a snapshot when m.SnapshotValid, else a command.

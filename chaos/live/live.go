@@ -22,7 +22,6 @@ package live
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -37,7 +36,7 @@ import (
 const wakeEvery = 100 * time.Millisecond
 
 // MaxPeers is the largest cluster New accepts.
-const MaxPeers = 64
+const MaxPeers = chaos.MaxPeers
 
 // endName names the client end peer From uses, in its life Life, to call peer To. Each
 // life has fresh ends, so calls left over from an earlier life fail on their own
@@ -135,21 +134,11 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 	return c, nil
 }
 
-// seedFor derives the seed of a peer's life from the cluster's seed, as sim does. Zero
-// would make raft pick a random seed, so it is avoided.
-func (c *Cluster) seedFor(id, life int) int64 {
-	s := c.cfg.Seed*1_000_003 + int64(id)*7919 + int64(life)
-	if s == 0 {
-		s = 1
-	}
-	return s
-}
-
 // boot starts p's next life from its persister. c.mu must be held.
 func (c *Cluster) boot(p *peer) error {
 	n := c.cfg.Peers
 	rc := c.cfg.Raft
-	rc.Seed = c.seedFor(p.id, p.life)
+	rc.Seed = engine.PeerSeed(c.cfg.Seed, p.id, p.life)
 	rc.Observer = func(e raft.Event) {
 		c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
 	}
@@ -231,9 +220,7 @@ func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan
 }
 
 func (c *Cluster) violation(peer int, msg string) {
-	c.bus.Publish(chaos.Event{Kind: chaos.EventViolation, Peer: peer, Violation: &chaos.Violation{
-		Checker: "service", Message: msg, Peers: []int{peer}, At: c.Now(),
-	}})
+	engine.ServiceViolation(c.bus, peer, c.Now(), msg)
 }
 
 // reap waits, in a goroutine of the cluster's, for the last goroutines of a killed life
@@ -539,7 +526,7 @@ func (c *Cluster) Peers() []chaos.PeerStatus {
 
 // Do applies a fault. It returns an error, and changes nothing, if the fault is invalid.
 func (c *Cluster) Do(f chaos.Fault) error {
-	if err := validate(f, c.cfg.Peers); err != nil {
+	if err := f.Validate(c.cfg.Peers); err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
 	c.mu.Lock()
@@ -605,21 +592,6 @@ func (c *Cluster) skew(p *peer, rate float64) {
 	if p.rf != nil {
 		p.rf.SetClockRate(rate)
 	}
-}
-
-// validate is Fault.Validate plus what it lets through that would hurt a live peer: a
-// NaN probability or clock rate.
-func validate(f chaos.Fault, n int) error {
-	if err := f.Validate(n); err != nil {
-		return err
-	}
-	switch {
-	case math.IsNaN(f.P) && (f.Kind == chaos.Loss || f.Kind == chaos.Reorder || f.Kind == chaos.Duplicate):
-		return fmt.Errorf("%s: probability is NaN", f.Kind)
-	case math.IsNaN(f.Rate) && f.Kind == chaos.Skew:
-		return fmt.Errorf("skew: rate is NaN")
-	}
-	return nil
 }
 
 // Propose hands cmd to the up peer that believes it leads with the highest term.

@@ -13,7 +13,7 @@ import (
 )
 
 // maxPeers bounds the peers a report draws, whatever ids a broken stream names.
-const maxPeers = 64
+const maxPeers = chaos.MaxPeers
 
 // segment is a stretch of time in which a peer kept one role, term and state.
 type segment struct {

@@ -104,8 +104,8 @@ type Cluster struct {
 
 // New starts a simulated cluster as cfg says. All peers start up, with empty state.
 func New(cfg chaos.ClusterConfig) (*Cluster, error) {
-	if cfg.Peers < 1 || cfg.Peers > 64 {
-		return nil, fmt.Errorf("sim: %d peers; want 1..64", cfg.Peers)
+	if cfg.Peers < 1 || cfg.Peers > chaos.MaxPeers {
+		return nil, fmt.Errorf("sim: %d peers; want 1..%d", cfg.Peers, chaos.MaxPeers)
 	}
 	rc := cfg.Raft
 	rc.ID, rc.Peers, rc.Observer = 0, cfg.Peers, nil
@@ -141,7 +141,7 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 func (c *Cluster) boot(p *peer) error {
 	rc := c.cfg.Raft
 	rc.ID, rc.Peers = p.id, c.cfg.Peers
-	rc.Seed = c.cfg.Seed*1_000_003 + int64(p.id)*7919 + int64(p.life)
+	rc.Seed = engine.PeerSeed(c.cfg.Seed, p.id, p.life)
 	rc.Observer = func(e raft.Event) {
 		if !c.bus.Wants(chaos.EventRaft) {
 			c.bus.Skip() // number the events as a run that publishes them does
@@ -371,9 +371,7 @@ func (c *Cluster) delivered(peer int, a raft.ApplyMsg) {
 }
 
 func (c *Cluster) violation(peer int, msg string) {
-	c.bus.Publish(chaos.Event{Kind: chaos.EventViolation, Peer: peer, Violation: &chaos.Violation{
-		Checker: "service", Message: msg, Peers: []int{peer}, At: c.nowD(),
-	}})
+	engine.ServiceViolation(c.bus, peer, c.nowD(), msg)
 }
 
 // send puts a request from p on the network. c.mu must be held.
