@@ -120,13 +120,69 @@ func classify(c *call) string {
 	return "other"
 }
 
+// buildMessages draws the message diagram of the window win: it collects the calls
+// sent in it, selects those to draw, gathers what else happened on the lanes, scales
+// time to rows, and draws lanes, arrows, heartbeats, labels and lines.
 func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation) *msgView {
-	mv := &msgView{Width: msgW, Kinds: map[string]bool{}}
-	// The calls sent in the window, then what became of them.
+	mv := &msgView{Width: msgW, Kinds: map[string]bool{}, From: win.From, To: win.To}
+	order, anyNet := collectCalls(d.Events, win, n)
+	if !anyNet {
+		mv.Empty = "No message events were recorded for this run. (The live engine publishes them only when a sink asks for them: record the run with report.Recorder, or write a trace.)"
+		mv.FromText, mv.ToText = fmtSec(win.From), fmtSec(win.To)
+		return mv
+	}
+	limit := maxMessages(d)
+	drawn, beatsIn, span := selectCalls(mv, order, limit, win, first)
+	labels, lines := annotations(d.Events, span, n)
+	if len(drawn) == 0 && len(beatsIn) == 0 {
+		none := fmt.Sprintf("No messages were sent from %s to %s.", fmtSec(win.From), fmtSec(win.To))
+		if len(labels) == 0 && len(lines) == 0 {
+			mv.Empty = none
+			return mv
+		}
+		mv.Notes = append(mv.Notes, none+" What the peers did then is drawn all the same.")
+	}
+	// Merge a term change into the role change at the same moment.
+	for i := range labels {
+		l := &labels[i]
+		if l.class != "l-term" {
+			continue
+		}
+		for j := i + 1; j < len(labels) && labels[j].at == l.at; j++ {
+			if labels[j].peer == l.peer && strings.HasPrefix(labels[j].class, "l-role") {
+				l.text = ""
+				break
+			}
+		}
+	}
+
+	sc := newMsgScale(span, drawn, beatsIn, labels, lines)
+	mv.Height = sc.bottom + 24
+	xOf := drawLanes(mv, h, n, span, sc, first)
+	for _, c := range drawn {
+		mv.Kinds[c.kind] = true
+		mv.Arrows = append(mv.Arrows, c.draw(xOf, sc.yAt))
+	}
+	slices.SortStableFunc(mv.Arrows, func(a, b msgArrow) int {
+		return cmp.Compare(boolInt(a.Kind != "heartbeat"), boolInt(b.Kind != "heartbeat"))
+	})
+	drawBeats(mv, beatsIn, n, limit, xOf, sc.yAt)
+	drawLabels(mv, labels, n, xOf, sc.yAt)
+	drawCrossLines(mv, lines, sc.yAt)
+	nb := len(drawn)
+	mv.Counts = fmt.Sprintf("%s sent from %s to %s", plural(nb, "message"), fmtSec(span.From), fmtSec(span.To))
+	if len(beatsIn) > 0 {
+		mv.Counts += fmt.Sprintf(", and %s drawn as ticks", plural(len(beatsIn), "heartbeat"))
+	}
+	mv.Counts += "."
+	return mv
+}
+
+// collectCalls returns the calls sent in win between peers of the cluster, with what
+// became of them, in the order they were sent, and whether any message was recorded.
+func collectCalls(events []chaos.Event, win Window, n int) (order []*call, anyNet bool) {
 	calls := map[uint64]*call{}
-	var order []*call
-	anyNet := false
-	for _, e := range d.Events {
+	for _, e := range events {
 		ne := e.Net
 		if e.Kind != chaos.EventNet || ne == nil {
 			continue
@@ -146,17 +202,17 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		calls[ne.ID] = c
 		order = append(order, c)
 	}
-	mv.From, mv.To = win.From, win.To
-	if !anyNet {
-		mv.Empty = "No message events were recorded for this run. (The live engine publishes them only when a sink asks for them: record the run with report.Recorder, or write a trace.)"
-		mv.FromText, mv.ToText = fmtSec(win.From), fmtSec(win.To)
-		return mv
-	}
 	for _, c := range order {
 		c.kind = classify(c)
 	}
-	limit := maxMessages(d)
-	drawn := order
+	return order, anyNet
+}
+
+// selectCalls picks the calls to draw as arrows, at most limit (beyond it, heartbeats
+// become ticks, then only those nearest the violation or the end are drawn), and
+// returns them, the heartbeats drawn as ticks, and the span they cover.
+func selectCalls(mv *msgView, order []*call, limit int, win Window, first *chaos.Violation) (drawn, beatsIn []*call, span Window) {
+	drawn = order
 	var beats []*call
 	if len(order) > limit {
 		drawn = nil
@@ -169,7 +225,7 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		}
 		mv.Heartbeats = len(beats) > 0
 	}
-	span := win
+	span = win
 	if len(drawn) > limit {
 		focus := win.To
 		if first != nil && first.At >= win.From && first.At <= win.To {
@@ -199,28 +255,33 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 	}
 	mv.From, mv.To = span.From, span.To
 	mv.FromText, mv.ToText = fmtSec(span.From), fmtSec(span.To)
-	var beatsIn []*call
 	for _, c := range beats {
 		if c.sent >= span.From && c.sent <= span.To {
 			beatsIn = append(beatsIn, c)
 		}
 	}
+	return drawn, beatsIn, span
+}
 
-	// Everything else that happened in the span, on the lanes and across them.
-	type pending struct {
-		at    time.Duration
-		peer  int
-		text  string
-		class string
-		title string
-	}
-	var labels []pending
-	type across struct {
-		at                 time.Duration
-		class, text, title string
-	}
-	var lines []across
-	for _, e := range d.Events {
+// laneLabel is something that happened at one peer, drawn on its lane.
+type laneLabel struct {
+	at    time.Duration
+	peer  int
+	text  string
+	class string
+	title string
+}
+
+// crossLine is something that happened to the cluster (a fault, a step, a violation),
+// drawn across every lane.
+type crossLine struct {
+	at                 time.Duration
+	class, text, title string
+}
+
+// annotations returns what else happened in span: labels on the lanes, lines across.
+func annotations(events []chaos.Event, span Window, n int) (labels []laneLabel, lines []crossLine) {
+	for _, e := range events {
 		at := e.At
 		if e.Violation != nil && e.Violation.At > 0 {
 			at = e.Violation.At // a check at the end (linearizability) dates what it found
@@ -236,52 +297,41 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 			}
 			text, class := raftLabel(r)
 			if text != "" {
-				labels = append(labels, pending{at: e.At, peer: r.Peer, text: text, class: class, title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), r)})
+				labels = append(labels, laneLabel{at: e.At, peer: r.Peer, text: text, class: class, title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), r)})
 			}
 		case e.Kind == chaos.EventFault && e.Fault != nil:
-			lines = append(lines, across{at: e.At, class: "fault", text: e.Fault.String()})
+			lines = append(lines, crossLine{at: e.At, class: "fault", text: e.Fault.String()})
 			if e.Fault.Kind == chaos.Crash || e.Fault.Kind == chaos.Pause || e.Fault.Kind == chaos.Resume {
 				for _, id := range e.Fault.Peers {
 					if id >= 0 && id < n {
 						word := map[chaos.FaultKind]string{chaos.Crash: "crashed", chaos.Pause: "paused", chaos.Resume: "resumed"}[e.Fault.Kind]
-						labels = append(labels, pending{at: e.At, peer: id, text: word, class: "l-down", title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), e.Fault)})
+						labels = append(labels, laneLabel{at: e.At, peer: id, text: word, class: "l-down", title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), e.Fault)})
 					}
 				}
 			}
 		case e.Kind == chaos.EventClient && e.Client != nil:
 			if c := e.Client; c.Status == chaos.ClientOK && c.Peer >= 0 && c.Peer < n {
-				labels = append(labels, pending{at: e.At, peer: c.Peer, text: clientLabel(c), class: "l-client", title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), c)})
+				labels = append(labels, laneLabel{at: e.At, peer: c.Peer, text: clientLabel(c), class: "l-client", title: fmt.Sprintf("%s: %s", fmtSecFine(e.At), c)})
 			}
-		case e.Kind == chaos.EventStep:
-			lines = append(lines, across{at: e.At, class: "step", text: eventText(e)})
+		case e.Kind == chaos.EventStep && e.Outcome == "":
+			lines = append(lines, crossLine{at: e.At, class: "step", text: eventText(e)})
 		case e.Kind == chaos.EventViolation && e.Violation != nil:
-			lines = append(lines, across{at: at, class: "viol", text: "violation: " + e.Violation.Checker, title: e.Violation.String()})
+			lines = append(lines, crossLine{at: at, class: "viol", text: "violation: " + e.Violation.Checker, title: e.Violation.String()})
 		}
 	}
-	if len(drawn) == 0 && len(beatsIn) == 0 {
-		none := fmt.Sprintf("No messages were sent from %s to %s.", fmtSec(win.From), fmtSec(win.To))
-		if len(labels) == 0 && len(lines) == 0 {
-			mv.Empty = none
-			return mv
-		}
-		mv.Notes = append(mv.Notes, none+" What the peers did then is drawn all the same.")
-	}
-	// Merge a term change into the role change at the same moment.
-	for i := range labels {
-		l := &labels[i]
-		if l.class != "l-term" {
-			continue
-		}
-		for j := i + 1; j < len(labels) && labels[j].at == l.at; j++ {
-			if labels[j].peer == l.peer && strings.HasPrefix(labels[j].class, "l-role") {
-				l.text = ""
-				break
-			}
-		}
-	}
+	return labels, lines
+}
 
-	// The vertical scale: every moment something is drawn gets its own row; the gaps
-	// between rows grow with the time between them, slowly.
+// msgScale places moments of time on the diagram's rows: every moment something is
+// drawn gets its own row; the gaps between rows grow with the time between them,
+// slowly.
+type msgScale struct {
+	times  []time.Duration
+	ys     []float64
+	bottom float64
+}
+
+func newMsgScale(span Window, drawn, beatsIn []*call, labels []laneLabel, lines []crossLine) *msgScale {
 	var times []time.Duration
 	times = append(times, span.From, span.To)
 	for _, c := range drawn {
@@ -311,22 +361,29 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		}
 		ys[i] = y
 	}
-	yAt := func(t time.Duration) float64 {
-		i, ok := slices.BinarySearch(times, t)
-		switch {
-		case ok:
-			return ys[i]
-		case i == 0:
-			return ys[0]
-		case i == len(times):
-			return ys[len(ys)-1]
-		}
-		f := float64(t-times[i-1]) / float64(times[i]-times[i-1])
-		return ys[i-1] + f*(ys[i]-ys[i-1])
-	}
-	bottom := ys[len(ys)-1] + 16
-	mv.Height = bottom + 24
+	return &msgScale{times: times, ys: ys, bottom: ys[len(ys)-1] + 16}
+}
 
+// yAt returns the row of time t, between the rows of the moments around it.
+func (sc *msgScale) yAt(t time.Duration) float64 {
+	times, ys := sc.times, sc.ys
+	i, ok := slices.BinarySearch(times, t)
+	switch {
+	case ok:
+		return ys[i]
+	case i == 0:
+		return ys[0]
+	case i == len(times):
+		return ys[len(ys)-1]
+	}
+	f := float64(t-times[i-1]) / float64(times[i]-times[i-1])
+	return ys[i-1] + f*(ys[i]-ys[i-1])
+}
+
+// drawLanes draws each peer's lane, coloured by its role and state, and the time
+// labels, and returns where each peer's lane is.
+func drawLanes(mv *msgView, h *history, n int, span Window, sc *msgScale, first *chaos.Violation) func(int) float64 {
+	yAt, bottom, times, ys := sc.yAt, sc.bottom, sc.times, sc.ys
 	colW := (msgW - msgGutter - 24) / float64(n)
 	xOf := func(id int) float64 { return msgGutter + colW*(float64(id)+0.5) }
 	involved := map[int]bool{}
@@ -362,63 +419,64 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		}
 	}
 
-	// Arrows.
-	for _, c := range drawn {
-		mv.Kinds[c.kind] = true
-		mv.Arrows = append(mv.Arrows, c.draw(xOf, yAt))
-	}
-	slices.SortStableFunc(mv.Arrows, func(a, b msgArrow) int {
-		return cmp.Compare(boolInt(a.Kind != "heartbeat"), boolInt(b.Kind != "heartbeat"))
-	})
-	if len(beatsIn) > 0 {
-		type key struct {
-			from int
-			at   time.Duration
-		}
-		groups := map[key][]*call{}
-		var keys []key
-		type tally struct{ sent, answered, lost int }
-		per := make([]tally, n)
-		for _, c := range beatsIn {
-			k := key{c.from, c.sent}
-			if groups[k] == nil {
-				keys = append(keys, k)
-			}
-			groups[k] = append(groups[k], c)
-			per[c.from].sent++
-			if c.replied >= 0 {
-				per[c.from].answered++
-			} else if c.dropReq >= 0 || c.dropRep >= 0 || c.failed >= 0 {
-				per[c.from].lost++
-			}
-		}
-		for _, k := range keys {
-			var to []int
-			answered := 0
-			for _, c := range groups[k] {
-				to = append(to, c.to)
-				if c.replied >= 0 {
-					answered++
-				}
-			}
-			class := "beat"
-			if answered < len(to) {
-				class = "beat unanswered"
-			}
-			mv.Ticks = append(mv.Ticks, markView{X: xOf(k.from), Y: yAt(k.at), Class: class,
-				Title: fmt.Sprintf("%s: peer %d sent heartbeats to %s; %d of %d answered", fmtSecFine(k.at), k.from, ids(to), answered, len(to))})
-		}
-		var parts []string
-		for id, t := range per {
-			if t.sent > 0 {
-				parts = append(parts, fmt.Sprintf("peer %d sent %d (%d answered, %d lost)", id, t.sent, t.answered, t.lost))
-			}
-		}
-		mv.Notes = append(mv.Notes, fmt.Sprintf("The window holds more than %d messages, so heartbeats (AppendEntries that carry no entries) are not drawn as arrows but as short ticks on the sender's lane (red when some went unanswered): %s.", limit, andList(parts)))
-	}
+	return xOf
+}
 
-	// Lane labels, kept from overlapping: each moves down below the one before it on
-	// its lane, and shows only its dot if that would take it too far from its moment.
+// drawBeats draws the heartbeats not drawn as arrows as ticks on their senders' lanes.
+func drawBeats(mv *msgView, beatsIn []*call, n, limit int, xOf func(int) float64, yAt func(time.Duration) float64) {
+	if len(beatsIn) == 0 {
+		return
+	}
+	type key struct {
+		from int
+		at   time.Duration
+	}
+	groups := map[key][]*call{}
+	var keys []key
+	type tally struct{ sent, answered, lost int }
+	per := make([]tally, n)
+	for _, c := range beatsIn {
+		k := key{c.from, c.sent}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], c)
+		per[c.from].sent++
+		if c.replied >= 0 {
+			per[c.from].answered++
+		} else if c.dropReq >= 0 || c.dropRep >= 0 || c.failed >= 0 {
+			per[c.from].lost++
+		}
+	}
+	for _, k := range keys {
+		var to []int
+		answered := 0
+		for _, c := range groups[k] {
+			to = append(to, c.to)
+			if c.replied >= 0 {
+				answered++
+			}
+		}
+		class := "beat"
+		if answered < len(to) {
+			class = "beat unanswered"
+		}
+		mv.Ticks = append(mv.Ticks, markView{X: xOf(k.from), Y: yAt(k.at), Class: class,
+			Title: fmt.Sprintf("%s: peer %d sent heartbeats to %s; %d of %d answered", fmtSecFine(k.at), k.from, ids(to), answered, len(to))})
+	}
+	var parts []string
+	for id, t := range per {
+		if t.sent > 0 {
+			parts = append(parts, fmt.Sprintf("peer %d sent %d (%d answered, %d lost)", id, t.sent, t.answered, t.lost))
+		}
+	}
+	mv.Notes = append(mv.Notes, fmt.Sprintf("The window holds more than %d messages, so heartbeats (AppendEntries that carry no entries) are not drawn as arrows but as short ticks on the sender's lane (red when some went unanswered): %s.", limit, andList(parts)))
+}
+
+// drawLabels draws what happened at each peer on its lane, each label moved down below
+// the one before it on its lane and shown as a dot only if that would take it too far
+// from its moment.
+func drawLabels(mv *msgView, labels []laneLabel, n int, xOf func(int) float64, yAt func(time.Duration) float64) {
 	nextFree := make([]float64, n)
 	for _, l := range labels {
 		if l.text == "" {
@@ -433,7 +491,11 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		}
 		mv.Labels = append(mv.Labels, ml)
 	}
-	// Lines across: faults and steps; their labels alternate sides.
+}
+
+// drawCrossLines draws faults, steps and violations across the lanes, their labels on
+// alternate sides.
+func drawCrossLines(mv *msgView, lines []crossLine, yAt func(time.Duration) float64) {
 	lastY := map[string]float64{}
 	for _, l := range lines {
 		yy := yAt(l.at)
@@ -452,13 +514,6 @@ func buildMessages(d Data, h *history, n int, win Window, first *chaos.Violation
 		}
 		mv.Lines = append(mv.Lines, hl)
 	}
-	nb := len(drawn)
-	mv.Counts = fmt.Sprintf("%s sent from %s to %s", plural(nb, "message"), fmtSec(span.From), fmtSec(span.To))
-	if len(beatsIn) > 0 {
-		mv.Counts += fmt.Sprintf(", and %s drawn as ticks", plural(len(beatsIn), "heartbeat"))
-	}
-	mv.Counts += "."
-	return mv
 }
 
 func boolInt(b bool) int {
