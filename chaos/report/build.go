@@ -123,9 +123,53 @@ func build(d Data) *page {
 	}
 	p.Title = "MiniRaft run: " + p.Name
 
-	// The cluster's size and the run's length.
-	n := p.Peers
-	var end time.Duration
+	// The cluster's size, the run's length, its history and its result.
+	n, end, hist, res := p.history(d, res)
+	if end <= 0 {
+		end = time.Second // nothing happened: draw an empty second
+	}
+
+	first, viols := p.verdict(res, end)
+	p.Repro = d.Repro
+	if p.Repro == "" {
+		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
+	}
+	p.Description = describe(h.Scenario)
+	p.figures(res, end)
+
+	win := messageWindow(d.Window, first, end)
+	p.Messages = buildMessages(d, hist, n, win, first)
+	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
+	p.Commits = buildCommits(hist, end, viols)
+	if len(hist.props) > 0 || len(hist.ops) == 0 {
+		p.Latency = append(p.Latency, buildProposalLatency(hist, end, viols))
+	}
+	if len(hist.ops) > 0 {
+		p.Latency = append(p.Latency, buildOpLatency(hist, end, viols))
+	}
+
+	if first != nil {
+		p.Before, p.BeforeNote = eventsBefore(d.Events, *first, hist)
+	}
+	for _, m := range hist.story {
+		p.Story = append(p.Story, eventRow{At: fmtSec(m.at), Text: m.text})
+	}
+	p.StoryMore = hist.nstory - len(hist.story)
+	p.Sections = extraSections(d)
+	p.Steps, p.StepsMore = steps(d.Events)
+	p.Source = source(h.Scenario, p.Steps, first)
+	p.Limits = fmt.Sprintf("Limits of this page: the timeline and charts merge changes closer together than a pixel; "+
+		"the message diagram draws at most %d messages; the timeline draws at most %d marks of each kind per peer; "+
+		"the step table shows at most %d rows; the violation section lists the %d events before it.",
+		maxMessages(d), MaxMarks, MaxStepRows, EventsBefore)
+	return p
+}
+
+// history returns the run's history and result, and the cluster's size and the run's
+// length: a Recorder's history, or one folded from the events with the run model; the
+// run's Result, or the model's of the events (for a trace, which the page then says).
+func (p *page) history(d Data, res *model.Result) (n int, end time.Duration, hist *history, _ *model.Result) {
+	n = p.Peers
 	for _, e := range d.Events {
 		end = max(end, e.At)
 		if id := eventPeer(e); id >= 0 && id < maxPeers {
@@ -135,13 +179,12 @@ func build(d Data) *page {
 	if res != nil {
 		end = max(end, res.Duration)
 	}
-	var hist *history
 	if d.folded != nil { // a Recorder's, folded as the run went
 		end = max(end, d.folded.lastAt)
 		hist = d.folded.finish(end) // a copy of our own: d is only read
 	}
 	if hist == nil || res == nil {
-		m, folded := fold(h, n, d.Events, end)
+		m, folded := fold(d.Header, n, d.Events, end)
 		if hist == nil {
 			hist = folded
 		}
@@ -156,11 +199,12 @@ func build(d Data) *page {
 	if p.Peers == 0 {
 		p.Peers = n
 	}
-	if end <= 0 {
-		end = time.Second // nothing happened: draw an empty second
-	}
+	return n, end, hist, res
+}
 
-	// The verdict.
+// verdict fills the page's verdict and violations from res, and returns the first
+// failure (or nil) and the violations the charts mark.
+func (p *page) verdict(res *model.Result, end time.Duration) (*chaos.Violation, []chaos.Violation) {
 	viols := res.Violations
 	if res.Failure != nil && !slices.ContainsFunc(viols, func(v chaos.Violation) bool { return sameViolation(v, *res.Failure) }) {
 		viols = append([]chaos.Violation{*res.Failure}, viols...)
@@ -187,33 +231,14 @@ func build(d Data) *page {
 		p.Verdict = "Failed (the result names no violation)."
 	}
 
-	p.Repro = d.Repro
-	if p.Repro == "" {
-		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
-	}
-	p.Description = describe(h.Scenario)
-	p.figures(res, end)
+	return first, viols
+}
 
-	win := messageWindow(d.Window, first, end)
-	p.Messages = buildMessages(d, hist, n, win, first)
-	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
-	p.Commits = buildCommits(hist, end, viols)
-	if len(hist.props) > 0 || len(hist.ops) == 0 {
-		p.Latency = append(p.Latency, buildProposalLatency(hist, end, viols))
-	}
-	if len(hist.ops) > 0 {
-		p.Latency = append(p.Latency, buildOpLatency(hist, end, viols))
-	}
-
-	if first != nil {
-		p.Before, p.BeforeNote = eventsBefore(d.Events, *first, hist)
-	}
-	for _, m := range hist.story {
-		p.Story = append(p.Story, eventRow{At: fmtSec(m.at), Text: m.text})
-	}
-	p.StoryMore = hist.nstory - len(hist.story)
+// extraSections returns the kv workload's section, if any, and the caller's.
+func extraSections(d Data) []sectionView {
+	var out []sectionView
 	if d.KV != nil {
-		p.Sections = append(p.Sections, kvSection(d.KV))
+		out = append(out, kvSection(d.KV))
 	}
 	for i, s := range d.Sections {
 		sv := sectionView{Section: s, Anchor: "extra-" + strconv.Itoa(i+1)}
@@ -225,15 +250,9 @@ func build(d Data) *page {
 		case "unknown":
 			sv.StatusClass = "unknown"
 		}
-		p.Sections = append(p.Sections, sv)
+		out = append(out, sv)
 	}
-	p.Steps, p.StepsMore = steps(d.Events)
-	p.Source = source(h.Scenario, p.Steps, first)
-	p.Limits = fmt.Sprintf("Limits of this page: the timeline and charts merge changes closer together than a pixel; "+
-		"the message diagram draws at most %d messages; the timeline draws at most %d marks of each kind per peer; "+
-		"the step table shows at most %d rows; the violation section lists the %d events before it.",
-		maxMessages(d), MaxMarks, MaxStepRows, EventsBefore)
-	return p
+	return out
 }
 
 // maxRecoveries is how many recoveries the figures list.
