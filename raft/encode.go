@@ -201,43 +201,76 @@ func decodeState(b []byte) (persistentState, error) {
 	return st, nil
 }
 
-// logEncoder keeps the encoding of the log's entries in step with the log.
-// Not safe for concurrent use.
+// Chunk sizes of the encoded log: a chunk is filled and then left as it is, never grown
+// by copying, so appending to a long log moves no old bytes (and a garbage collector
+// never waits on a copy of a whole log). The first chunk is small; each new one is twice
+// the last, up to maxChunk.
+const (
+	minChunk = 256
+	maxChunk = 1 << 20
+)
+
+// logEncoder keeps the encoding of the log's entries in step with the log, in chunks.
+// Bytes handed out (see persistent) are never written again: chunks in full are never
+// changed once there, and the tail is only appended to past what was handed out (a
+// truncation caps it, so the next append starts a new chunk). Not safe for concurrent
+// use.
 type logEncoder struct {
-	buf     []byte
-	offsets []int // offsets[i] is where the i-th entry after the snapshot starts
+	full    [][]byte // complete chunks, in order; an element is never changed once set
+	tail    []byte   // the chunk being filled
+	size    int      // the encoding's length: len of every chunk in full, plus len(tail)
+	offsets []int    // offsets[i] is where the i-th entry after the snapshot starts
+}
+
+// newLogEncoder returns an encoder holding encoded, whose entries start at offsets.
+func newLogEncoder(encoded []byte, offsets []int) logEncoder {
+	return logEncoder{tail: encoded[:len(encoded):len(encoded)], size: len(encoded), offsets: offsets}
+}
+
+// reserve makes room for need more bytes in the tail, starting a new chunk if it has
+// too little.
+func (e *logEncoder) reserve(need int) {
+	if cap(e.tail)-len(e.tail) >= need {
+		return
+	}
+	next := minChunk
+	if len(e.tail) > 0 {
+		e.full = append(e.full, e.tail[:len(e.tail):len(e.tail)])
+		next = min(2*cap(e.tail), maxChunk)
+	}
+	e.tail = make([]byte, 0, max(next, need))
 }
 
 // append encodes es after the entries already encoded: all of them, or on an error none.
 func (e *logEncoder) append(es []Entry) error {
-	n, size := len(e.offsets), len(e.buf)
+	n, size, nfull, tail := len(e.offsets), e.size, len(e.full), e.tail
 	if cap(e.offsets)-n < len(es) {
 		e.offsets = slices.Grow(e.offsets, max(len(es), cap(e.offsets)))
 	}
 	for _, ent := range es {
-		if need := 2*binary.MaxVarintLen64 + sizeHint(ent.Command); cap(e.buf)-len(e.buf) < need {
-			// Double, as raftLog.append does, so a long log is copied less often.
-			e.buf = slices.Grow(e.buf, max(need, cap(e.buf)))
-		}
-		e.offsets = append(e.offsets, len(e.buf))
-		e.buf = binary.AppendUvarint(e.buf, uint64(ent.Term))
+		e.reserve(2*binary.MaxVarintLen64 + sizeHint(ent.Command))
+		e.offsets = append(e.offsets, e.size)
+		before := len(e.tail)
+		e.tail = binary.AppendUvarint(e.tail, uint64(ent.Term))
 		var err error
-		if e.buf, err = encodeCommand(e.buf, ent.Command); err != nil {
-			e.buf, e.offsets = e.buf[:size], e.offsets[:n]
+		if e.tail, err = encodeCommand(e.tail, ent.Command); err != nil {
+			// Only bytes past what was ever handed out were written.
+			e.offsets, e.size, e.full, e.tail = e.offsets[:n], size, e.full[:nfull], tail
 			return err
 		}
+		e.size += len(e.tail) - before
 	}
 	return nil
 }
 
 // appendEncoded appends an entry of term whose command encodeProposal encoded.
 func (e *logEncoder) appendEncoded(term int, cmd []byte) {
-	if need := binary.MaxVarintLen64 + len(cmd); cap(e.buf)-len(e.buf) < need {
-		e.buf = slices.Grow(e.buf, max(need, cap(e.buf)))
-	}
-	e.offsets = append(e.offsets, len(e.buf))
-	e.buf = binary.AppendUvarint(e.buf, uint64(term))
-	e.buf = append(e.buf, cmd...)
+	e.reserve(binary.MaxVarintLen64 + len(cmd))
+	e.offsets = append(e.offsets, e.size)
+	before := len(e.tail)
+	e.tail = binary.AppendUvarint(e.tail, uint64(term))
+	e.tail = append(e.tail, cmd...)
+	e.size += len(e.tail) - before
 }
 
 // encodeProposal encodes cmd as the log will hold it, for a caller that wants the work,
@@ -251,34 +284,58 @@ func encodeProposal(cmd interface{}) ([]byte, error) {
 	return encodeGob(nil, cmd)
 }
 
-// truncate keeps the first n entries. The kept bytes stay where they are but the buffer's
-// capacity is capped, so the next append moves to a new array: bytes handed out in a
-// PersistentState are never written again.
+// truncate keeps the first n entries. The kept bytes stay where they are; the chunk the
+// cut falls in becomes the tail with its capacity capped, so the next append starts a
+// new chunk rather than writing over bytes a PersistentState may hold.
 func (e *logEncoder) truncate(n int) {
 	if n >= len(e.offsets) {
 		return
 	}
 	off := e.offsets[n]
-	e.buf = e.buf[:off:off]
-	e.offsets = e.offsets[:n]
+	e.offsets, e.size = e.offsets[:n], off
+	start := 0
+	for k, ch := range e.full {
+		if off < start+len(ch) {
+			keep := off - start
+			// A new list: the old one's elements may be shared with handed-out states.
+			e.full = append([][]byte(nil), e.full[:k]...)
+			e.tail = ch[:keep:keep]
+			return
+		}
+		start += len(ch)
+	}
+	keep := off - start
+	e.tail = e.tail[:keep:keep]
 }
 
-// drop removes the first n entries.
+// drop removes the first n entries. It moves no encoded bytes: chunks before the cut
+// are let go, and the one it falls in is sliced.
 func (e *logEncoder) drop(n int) {
 	if n <= 0 {
 		return
 	}
 	if n >= len(e.offsets) {
-		e.buf, e.offsets = nil, e.offsets[:0]
+		e.full, e.tail, e.size, e.offsets = nil, nil, 0, e.offsets[:0]
 		return
 	}
 	base := e.offsets[n]
-	e.buf = append([]byte(nil), e.buf[base:]...)
+	start, k := 0, 0
+	for k < len(e.full) && start+len(e.full[k]) <= base {
+		start += len(e.full[k])
+		k++
+	}
+	if k < len(e.full) {
+		full := make([][]byte, 0, len(e.full)-k+1)
+		full = append(full, e.full[k][base-start:])
+		e.full = append(full, e.full[k+1:]...)
+	} else {
+		e.full, e.tail = nil, e.tail[base-start:]
+	}
 	offs := make([]int, len(e.offsets)-n)
 	for i := range offs {
 		offs[i] = e.offsets[n+i] - base
 	}
-	e.offsets = offs
+	e.offsets, e.size = offs, e.size-base
 }
 
 // persistent returns the persistent state with the log as encoded now, sharing the
@@ -287,9 +344,10 @@ func (e *logEncoder) persistent(term, votedFor, snapIndex, snapTerm int) *Persis
 	ps := &PersistentState{
 		term: term, votedFor: votedFor, snapIndex: snapIndex, snapTerm: snapTerm,
 		count: len(e.offsets),
-		body:  e.buf[:len(e.buf):len(e.buf)],
+		full:  e.full[:len(e.full):len(e.full)],
+		tail:  e.tail[:len(e.tail):len(e.tail)],
 	}
-	ps.size = ps.headerSize() + len(ps.body)
+	ps.size = ps.headerSize() + e.size
 	return ps
 }
 
@@ -308,9 +366,10 @@ func (e *logEncoder) state(term, votedFor, snapIndex, snapTerm int) []byte {
 type PersistentState struct {
 	term, votedFor      int
 	snapIndex, snapTerm int
-	count               int    // entries encoded in body
-	body                []byte // the entries after the snapshot, encoded; shared, read-only
-	size                int    // len(Bytes())
+	count               int      // entries encoded in full and tail
+	full                [][]byte // the entries after the snapshot, encoded, in chunks,
+	tail                []byte   // then the last chunk; shared with the Node, read-only
+	size                int      // len(Bytes())
 }
 
 func (ps *PersistentState) headerSize() int {
@@ -352,5 +411,8 @@ func (ps *PersistentState) Bytes() []byte {
 	b = binary.AppendUvarint(b, uint64(ps.snapIndex))
 	b = binary.AppendUvarint(b, uint64(ps.snapTerm))
 	b = binary.AppendUvarint(b, uint64(ps.count))
-	return append(b, ps.body...)
+	for _, ch := range ps.full {
+		b = append(b, ch...)
+	}
+	return append(b, ps.tail...)
 }

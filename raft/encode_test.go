@@ -5,7 +5,10 @@ import (
 	"encoding/gob"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -81,7 +84,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 				}
 			}
 			// Re-encoding what was decoded gives the same bytes.
-			again := logEncoder{buf: st.encoded, offsets: st.offsets}
+			again := newLogEncoder(st.encoded, st.offsets)
 			if b2 := again.state(st.term, st.votedFor, st.snapIndex, st.snapTerm); !bytes.Equal(b, b2) {
 				t.Errorf("re-encoded state differs:\n%x\n%x", b, b2)
 			}
@@ -229,7 +232,7 @@ func checkDecodeState(t *testing.T, b []byte) {
 	if len(st.offsets) != len(st.entries) {
 		t.Fatalf("decodeState(%x): %d entries with %d offsets", b, len(st.entries), len(st.offsets))
 	}
-	enc := logEncoder{buf: st.encoded, offsets: st.offsets}
+	enc := newLogEncoder(st.encoded, st.offsets)
 	st2, err := decodeState(enc.state(st.term, st.votedFor, st.snapIndex, st.snapTerm))
 	if err != nil || st2.term != st.term || st2.votedFor != st.votedFor || st2.snapIndex != st.snapIndex || st2.snapTerm != st.snapTerm || !simEntriesEqual(st2.entries, st.entries) {
 		t.Fatalf("decodeState(%x) does not survive re-encoding: %v", b, err)
@@ -287,5 +290,67 @@ func fuzzDecodeSeeds(tb testing.TB) [][]byte {
 func TestEncodeFuzzSeeds(t *testing.T) {
 	for _, b := range fuzzDecodeSeeds(t) {
 		checkDecodeState(t, b)
+	}
+}
+
+// The chunked encoding stays equal to a fresh encoding of the same entries through any
+// sequence of appends, truncations and drops, across chunk boundaries and with entries
+// larger than a chunk; and every state handed out along the way keeps its bytes.
+func TestEncodeChunksMatchFreshEncoding(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var enc logEncoder
+	var log []Entry
+	type handed struct {
+		ps   *PersistentState
+		want []byte
+	}
+	var kept []handed
+	fresh := func(es []Entry) []byte {
+		var f logEncoder
+		if err := f.append(es); err != nil {
+			t.Fatal(err)
+		}
+		return f.state(1, None, 0, 0)
+	}
+	for step := range 300 {
+		switch op := r.IntN(10); {
+		case op < 6:
+			es := make([]Entry, 1+r.IntN(50))
+			for i := range es {
+				size := r.IntN(300)
+				if r.IntN(1000) == 0 {
+					size = maxChunk + r.IntN(1000) // larger than a chunk
+				}
+				es[i] = Entry{Term: 1, Command: strings.Repeat(string(rune('a'+i%26)), size)}
+			}
+			if err := enc.append(es); err != nil {
+				t.Fatal(err)
+			}
+			log = append(log, es...)
+		case op < 8 && len(log) > 0:
+			n := r.IntN(len(log))
+			enc.truncate(n)
+			log = slices.Clone(log[:n])
+		case len(log) > 0:
+			n := r.IntN(len(log) + 1)
+			enc.drop(n)
+			log = slices.Clone(log[n:])
+		}
+		ps := enc.persistent(1, None, 0, 0)
+		got := ps.Bytes()
+		if want := fresh(log); !bytes.Equal(got, want) {
+			t.Fatalf("step %d: the chunked encoding of %d entries differs from a fresh one (%d vs %d bytes)", step, len(log), len(got), len(want))
+		}
+		if ps.Size() != len(got) {
+			t.Fatalf("step %d: Size %d, want %d", step, ps.Size(), len(got))
+		}
+		if step%10 == 0 {
+			kept = append(kept, handed{ps, got})
+		}
+	}
+	for i, h := range kept {
+		if !bytes.Equal(h.ps.Bytes(), h.want) {
+			t.Errorf("state %d handed out earlier changed", i)
+		}
 	}
 }

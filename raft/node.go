@@ -130,7 +130,7 @@ func NewNode(cfg Config, state, snapshot []byte) (*Node, error) {
 	}
 	n.log = raftLog{snapIndex: st.snapIndex, snapTerm: st.snapTerm}
 	n.log.append(st.entries...)
-	n.enc = logEncoder{buf: st.encoded, offsets: st.offsets}
+	n.enc = newLogEncoder(st.encoded, st.offsets)
 	n.commitIndex, n.lastApplied = st.snapIndex, st.snapIndex
 	n.becomeFollower(n.term, None)
 	n.emit(Event{Kind: EventBoot, Index: n.log.snapIndex, PrevTerm: n.log.snapTerm, LastIndex: n.log.lastIndex(), Other: None})

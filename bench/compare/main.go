@@ -370,7 +370,7 @@ func (c *miniCluster) propose(cmd []byte) error {
 	cmd = slices.Clone(cmd)
 	for {
 		leader := int(c.leader.Load())
-		idx, _, ok := c.rafts[leader].Start(cmd)
+		idx, term, ok := c.rafts[leader].Start(cmd)
 		if !ok {
 			if _, err := c.findLeader(); err != nil {
 				return err
@@ -386,11 +386,30 @@ func (c *miniCluster) propose(cmd []byte) error {
 		}
 		svc.waiters[idx] = append(svc.waiters[idx], w)
 		svc.mu.Unlock()
+		if c.await(w, leader, term) {
+			return nil
+		}
+		// Leadership changed: the command may never be committed (a new leader
+		// appends nothing of its own), so propose it again, as hashicorp's Apply
+		// fails with ErrLeadershipLost and its caller retries.
+		if _, err := c.findLeader(); err != nil {
+			return err
+		}
+	}
+}
+
+// await waits for w, and reports false if meanwhile the peer stopped leading in term.
+func (c *miniCluster) await(w chan struct{}, peer, term int) bool {
+	check := time.NewTicker(500 * time.Millisecond)
+	defer check.Stop()
+	for {
 		select {
 		case <-w:
-			return nil
-		case <-time.After(30 * time.Second):
-			return fmt.Errorf("miniraft: index %d not applied within 30s", idx)
+			return true
+		case <-check.C:
+			if t, isLeader := c.rafts[peer].GetState(); t != term || !isLeader {
+				return false
+			}
 		}
 	}
 }
