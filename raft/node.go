@@ -918,7 +918,10 @@ func (n *Node) StepFailure(m Message) {
 	case *InstallSnapshotArgs:
 		pr := &n.prs[m.To]
 		if a.Term == n.term && pr.State == SnapshotState && m.epoch == pr.epoch {
-			pr.probeSent = false
+			// Resend at the next heartbeat, not at once: a call can fail the moment it
+			// is made (a cut reply), and resending at once would loop as fast as
+			// that, at one instant of virtual time.
+			pr.sentAgo = max(pr.sentAgo, 1)
 		}
 	}
 }
