@@ -238,12 +238,9 @@ func buildProposalLatency(h *history, end time.Duration, viols []chaos.Violation
 	lv.Rows[1].Help = "no leader: no peer believed it was leader when the client asked."
 	lv.Rows[2].Help = "never committed: still waiting when the run ended."
 	if lv.Empty == "" {
-		var n [4]int // by proposalStatus
-		for _, pr := range h.props {
-			n[pr.status]++
-		}
+		n := h.nprops
 		c, l, p, r := n[propCommitted], n[propLost], n[propPending], n[propRefused]
-		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(len(h.props), "proposal"), c, l, p, r)
+		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(c+l+p+r, "proposal"), c, l, p, r)
 	} else {
 		lv.Empty = "No client proposals were made in this run."
 	}
@@ -260,18 +257,8 @@ func buildOpLatency(h *history, end time.Duration, viols []chaos.Violation) *lat
 	lv.OKHelp = "answered: latency from invocation to the answer (median dot, range line)."
 	lv.Rows[0].Help = "timed out: the client gave up; the operation may or may not have taken effect, and the linearizability check allows both."
 	lv.Rows[1].Help = "unfinished: still waiting when the run ended."
-	ok, to, un := 0, 0, 0
-	for _, op := range h.ops {
-		switch op.status {
-		case chaos.ClientOK:
-			ok++
-		case chaos.ClientTimeout:
-			to++
-		default:
-			un++
-		}
-	}
-	lv.Counts = fmt.Sprintf("%s: %d answered, %d timed out, %d unfinished.", plural(len(h.ops), "operation"), ok, to, un)
+	ok, to, un := h.nops[0], h.nops[1], h.nops[2]
+	lv.Counts = fmt.Sprintf("%s: %d answered, %d timed out, %d unfinished.", plural(ok+to+un, "operation"), ok, to, un)
 	return lv
 }
 

@@ -154,9 +154,48 @@ type history struct {
 	steps  []mark           // every step of the scenario that ran (kind unused)
 	story  []mark           // the key events, in words (kind unused)
 	nstory int              // key events seen, told or not
-	props  []proposal       // settled or refused, in the order they were
-	ops    []clientOp       // the kv workload's operations, in the order they ended
+	props  []proposal       // settled or refused, in the order they were (thinned: see thin)
+	ops    []clientOp       // the kv workload's operations, in the order they ended (thinned)
+	nprops [4]int           // proposals by proposalStatus, all of them (pending at finish)
+	nops   [3]int           // operations answered, timed out, unfinished, all of them
 	votes  map[[2]int][]int // (candidate, term) -> voters that granted
+}
+
+// MaxSamples is how many points a history keeps of each line it draws (a peer's commit
+// index, the proposals' and the operations' latencies) however long the run: beyond it
+// it keeps every other point, so memory stays bounded and the lines keep their shape at
+// the page's resolution. The counts it prints are of every proposal and operation.
+const MaxSamples = 20000
+
+// thin drops every other element of xs that pin does not hold on to (but the newest),
+// when xs has more than MaxSamples.
+func thin[T any](xs []T, pin func(T) bool) []T {
+	if len(xs) <= MaxSamples {
+		return xs
+	}
+	out := xs[:0]
+	odd := false
+	for i, x := range xs {
+		if odd && !pin(x) && i < len(xs)-1 { // the newest always stays
+			odd = false
+			continue
+		}
+		odd = !odd
+		out = append(out, x)
+	}
+	clear(xs[len(out):])
+	return out
+}
+
+// addCommit adds a point to p's commit line.
+func (p *peerHist) addCommit(pt point) {
+	p.commits = thin(append(p.commits, pt), func(q point) bool { return q.gap || q.v < 0 })
+}
+
+// addProp records a proposal's fate.
+func (h *history) addProp(pr proposal) {
+	h.nprops[pr.status]++
+	h.props = thin(append(h.props, pr), func(proposal) bool { return false })
 }
 
 // newHistory returns the history of a cluster of n peers (more are added as events name
@@ -239,6 +278,7 @@ func (h *history) finish(end time.Duration) *history {
 	if h.m != nil {
 		for _, at := range h.m.InFlight() {
 			c.props = append(c.props, proposal{at: at, status: propPending})
+			c.nprops[propPending]++
 		}
 		slices.SortStableFunc(c.props, func(a, b proposal) int { return cmp.Compare(a.at, b.at) })
 	}
@@ -262,7 +302,7 @@ func (h *history) add(e chaos.Event, eff model.Effect) {
 		if st.Committed {
 			pr.status = propCommitted
 		}
-		h.props = append(h.props, pr)
+		h.addProp(pr)
 	}
 	switch e.Kind {
 	case chaos.EventRaft:
@@ -275,7 +315,7 @@ func (h *history) add(e chaos.Event, eff model.Effect) {
 		}
 	case chaos.EventPropose:
 		if p := e.Propose; p != nil && !p.OK && p.Source == "" {
-			h.props = append(h.props, proposal{at: e.At, done: e.At, status: propRefused})
+			h.addProp(proposal{at: e.At, done: e.At, status: propRefused})
 		}
 	case chaos.EventViolation:
 		if e.Violation != nil {
@@ -283,7 +323,15 @@ func (h *history) add(e chaos.Event, eff model.Effect) {
 		}
 	case chaos.EventClient:
 		if c := e.Client; c != nil {
-			h.ops = append(h.ops, clientOp{call: c.Call, ret: c.Return, status: c.Status, peer: c.Peer})
+			switch c.Status {
+			case chaos.ClientOK:
+				h.nops[0]++
+			case chaos.ClientTimeout:
+				h.nops[1]++
+			default:
+				h.nops[2]++
+			}
+			h.ops = thin(append(h.ops, clientOp{call: c.Call, ret: c.Return, status: c.Status, peer: c.Peer}), func(clientOp) bool { return false })
 		}
 	case chaos.EventExpect:
 		if !e.OK {
@@ -319,7 +367,7 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 			p.addMark(at, markRestart, text)
 			h.tell(at, text)
 		}
-		p.commits = append(p.commits, point{at: at, v: r.Index, gap: true})
+		p.addCommit(point{at: at, v: r.Index, gap: true})
 		h.follow(at, r.Peer)
 		return
 	case raft.EventVote:
@@ -338,7 +386,7 @@ func (h *history) addRaft(at time.Duration, r *raft.Event) {
 			h.tell(at, text)
 		}
 	case raft.EventCommit:
-		p.commits = append(p.commits, point{at: at, v: r.LastIndex})
+		p.addCommit(point{at: at, v: r.LastIndex})
 	case raft.EventSnapshot:
 		p.addMark(at, markSnapshot, fmt.Sprintf("peer %d snapshotted its state through index %d (term %d) and dropped that part of its log", r.Peer, r.LastIndex, r.PrevTerm))
 	case raft.EventInstallSnapshot:
@@ -367,7 +415,7 @@ func (h *history) addFault(at time.Duration, f chaos.Fault) {
 		h.follow(at, id)
 		switch f.Kind {
 		case chaos.Crash:
-			p.commits = append(p.commits, point{at: at, v: -1, gap: true})
+			p.addCommit(point{at: at, v: -1, gap: true})
 			p.addMark(at, markCrash, fmt.Sprintf("peer %d crashed (it keeps what it saved: term, vote, log, snapshot)", id))
 		case chaos.Skew:
 			p.addMark(at, markSkew, fmt.Sprintf("peer %d's clock now runs at %gx", id, f.Rate))

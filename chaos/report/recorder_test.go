@@ -12,6 +12,7 @@ import (
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/raft"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 func netEvent(seq uint64, at time.Duration) chaos.Event {
@@ -259,5 +260,34 @@ func TestReportFromTraceEqualsReportDuringRun(t *testing.T) {
 				t.Errorf("only %d figures and summary %q: nothing much compared", len(a.Figures), a.SummaryText)
 			}
 		})
+	}
+}
+
+// A history's lines stay bounded however long the run, and its counts stay whole.
+func TestHistoryIsBounded(t *testing.T) {
+	const n = 5 * MaxSamples
+	m := model.New(model.Info{Peers: 1})
+	h := newHistory(1, m)
+	boot := raftpb.Event{Kind: raftpb.EventBoot, Other: raftpb.None}
+	h.add(chaos.Event{Kind: chaos.EventRaft, Raft: &boot}, m.Apply(chaos.Event{Kind: chaos.EventRaft, Raft: &boot}))
+	for i := 1; i <= n; i++ {
+		at := time.Duration(i) * time.Millisecond
+		for _, e := range []chaos.Event{
+			{Kind: chaos.EventPropose, At: at, Propose: &chaos.Proposal{Command: i, ProposeResult: chaos.ProposeResult{Index: i, OK: true}}},
+			{Kind: chaos.EventRaft, At: at, Raft: &raftpb.Event{Kind: raftpb.EventCommit, Index: i, LastIndex: i}},
+			{Kind: chaos.EventRaft, At: at, Raft: &raftpb.Event{Kind: raftpb.EventApply, Index: i, LastIndex: i, Entries: []raftpb.Entry{{Term: 1, Command: i}}}},
+		} {
+			h.add(e, m.Apply(e))
+		}
+	}
+	f := h.finish(time.Duration(n) * time.Millisecond)
+	if len(f.peers[0].commits) > MaxSamples+1 || len(f.props) > MaxSamples+1 {
+		t.Errorf("after %d commits: %d commit points and %d proposals kept, want at most %d", n, len(f.peers[0].commits), len(f.props), MaxSamples+1)
+	}
+	if len(f.peers[0].commits) < MaxSamples/2 || f.nprops[propCommitted] != n {
+		t.Errorf("%d commit points kept, %d proposals counted committed; want at least %d and %d", len(f.peers[0].commits), f.nprops[propCommitted], MaxSamples/2, n)
+	}
+	if last := f.peers[0].commits[len(f.peers[0].commits)-1]; last.v != n {
+		t.Errorf("the commit line ends at %d, want %d", last.v, n)
 	}
 }
