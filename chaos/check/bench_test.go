@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,10 +11,13 @@ import (
 // busyRun plays a long, healthy run on 5 peers: batches of 1 to 4 proposals replicated,
 // committed and applied everywhere, every service snapshotting every 100 entries, a
 // lagging follower catching up by snapshot now and then, and a new leader every 2000
-// entries. It returns the run and the number of entries committed.
-func busyRun(entries int) (*fake, int) {
+// entries. With full set, the stream also has what the services receive and the
+// leaders' progress events, as raft.Node on the sim engine reports them. It returns the
+// run and the number of entries committed.
+func busyRun(entries int, full bool) (*fake, int) {
 	const n = 5
 	f := newFake(n)
+	f.deliveries, f.progress = full, full
 	leader, term := 0, 1
 	all := []int{0, 1, 2, 3, 4}
 	followers := func() []int {
@@ -75,7 +79,13 @@ func without(ps []int, x int) []int {
 // TestBusyRun checks a long healthy run raises nothing, counts it right, and keeps memory
 // bounded by what the peers' logs hold after their snapshots.
 func TestBusyRun(t *testing.T) {
-	f, entries := busyRun(20_000)
+	for _, full := range []bool{false, true} {
+		t.Run(fmt.Sprintf("full=%v", full), func(t *testing.T) { testBusyRun(t, full) })
+	}
+}
+
+func testBusyRun(t *testing.T, full bool) {
+	f, entries := busyRun(20_000, full)
 	s := f.suite(t, Options{})
 	s.Finish(f.at)
 	clean(t, s)
@@ -93,6 +103,9 @@ func TestBusyRun(t *testing.T) {
 		if n := len(s.peers[p].terms.s); n > 200 {
 			t.Errorf("peer %d's log model holds %d terms, want at most the log after its snapshot", p, n)
 		}
+		if n := len(s.deliv[p].handed.s); n > 8 {
+			t.Errorf("peer %d's delivery model holds %d commands not delivered, want only the last batch's", p, n)
+		}
 	}
 	t.Logf("%d events, %d entries, stats %+v", len(f.events), entries, st)
 }
@@ -100,8 +113,18 @@ func TestBusyRun(t *testing.T) {
 // BenchmarkObserve measures Observe on the events of a long healthy run (see busyRun),
 // starting a new Suite each time the run ends.
 func BenchmarkObserve(b *testing.B) {
-	f, _ := busyRun(50_000)
-	events := f.events
+	f, _ := busyRun(50_000, false)
+	benchmarkObserve(b, f.events)
+}
+
+// BenchmarkObserveFull is BenchmarkObserve on a stream that also has the services'
+// deliveries and the leaders' progress events.
+func BenchmarkObserveFull(b *testing.B) {
+	f, _ := busyRun(50_000, true)
+	benchmarkObserve(b, f.events)
+}
+
+func benchmarkObserve(b *testing.B, events []chaos.Event) {
 	var s *Suite
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -117,7 +140,7 @@ func BenchmarkObserve(b *testing.B) {
 
 // BenchmarkObserveSink measures the Suite as a Bus sink, with the Bus's own costs.
 func BenchmarkObserveSink(b *testing.B) {
-	f, _ := busyRun(50_000)
+	f, _ := busyRun(50_000, false)
 	events := f.events
 	bus := chaos.NewBus(nil)
 	var s *Suite

@@ -53,9 +53,22 @@ const (
 	// another entry at its index, no peer removes it when it must keep it, and no leader
 	// that must hold it writes over its index.
 	Durability = "durability"
+	// Delivery: what a peer's service receives (chaos.EventDeliver) comes in index order,
+	// without gaps or repeats, within the peer's commitIndex, equal to what its core
+	// applied there and to what every other peer's service received there; a snapshot
+	// never takes the service back and is followed by the command after it; after a boot,
+	// deliveries resume right after the persisted snapshot.
+	Delivery = "delivery"
+	// Progress: a leader's bookkeeping of a follower (raft.EventProgress) stays true
+	// within its leadership: match never falls, next stays above match, and match never
+	// names an entry the follower does not hold with the leader's term, nor anything
+	// before the follower reached the leader's term (a new leadership starts from 0).
+	Progress = "progress"
 	// Liveness: while a majority of peers is up and connected on a reliable network, a
-	// leader exists within Options.LeaderBound and a proposal a leader accepts commits
-	// within Options.CommitBound.
+	// leader exists within Options.LeaderBound, a proposal a leader accepts commits
+	// within Options.CommitBound, the commit index advances within Options.CommitBound
+	// of proposal waiting time even if leaders keep changing, and a candidate that a new
+	// leader of its term reaches stops campaigning within Options.CandidateBound.
 	Liveness = "liveness"
 	// EventStream: the event stream itself is malformed or contradicts itself (an append
 	// that does not continue the peer's log, a bad peer id, an invalid fault): a bug in an
@@ -75,20 +88,26 @@ const (
 	ckIndex
 	ckApplyOrder
 	ckDurability
+	ckDelivery
+	ckProgress
 	ckLiveness
 	ckEvents
 	numCheckers
 )
 
-var names = [numCheckers]string{ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety, TermMonotonic, IndexMonotonic, ApplyOrder, Durability, Liveness, EventStream}
+var names = [numCheckers]string{ElectionSafety, LogMatching, LeaderCompleteness, StateMachineSafety, TermMonotonic, IndexMonotonic, ApplyOrder, Durability, Delivery, Progress, Liveness, EventStream}
 
 // Names lists every checker's name.
 func Names() []string { return slices.Clone(names[:]) }
 
-// Default liveness bounds, as the course requires: a new leader within 5 seconds.
+// Default liveness bounds, as the course requires: a new leader within 5 seconds. A
+// candidate that a new leader of its term reaches must stop campaigning within
+// DefaultCandidateBound: the leader's first AppendEntries goes out as it is elected and
+// takes a message delay (on the sim engine, at most 1.5ms on a reliable link).
 const (
-	DefaultLeaderBound = 5 * time.Second
-	DefaultCommitBound = 5 * time.Second
+	DefaultLeaderBound    = 5 * time.Second
+	DefaultCommitBound    = 5 * time.Second
+	DefaultCandidateBound = 200 * time.Millisecond
 )
 
 // MaxPeers is the largest cluster a Suite checks.
@@ -101,8 +120,15 @@ type Options struct {
 	// and connected on a reliable network (default DefaultLeaderBound).
 	LeaderBound time.Duration
 	// CommitBound is how long a proposal accepted by a leader may wait to commit while that
-	// holds and the leader keeps leading (default DefaultCommitBound).
+	// holds and the leader keeps leading, and how long in all proposals may wait while
+	// the commit index stands still, whoever leads, while a connected majority has no
+	// outsider disturbing it (default DefaultCommitBound).
 	CommitBound time.Duration
+	// CandidateBound is how long a peer that was a candidate (or pre-candidate) when a
+	// leader of its term or a later one was elected may go on campaigning, unchanged,
+	// while that leader can reach it on a reliable network and no fault happens
+	// (default DefaultCandidateBound).
+	CandidateBound time.Duration
 	// Skip names checkers to leave out.
 	Skip []string
 	// OnViolation, when non-nil, is called with each checker's first violation as it is
@@ -163,7 +189,9 @@ type Suite struct {
 	leaders     map[int]leaderMark // term -> the first peer seen leading it
 	leadersKept int                // len(leaders) after the last pruning
 
-	live liveness
+	deliv []deliverModel  // per peer: what its service received
+	prog  []progressModel // per peer: its bookkeeping as leader
+	live  liveness
 
 	armed bool          // the first event or Advance has set the clocks going
 	now   time.Duration // the latest time seen
@@ -185,14 +213,17 @@ func New(peers int, opts Options) (*Suite, error) {
 	if peers < 1 || peers > MaxPeers {
 		return nil, fmt.Errorf("check: %d peers, want 1..%d", peers, MaxPeers)
 	}
-	if opts.LeaderBound < 0 || opts.CommitBound < 0 {
-		return nil, fmt.Errorf("check: negative liveness bound (leader %v, commit %v)", opts.LeaderBound, opts.CommitBound)
+	if opts.LeaderBound < 0 || opts.CommitBound < 0 || opts.CandidateBound < 0 {
+		return nil, fmt.Errorf("check: negative liveness bound (leader %v, commit %v, candidate %v)", opts.LeaderBound, opts.CommitBound, opts.CandidateBound)
 	}
 	if opts.LeaderBound == 0 {
 		opts.LeaderBound = DefaultLeaderBound
 	}
 	if opts.CommitBound == 0 {
 		opts.CommitBound = DefaultCommitBound
+	}
+	if opts.CandidateBound == 0 {
+		opts.CandidateBound = DefaultCandidateBound
 	}
 	if opts.Initial != nil && len(opts.Initial) != peers {
 		return nil, fmt.Errorf("check: Initial has %d statuses for %d peers", len(opts.Initial), peers)
@@ -212,16 +243,19 @@ func New(peers int, opts Options) (*Suite, error) {
 		s.active[k] = false
 	}
 	s.peers = make([]peerModel, peers)
+	s.deliv = make([]deliverModel, peers)
+	s.prog = make([]progressModel, peers)
 	for i := range s.peers {
 		p := &s.peers[i]
 		if opts.Initial == nil {
 			// A fresh peer: what its boot event would say.
 			p.termKnown, p.commitKnown, p.appliedKnown = true, true, true
 			p.resync(0, 0)
+			s.deliv[i].boot(0)
 			continue
 		}
 		st := opts.Initial[i]
-		p.role, p.term = st.Role, st.Term
+		p.role, p.term, p.roleKnown = st.Role, st.Term, true
 		p.terms.reset(1)
 	}
 	s.live.init(s, opts)
@@ -250,7 +284,19 @@ func (s *Suite) Observe(e chaos.Event) {
 		if e.Propose != nil {
 			s.onPropose(*e.Propose)
 		}
+	case chaos.EventDeliver:
+		if e.Deliver == nil {
+			s.report(ckEvents, chaos.Violation{Peers: []int{e.Peer}, Message: "delivery event without its content"})
+			return
+		}
+		s.onDeliver(e.Peer, e.Deliver)
 	}
+}
+
+// EventKinds lists the kinds of event a Suite reads, for subscribing it to a Bus:
+// cluster.Events().Observe(s.Observe, check.EventKinds()...).
+func EventKinds() []chaos.EventKind {
+	return []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose, chaos.EventDeliver}
 }
 
 // Advance tells the Suite that the cluster's time is now now, so the liveness bounds are
@@ -359,26 +405,43 @@ func (s *Suite) onRaft(r *raft.Event) {
 		s.onBoot(r)
 	case raft.EventRole:
 		p.role = r.Role
-		if r.Role == raft.Leader {
+		switch r.Role {
+		case raft.Leader:
 			s.checkElection(r)
 			s.checkCompleteness(r)
+			s.prog[r.Peer].lead(r.Term, s.n)
+		case raft.PreCandidate:
+			s.live.sawPreVote(s)
 		}
+	case raft.EventVote:
+		if r.PreVote {
+			s.live.sawPreVote(s)
+		}
+	case raft.EventProgress:
+		s.onProgress(r)
 	case raft.EventAppend:
+		p.coreLog = true
 		s.onAppend(r)
 	case raft.EventTruncate:
+		p.coreLog = true
 		s.onTruncate(r)
 	case raft.EventCommit:
+		p.coreLog = true
 		s.onCommit(r)
 	case raft.EventApply:
+		p.coreLog = true
 		s.onApply(r)
 	case raft.EventSnapshot:
+		p.coreLog = true
 		s.onSnapshot(r)
 	case raft.EventInstallSnapshot:
+		p.coreLog = true
 		s.onInstall(r)
 	}
-	p.role, p.seen = r.Role, true
+	p.role, p.seen, p.roleKnown = r.Role, true, true
 	if p.role != wasRole || p.term != wasTerm || r.Kind == raft.EventBoot {
-		s.live.peerChanged(s)
+		p.changes++
+		s.live.peerChanged(s, r)
 	}
 }
 
@@ -392,6 +455,8 @@ func (s *Suite) onBoot(r *raft.Event) {
 	p.reboot(r.Index, r.PrevTerm, r.LastIndex)
 	p.commit, p.applied = r.Index, r.Index
 	p.commitKnown, p.appliedKnown = true, true
+	p.coreLog = true
+	s.deliv[r.Peer].boot(r.Index)
 	s.prune()
 }
 
@@ -462,8 +527,9 @@ func (s *Suite) onCommit(r *raft.Event) {
 	}
 	s.checkCommitIndex(r)
 	p.commit, p.commitKnown = r.LastIndex, true
+	risen := r.LastIndex > s.stats.CommitIndex
 	s.stats.CommitIndex = max(s.stats.CommitIndex, r.LastIndex)
-	s.live.committed(s, r)
+	s.live.committed(s, r, risen)
 	p.pending = pendingCommit{lo: r.Index, hi: r.LastIndex, term: r.Term, seq: s.seq, at: s.at}
 	if r.Role == raft.Leader {
 		// A leader commits from its own log, never by installing a snapshot: record it now,
@@ -511,6 +577,7 @@ func (s *Suite) onApply(r *raft.Event) {
 	for k, e := range r.Entries {
 		s.checkApplied(r.Peer, r.Index+k, e.Term, true, e.Command, "applied")
 	}
+	s.deliv[r.Peer].handOut(r)
 	p.applied, p.appliedKnown = r.LastIndex, true
 	s.stats.Applied = max(s.stats.Applied, r.LastIndex)
 }
@@ -532,6 +599,7 @@ func (s *Suite) onInstall(r *raft.Event) {
 	s.flushCommit(r.Peer) // the commit the install caused, now read from the new log
 	s.checkApplied(r.Peer, r.LastIndex, r.PrevTerm, false, nil, "installed a snapshot through")
 	s.checkInstallOrder(r)
+	s.deliv[r.Peer].handOutSnapshot(r)
 	p.applied, p.appliedKnown = r.LastIndex, true
 	if !p.commitKnown || p.commit < r.LastIndex {
 		p.commit, p.commitKnown = r.LastIndex, true
@@ -540,13 +608,17 @@ func (s *Suite) onInstall(r *raft.Event) {
 	s.prune()
 }
 
-// prune drops per-index data below every peer's log model.
+// prune drops per-index data below every peer's log model (or, for a peer whose core
+// reports nothing of its log, below its service's last delivery).
 func (s *Suite) prune() {
 	floor := -1
 	for i := range s.peers {
 		p := &s.peers[i]
 		f := p.snapIndex
-		if p.logKnown {
+		switch {
+		case !p.coreLog:
+			f = s.deliv[i].pos
+		case p.logKnown:
 			f = min(f, p.first()-1)
 		}
 		if floor < 0 || f < floor {
@@ -563,10 +635,12 @@ func (s *Suite) onFault(f chaos.Fault) {
 		return
 	}
 	s.stats.Faults++
-	if f.Kind == chaos.Crash {
+	switch f.Kind {
+	case chaos.Crash:
 		for _, id := range f.Peers {
 			s.flushCommit(id)                // its life is over: no install can follow
 			s.peers[id].role = raft.Follower // a stopped process leads nothing
+			s.deliv[id].end()                // the next life's boot, if seen, says where it resumes
 		}
 	}
 	s.live.fault(s, f)

@@ -15,9 +15,16 @@ import (
 // leads term 1, proposes a, replicates to 1") and gets a consistent stream. The raw
 // method emits any event, for the streams that must be wrong. Logs are kept whole (a
 // snapshot only moves snap), which is all the events need.
+//
+// With deliveries set, each apply and install is followed by what the service receives
+// (chaos.EventDeliver), as the sim engine reports it; with progress set, leaders report
+// their bookkeeping of followers (raft.EventProgress) as raft.Node does.
 type fake struct {
 	events []chaos.Event
 	at     time.Duration
+
+	deliveries, progress bool
+	match                map[[2]int]int // (leader, follower) -> the match index the leader reported
 
 	term    []int
 	role    []raft.Role
@@ -77,12 +84,13 @@ func (f *fake) boot(p int) {
 
 func (f *fake) crash(ps ...int) { f.fault(chaos.Fault{Kind: chaos.Crash, Peers: ps}) }
 
-// restart boots ps from what they had (the fake persists everything at once).
+// restart boots ps from what they had (the fake persists everything at once), after the
+// fault, as both engines publish them.
 func (f *fake) restart(ps ...int) {
+	f.fault(chaos.Fault{Kind: chaos.Restart, Peers: ps})
 	for _, p := range ps {
 		f.boot(p)
 	}
-	f.fault(chaos.Fault{Kind: chaos.Restart, Peers: ps})
 }
 
 // setTerm moves p to term t (if higher) as a follower.
@@ -113,6 +121,13 @@ func (f *fake) campaign(p, t int, voters ...int) {
 func (f *fake) win(p int) {
 	f.role[p] = raft.Leader
 	f.emit(raft.Event{Kind: raft.EventRole, Peer: p, Other: p})
+	if f.progress {
+		for q := range f.term {
+			if q != p {
+				f.setMatch(p, q, 0, len(f.log[p])+1)
+			}
+		}
+	}
 }
 
 // elect makes p leader of term t with the votes of voters.
@@ -158,7 +173,19 @@ func (f *fake) send(l, upto int, to ...int) {
 			f.emit(raft.Event{Kind: raft.EventAppend, Peer: p, Index: k, LastIndex: upto, Entries: slices.Clone(f.log[l][k-1 : upto]), Other: l})
 		}
 		f.commitTo(p, min(f.commit[l], upto))
+		if f.progress && f.role[l] == raft.Leader && upto > f.match[[2]int{l, p}] {
+			f.setMatch(l, p, upto, upto+1)
+		}
 	}
+}
+
+// setMatch makes leader l report follower p's match and next index.
+func (f *fake) setMatch(l, p, match, next int) {
+	if f.match == nil {
+		f.match = map[[2]int]int{}
+	}
+	f.match[[2]int{l, p}] = match
+	f.emit(raft.Event{Kind: raft.EventProgress, Peer: l, Other: p, Index: match, LastIndex: next})
 }
 
 // commitTo raises p's commitIndex to i.
@@ -176,8 +203,19 @@ func (f *fake) apply(ps ...int) {
 			lo := f.applied[p] + 1
 			f.emit(raft.Event{Kind: raft.EventApply, Peer: p, Index: lo, LastIndex: f.commit[p], Entries: slices.Clone(f.log[p][lo-1 : f.commit[p]]), Other: raft.None})
 			f.applied[p] = f.commit[p]
+			if f.deliveries {
+				for i := lo; i <= f.commit[p]; i++ {
+					e := f.log[p][i-1]
+					f.deliver(p, chaos.Delivery{Index: i, Term: e.Term, Command: e.Command})
+				}
+			}
 		}
 	}
+}
+
+// deliver reports that p's service received d.
+func (f *fake) deliver(p int, d chaos.Delivery) {
+	f.add(chaos.Event{Kind: chaos.EventDeliver, Peer: p, Deliver: &d})
 }
 
 // snapshot makes p's service snapshot through i.
@@ -199,6 +237,12 @@ func (f *fake) install(l int, p int) {
 	f.commitTo(p, i)
 	f.applied[p] = i
 	f.emit(raft.Event{Kind: raft.EventInstallSnapshot, Peer: p, LastIndex: i, PrevTerm: t, Other: l})
+	if f.deliveries {
+		f.deliver(p, chaos.Delivery{Index: i, Term: t, Snapshot: true})
+	}
+	if f.progress && f.role[l] == raft.Leader && i > f.match[[2]int{l, p}] {
+		f.setMatch(l, p, i, i+1)
+	}
 }
 
 // suite returns a Suite for n peers that has observed f's events.

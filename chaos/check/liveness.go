@@ -18,24 +18,51 @@ const minClockRate = 0.5
 // liveness is the liveness checker's state. The condition is: the network is reliable
 // (no loss, delay, reordering or duplication on any link) and some majority of healthy
 // peers (up, not paused, clock at least half speed) can all reach each other both ways.
-// The group is every peer in such a majority. One more thing must hold: no up peer
-// outside the group can send to a peer of the group that cannot answer it (a one-way
-// link into the group). Without CheckQuorum, Raft promises nothing then: a deposed
-// leader whose heartbeats still arrive, but whose followers cannot be heard, keeps them
-// from ever standing for election. While the condition holds, some peer of the
-// group must lead within leaderBound of the condition starting or of the last such leader
-// going, and a proposal accepted by such a leader must commit within commitBound unless
-// its leader stops leading its term first.
+// The group is every peer in such a majority. No up peer outside the group may disturb
+// it, in any of three ways Raft does not protect against:
+//   - a one-way link into the group: the outsider can send to a peer of the group that
+//     cannot answer it. Without CheckQuorum, a deposed leader whose heartbeats still
+//     arrive, but whose followers cannot be heard, keeps them from ever standing.
+//   - an outsider raising its term through the group (the "bridge livelock"): it can
+//     send to a peer of the group but cannot hear some other one, which may be the
+//     leader, so it times out, raises its term and deposes leader after leader through
+//     the peers it reaches. PreVote stops this unless the outsider could win a majority
+//     of pre-votes (it reaches a majority, counting itself), so while the Suite has
+//     seen no pre-vote (raft.PreCandidate, or a pre-vote answered) it assumes no PreVote.
+//     Seen on 4 peers as `bridge 3 - 2 - 0,1` with peer 3's clock skewed: a real
+//     livelock of Raft without PreVote, not a safety bug.
+//   - with PreVote, a stale leader outside the group that still reaches a peer of it:
+//     that peer, hearing a leader, refuses the pre-votes the group needs to elect one
+//     of its own, and without CheckQuorum the stale leader never steps down (the same
+//     bridge, with PreVote, when peer 3 led before it). This one lasts only while the
+//     outsider leads, so it is judged from the roles as they change.
+//
+// While the condition holds, some peer of the group must lead within leaderBound of the
+// condition starting or of the last such leader going, and a proposal accepted by such
+// a leader must commit within commitBound unless its leader stops leading its term
+// first. When moreover the group is one clique (every two of its peers connected: no
+// bridges inside it), the stricter commit rule holds too: while the commit index stands
+// still, the time during which some leader of the group has a proposal of its term
+// waiting, added up over however many leaders come and go, stays within commitBound.
+//
+// Independently of the condition, a peer that is a candidate or pre-candidate of a term
+// no later than a leader's when that leader is elected, both up and the leader's link to
+// it reliable, must stop campaigning within candidateBound (the leader's first
+// AppendEntries tells it to): unless a fault changes things first, a peer whose role and
+// term stay the same for that long ignored the leader.
 type liveness struct {
-	leaderBound, commitBound time.Duration
-	quorum                   int
+	leaderBound, commitBound, candidateBound time.Duration
+	quorum                                   int
 
 	net   chaos.NetState
 	state []chaos.PeerState
 	rate  []float64
 
-	cond  bool   // the network and peer states allow progress (recomputed on faults)
-	group uint64 // the peers in a connected healthy majority, when cond
+	preVote bool // some peer was seen pre-voting: the peers run PreVote
+
+	cond   bool   // the network and peer states allow progress (recomputed on faults)
+	group  uint64 // the peers in a connected healthy majority, when cond
+	clique bool   // cond, and the group is one clique: the stricter commit rule applies
 
 	holds           bool // cond, since holdsSince
 	holdsSince      time.Duration
@@ -43,6 +70,33 @@ type liveness struct {
 	leaderlessSince time.Duration
 
 	pending []watched // proposals waiting to commit, oldest first
+
+	stall stall // the stricter commit rule's account
+
+	campaigns []campaign // candidates a new leader must stop
+}
+
+// stall accounts, for the stricter commit rule, the time proposals have waited while the
+// commit index stood still and the group was a clique.
+type stall struct {
+	on      bool          // the account runs: the condition holds and the group is a clique
+	since   time.Duration // when the commit index last rose (or the account started)
+	commit  int           // the highest commit index, which has not risen since
+	waited  time.Duration // the time proposals waited, up to waitFrom
+	waiting bool          // some leader of the group has a proposal waiting, since waitFrom
+	from    time.Duration
+	leaders uint64 // the leaders whose proposals waited
+	terms   [2]int // the first and the last term of those leaders
+	index   int    // the first proposal that waited
+}
+
+// campaign is a peer that was campaigning (in a term no later than term) when peer
+// leader was elected in term: it must have changed role or term by due.
+type campaign struct {
+	peer, leader, term int
+	changes            uint64 // the peer's count of role and term changes then
+	seq                uint64
+	at, due            time.Duration
 }
 
 // watched is a proposal the liveness checker waits on.
@@ -55,7 +109,7 @@ type watched struct {
 
 func (l *liveness) init(s *Suite, opts Options) {
 	n := s.n
-	l.leaderBound, l.commitBound, l.quorum = opts.LeaderBound, opts.CommitBound, s.quorum
+	l.leaderBound, l.commitBound, l.candidateBound, l.quorum = opts.LeaderBound, opts.CommitBound, opts.CandidateBound, s.quorum
 	l.state, l.rate = make([]chaos.PeerState, n), make([]float64, n)
 	for i := range n {
 		l.state[i], l.rate[i] = chaos.Up, 1
@@ -108,16 +162,50 @@ func (l *liveness) fault(s *Suite, f chaos.Fault) {
 		}
 	}
 	l.net.Apply(f)
+	clear(l.campaigns) // a fault may keep a leader's messages from a candidate
+	l.campaigns = l.campaigns[:0]
 	l.recompute()
 	l.update(s)
 }
 
-// peerChanged re-evaluates after a peer's role or term changed.
-func (l *liveness) peerChanged(s *Suite) { l.update(s) }
+// sawPreVote records that the peers run PreVote, which changes who can disturb the group.
+func (l *liveness) sawPreVote(s *Suite) {
+	if l.preVote {
+		return
+	}
+	l.preVote = true
+	l.recompute()
+	l.update(s)
+}
+
+// peerChanged re-evaluates after r changed a peer's role or term (or booted it).
+func (l *liveness) peerChanged(s *Suite, r *raft.Event) {
+	if r.Kind == raft.EventRole && r.Role == raft.Leader {
+		l.elected(s, r.Peer, r.Term)
+	}
+	l.update(s)
+}
+
+// elected starts watching the peers that campaign while leader, just elected in term,
+// can reach them: its first AppendEntries must end their campaigns.
+func (l *liveness) elected(s *Suite, leader, term int) {
+	if !s.on(ckLiveness) || l.state[leader] != chaos.Up || !l.net.Reliable() {
+		return
+	}
+	for c := range s.peers {
+		p := &s.peers[c]
+		if c == leader || l.state[c] != chaos.Up || l.net.Cut[leader][c] || !p.roleKnown || p.term > term ||
+			p.role != raft.Candidate && p.role != raft.PreCandidate {
+			continue
+		}
+		l.campaigns = append(l.campaigns, campaign{peer: c, leader: leader, term: term, changes: p.changes,
+			seq: s.seq, at: s.now, due: s.now + l.candidateBound})
+	}
+}
 
 // recompute evaluates the condition from the peer states and the network.
 func (l *liveness) recompute() {
-	l.cond, l.group = false, 0
+	l.cond, l.group, l.clique = false, 0, false
 	if !l.net.Reliable() {
 		return
 	}
@@ -142,23 +230,75 @@ func (l *liveness) recompute() {
 	l.cond = l.group != 0 && !l.interfered()
 	if !l.cond {
 		l.group = 0
+		return
+	}
+	l.clique = true
+	for rest := l.group; rest != 0; rest &= rest - 1 {
+		m := bits.TrailingZeros64(rest)
+		l.clique = l.clique && l.group&^(1<<m)&^adj[m] == 0
 	}
 }
 
-// interfered reports whether an up peer outside the group has a one-way link into it:
-// it can send to a peer of the group that cannot answer it.
+// interfered reports whether an up peer outside the group can disturb it (see liveness):
+// by a one-way link into it, or by raising its term through it.
 func (l *liveness) interfered() bool {
 	for o, st := range l.state {
 		if st != chaos.Up || l.group&(1<<o) != 0 {
 			continue
 		}
+		reaches, deaf := false, false
 		for m := range l.state {
-			if l.group&(1<<m) != 0 && !l.net.Cut[o][m] && l.net.Cut[m][o] {
+			if l.group&(1<<m) == 0 {
+				continue
+			}
+			if !l.net.Cut[o][m] {
+				if l.net.Cut[m][o] {
+					return true // a one-way link into the group
+				}
+				reaches = true
+			}
+			deaf = deaf || l.net.Cut[m][o]
+		}
+		if reaches && deaf && l.canRaiseTerm(o) {
+			return true // the bridge livelock
+		}
+	}
+	return false
+}
+
+// staleLeader reports whether, with PreVote, an up leader outside the group reaches a
+// peer of it (see liveness).
+func (l *liveness) staleLeader(s *Suite) bool {
+	if !l.preVote {
+		return false
+	}
+	for o, st := range l.state {
+		if st != chaos.Up || l.group&(1<<o) != 0 || s.peers[o].role != raft.Leader {
+			continue
+		}
+		for m := range l.state {
+			if l.group&(1<<m) != 0 && !l.net.Cut[o][m] {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// canRaiseTerm reports whether peer o, when it times out, can raise its term: always
+// without PreVote; with it, only if o can reach a majority (counting itself) both ways to
+// gather pre-votes.
+func (l *liveness) canRaiseTerm(o int) bool {
+	if !l.preVote {
+		return true
+	}
+	reach := 1
+	for x, st := range l.state {
+		if x != o && st == chaos.Up && !l.net.Cut[o][x] && !l.net.Cut[x][o] {
+			reach++
+		}
+	}
+	return reach >= l.quorum
 }
 
 // bigCliques returns the union of the cliques of at least k peers among cand, where
@@ -197,13 +337,14 @@ func (l *liveness) leads(s *Suite, peer, term int) bool {
 // update re-evaluates the leader and the proposals waiting, at s.now.
 func (l *liveness) update(s *Suite) {
 	now := s.now
-	if !l.cond {
+	if !l.cond || l.staleLeader(s) {
 		if l.holds {
 			l.endLeaderless(s, now)
 			clear(l.pending)
 			l.pending = l.pending[:0]
 		}
 		l.holds = false
+		l.track(s)
 		return
 	}
 	if !l.holds {
@@ -211,7 +352,8 @@ func (l *liveness) update(s *Suite) {
 	}
 	hasLeader := false
 	for i := range s.peers {
-		hasLeader = hasLeader || l.group&(1<<i) != 0 && s.peers[i].role == raft.Leader
+		// A peer whose role the Suite cannot see (its core reports nothing) may lead.
+		hasLeader = hasLeader || l.group&(1<<i) != 0 && (s.peers[i].role == raft.Leader || !s.peers[i].roleKnown)
 	}
 	switch {
 	case hasLeader:
@@ -227,6 +369,52 @@ func (l *liveness) update(s *Suite) {
 	}
 	clear(l.pending[len(kept):])
 	l.pending = kept
+	l.track(s)
+}
+
+// track updates the stricter commit rule's account at s.now, after the condition, the
+// group or the proposals waiting changed.
+func (l *liveness) track(s *Suite) {
+	st := &l.stall
+	if !l.holds || !l.clique {
+		*st = stall{}
+		return
+	}
+	if !st.on {
+		st.on, st.since, st.commit = true, s.now, s.stats.CommitIndex
+	}
+	switch waiting := len(l.pending) > 0; {
+	case waiting && !st.waiting:
+		st.waiting, st.from = true, s.now
+	case !waiting && st.waiting:
+		st.waiting = false
+		st.waited += s.now - st.from
+	}
+}
+
+// risen restarts the stricter commit rule's account: the highest commit index rose.
+func (l *liveness) risen(s *Suite) {
+	st := &l.stall
+	*st = stall{}
+	if !l.holds || !l.clique {
+		return
+	}
+	st.on, st.since, st.commit = true, s.now, s.stats.CommitIndex
+	if len(l.pending) > 0 {
+		st.waiting, st.from = true, s.now
+		for _, w := range l.pending {
+			st.note(w)
+		}
+	}
+}
+
+// note records that w's leader had a proposal waiting.
+func (st *stall) note(w watched) {
+	if st.leaders == 0 {
+		st.terms[0], st.index = w.term, w.index
+	}
+	st.leaders |= 1 << w.peer
+	st.terms[1] = w.term
 }
 
 func (l *liveness) endLeaderless(s *Suite, now time.Duration) {
@@ -250,12 +438,21 @@ func (l *liveness) proposed(s *Suite, p chaos.Proposal) {
 		}
 		return
 	}
-	l.pending = append(l.pending, watched{peer: p.Peer, index: p.Index, term: p.Term, cmd: p.Command, seq: s.seq, at: s.now})
+	w := watched{peer: p.Peer, index: p.Index, term: p.Term, cmd: p.Command, seq: s.seq, at: s.now}
+	l.pending = append(l.pending, w)
+	l.track(s)
+	if l.stall.on {
+		l.stall.note(w)
+	}
 }
 
 // committed stops waiting on the proposals r's commit settles: committed if r's peer
-// holds them, else lost to a conflicting entry (legal for an uncommitted entry).
-func (l *liveness) committed(s *Suite, r *raft.Event) {
+// holds them, else lost to a conflicting entry (legal for an uncommitted entry). risen
+// says r raised the highest commit index.
+func (l *liveness) committed(s *Suite, r *raft.Event, risen bool) {
+	if risen {
+		defer l.risen(s)
+	}
 	if len(l.pending) == 0 {
 		return
 	}
@@ -273,11 +470,16 @@ func (l *liveness) committed(s *Suite, r *raft.Event) {
 	}
 	clear(l.pending[len(kept):])
 	l.pending = kept
+	l.track(s)
 }
 
 // check reports a bound passed at s.now.
 func (l *liveness) check(s *Suite) {
-	if !s.on(ckLiveness) || !l.holds {
+	if !s.on(ckLiveness) {
+		return
+	}
+	l.checkCampaigns(s)
+	if !l.holds {
 		return
 	}
 	if l.leaderless && s.now > l.leaderlessSince+l.leaderBound {
@@ -296,8 +498,54 @@ func (l *liveness) check(s *Suite) {
 				Message: fmt.Sprintf("proposal %s, accepted by peer %d as index %d in term %d (#%d at %.3fs), did not commit within %v, though peer %d kept leading and peers %s were up and connected on a reliable network",
 					describe(w.cmd), w.peer, w.index, w.term, w.seq, w.at.Seconds(), l.commitBound, w.peer, list(members(l.group))),
 			})
+			return
 		}
 	}
+	l.checkStall(s)
+}
+
+// checkStall reports the stricter commit rule broken at s.now: proposals have waited
+// longer than commitBound, in all, since the commit index last rose.
+func (l *liveness) checkStall(s *Suite) {
+	st := &l.stall
+	if !st.on || !st.waiting {
+		return // waiting time only grows while a proposal waits, and was checked then
+	}
+	waited := st.waited + s.now - st.from
+	if waited <= l.commitBound {
+		return
+	}
+	leaders := members(st.leaders)
+	s.report(ckLiveness, chaos.Violation{
+		Peers: leaders, Terms: []int{st.terms[0], st.terms[1]}, Indexes: []int{st.commit, st.index},
+		At: st.from + l.commitBound - st.waited,
+		Message: fmt.Sprintf("the commit index stayed at %d from %.3fs while proposals waited over %v in all (the first at index %d in term %d) under leaders %s of terms %d..%d, though peers %s were up, all connected to each other on a reliable network, and no other peer could disturb them",
+			st.commit, st.since.Seconds(), l.commitBound, st.index, st.terms[0], list(leaders), st.terms[0], st.terms[1], list(members(l.group))),
+	})
+}
+
+// checkCampaigns reports a peer still campaigning, unchanged, candidateBound after a
+// leader that could reach it was elected, and forgets the campaigns that ended.
+func (l *liveness) checkCampaigns(s *Suite) {
+	kept := l.campaigns[:0]
+	for _, c := range l.campaigns {
+		switch {
+		case s.peers[c.peer].changes != c.changes:
+			continue // it stopped (or moved on to another term)
+		case s.now <= c.due:
+			kept = append(kept, c)
+			continue
+		}
+		p := &s.peers[c.peer]
+		s.report(ckLiveness, chaos.Violation{
+			Peers: []int{c.peer, c.leader}, Terms: []int{p.term, c.term}, At: c.due,
+			Message: fmt.Sprintf("peer %d stayed %s of term %d for %v after peer %d became leader of term %d (#%d at %.3fs), though both were up and peer %d's messages reach peer %d on a reliable network: it ignored the leader's AppendEntries",
+				c.peer, p.role, p.term, l.candidateBound, c.leader, c.term, c.seq, c.at.Seconds(), c.leader, c.peer),
+		})
+		break
+	}
+	clear(l.campaigns[len(kept):])
+	l.campaigns = kept
 }
 
 // finish counts a leaderless stretch still going at the end.

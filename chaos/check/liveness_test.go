@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -325,6 +326,223 @@ func TestBigCliques(t *testing.T) {
 			if got := bigCliques(tt.adj, tt.cand, tt.k); got != tt.want {
 				t.Errorf("bigCliques = %b, want %b", got, tt.want)
 			}
+		})
+	}
+}
+
+// churn plays leaders that each take a proposal and fall before committing it: for terms
+// terms after the highest term so far, peer term mod n leads for each, with the votes of
+// everyone else, proposes, and replicates to nobody.
+func churn(f *fake, terms int, each time.Duration) {
+	n := len(f.term)
+	from := slices.Max(f.term) + 1
+	for k := from; k < from+terms; k++ {
+		l := (k - 1) % n
+		var voters []int
+		for p := range n {
+			if p != l {
+				voters = append(voters, p)
+			}
+		}
+		f.elect(l, k, voters...)
+		f.propose(l, k)
+		f.wait(each)
+	}
+}
+
+func TestLivenessStricter(t *testing.T) {
+	tests := []struct {
+		name  string
+		peers int // default 3
+		run   func(f *fake)
+		end   time.Duration
+		want  want
+	}{
+		{
+			name: "leaders keep changing and nothing commits",
+			run:  func(f *fake) { churn(f, 8, sec) },
+			end:  8 * sec,
+			want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{1, 5}, indexes: []int{0, 1}},
+		},
+		{
+			name: "leaders keep changing and commits come now and then",
+			run: func(f *fake) {
+				for range 4 {
+					churn(f, 3, sec)
+					l := len(f.term) - 1
+					f.send(l, 0, 0, 1)
+					f.commitTo(l, len(f.log[l]))
+				}
+			},
+			end: 13 * sec,
+		},
+		{
+			name: "proposals lost with their leaders, then none",
+			run: func(f *fake) {
+				churn(f, 3, sec)
+				f.elect(0, 4, 1, 2)
+				f.wait(30 * sec)
+			},
+			end: 40 * sec,
+		},
+		{
+			name: "a partition in between starts the account afresh",
+			run: func(f *fake) {
+				churn(f, 4, sec)
+				f.fault(chaos.Fault{Kind: chaos.Partition, Groups: [][]int{{0}, {1}, {2}}})
+				f.wait(sec)
+				f.fault(chaos.Fault{Kind: chaos.Heal})
+				churn(f, 4, sec)
+			},
+			end: 9 * sec,
+		},
+		{
+			// A bridge inside the majority: the peers on either side miss the leader on the
+			// other side and depose it; only the old rules apply.
+			name:  "leaders keep changing across a bridge",
+			peers: 5,
+			run: func(f *fake) {
+				f.fault(chaos.Fault{Kind: chaos.Bridge, Groups: [][]int{{0, 1}, {2}, {3, 4}}})
+				churn(f, 10, 900*time.Millisecond)
+			},
+			end: 9 * sec,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(max(tt.peers, 3))
+			tt.run(f)
+			s := f.suite(t, Options{})
+			s.Finish(tt.end)
+			expect(t, s, tt.want)
+		})
+	}
+}
+
+// TestLivenessBridgeLivelock checks the excuse for a peer outside the majority that
+// raises its term through the peer bridging it to the majority: Raft without PreVote
+// owes no leader then; with PreVote, the outsider cannot raise its term, and a leader is
+// owed again.
+func TestLivenessBridgeLivelock(t *testing.T) {
+	bridge := chaos.Fault{Kind: chaos.Bridge, Groups: [][]int{{3}, {2}, {0, 1}}}
+	tests := []struct {
+		name    string
+		preVote bool
+		leader  bool // peer 3 leads term 1 when the bridge forms
+		more    []chaos.Fault
+		want    want
+	}{
+		{name: "without PreVote"},
+		{
+			// With PreVote (and without CheckQuorum), peer 2 hears the stale leader and
+			// refuses the pre-votes peers 0 and 1 need.
+			name: "with PreVote and a stale leader outside", preVote: true, leader: true,
+		},
+		{
+			name: "with PreVote and a stale leader outside, until it crashes", preVote: true, leader: true,
+			more: []chaos.Fault{{Kind: chaos.Crash, Peers: []int{3}}},
+			want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{1}},
+		},
+		{name: "with PreVote", preVote: true, want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{0}}},
+		{name: "outsider crashed", more: []chaos.Fault{{Kind: chaos.Crash, Peers: []int{3}}}, want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{0}}},
+		{
+			// A slow peer that hears every peer of the majority hears any leader: it does
+			// not time out, so it disturbs nothing.
+			name: "a slow outsider that hears everyone",
+			more: []chaos.Fault{{Kind: chaos.Heal}, {Kind: chaos.Skew, Peers: []int{3}, Rate: 0.1}},
+			want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{0}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(4)
+			if tt.preVote {
+				f.emit(raft.Event{Kind: raft.EventVote, Peer: 0, Other: 1, Index: 1, PreVote: true})
+			}
+			if tt.leader {
+				f.elect(3, 1, 0, 1, 2)
+			}
+			f.fault(bridge)
+			for _, fl := range tt.more {
+				f.fault(fl)
+			}
+			s := f.suite(t, Options{})
+			s.Finish(30 * sec)
+			expect(t, s, tt.want)
+		})
+	}
+}
+
+func TestLivenessCandidate(t *testing.T) {
+	// Peer 1 stands for term 2; peer 0 wins it with peer 2's vote.
+	split := func(f *fake) {
+		f.campaign(1, 2)
+		f.elect(0, 2, 2)
+	}
+	tests := []struct {
+		name string
+		run  func(f *fake)
+		want want
+	}{
+		{
+			name: "the candidate ignores the leader",
+			run:  func(f *fake) { split(f); f.wait(300 * time.Millisecond) },
+			want: want{checker: Liveness, peers: []int{1, 0}, terms: []int{2, 2}},
+		},
+		{
+			name: "a pre-candidate of an earlier term ignores the leader",
+			run: func(f *fake) {
+				f.role[1] = raft.PreCandidate
+				f.emit(raft.Event{Kind: raft.EventRole, Peer: 1, Other: raft.None})
+				f.elect(0, 2, 2)
+				f.wait(300 * time.Millisecond)
+			},
+			want: want{checker: Liveness, peers: []int{1, 0}, terms: []int{0, 2}},
+		},
+		{
+			name: "the candidate follows the leader",
+			run:  func(f *fake) { split(f); f.wait(2 * time.Millisecond); f.send(0, 0, 1); f.wait(sec) },
+		},
+		{
+			name: "the candidate moves on to the next term before the leader reaches it",
+			run:  func(f *fake) { split(f); f.wait(time.Millisecond); f.campaign(1, 3); f.wait(sec) },
+		},
+		{
+			name: "a fault in between",
+			run: func(f *fake) {
+				split(f)
+				f.fault(chaos.Fault{Kind: chaos.Loss, P: 0.1})
+				f.wait(sec)
+			},
+		},
+		{
+			name: "the leader cannot reach the candidate",
+			run: func(f *fake) {
+				f.fault(chaos.Fault{Kind: chaos.Cut, From: []int{0}, To: []int{1}})
+				split(f)
+				f.wait(sec)
+			},
+		},
+		{
+			name: "the candidate is paused",
+			run: func(f *fake) {
+				f.fault(chaos.Fault{Kind: chaos.Pause, Peers: []int{1}})
+				split(f)
+				f.wait(sec)
+			},
+		},
+		{
+			name: "a candidate of a later term",
+			run:  func(f *fake) { f.campaign(1, 3); f.elect(0, 2, 2); f.wait(sec) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(3)
+			tt.run(f)
+			s := f.suite(t, Options{})
+			s.Finish(f.at)
+			expect(t, s, tt.want)
 		})
 	}
 }

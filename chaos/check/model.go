@@ -115,13 +115,26 @@ type applyMark struct {
 	how    string // "applied", "installed a snapshot through", ...
 }
 
+// deliverMark is the first thing any peer's service received at an index: a command (of
+// term 0 when its peer does not report terms) or the last entry of a snapshot.
+type deliverMark struct {
+	set    bool
+	hasCmd bool
+	term   int // 0: not known
+	cmd    interface{}
+	peer   int
+	seq    uint64
+	at     time.Duration
+}
+
 // slot is everything the Suite keeps about one log index across the cluster.
 type slot struct {
-	hasRec bool
-	rec    record   // the first entry seen at this index, if hasRec
-	more   []record // entries of other terms seen at this index (rare: conflicts)
-	commit commitMark
-	apply  applyMark
+	hasRec  bool
+	rec     record   // the first entry seen at this index, if hasRec
+	more    []record // entries of other terms seen at this index (rare: conflicts)
+	commit  commitMark
+	apply   applyMark
+	deliver deliverMark
 }
 
 // find returns the record of the entry of term t at this index, or nil.
@@ -174,6 +187,16 @@ type peerModel struct {
 	pending pendingCommit // none when hi is 0
 
 	seen bool // some event of the peer was observed
+	// roleKnown says the Suite knows the peer's role: from Options.Initial or from one of
+	// its raft events. A peer whose core reports nothing could be leading unseen.
+	roleKnown bool
+	// coreLog says the peer's core reports its log (boot, append, commit, apply or
+	// snapshot events), as raft.Node does; a peer seen only through its deliveries and
+	// sampled state does not.
+	coreLog bool
+	// changes counts the changes of the peer's role or term, so that a check can tell
+	// whether anything happened to it between two moments.
+	changes uint64
 }
 
 // pendingCommit is an EventCommit waiting to be recorded (see peerModel.pending).

@@ -66,7 +66,7 @@ func runChaos(t *testing.T, c chaos.Cluster, seed int64, length time.Duration, o
 		defer mu.Unlock()
 		events = append(events, e)
 		s.Observe(e)
-	}, chaos.EventRaft, chaos.EventFault, chaos.EventPropose)
+	}, check.EventKinds()...)
 	advance := func() {
 		now := c.Now()
 		mu.Lock()
@@ -260,4 +260,110 @@ func all(n int) []int {
 		ps[i] = i
 	}
 	return ps
+}
+
+// withDeliveries returns events with what the services received, as the sim engine
+// reports it: each command of an apply event and each installed snapshot, right after
+// the core's event. A stream that has deliveries already is returned as it is.
+func withDeliveries(events []chaos.Event) []chaos.Event {
+	if slices.ContainsFunc(events, func(e chaos.Event) bool { return e.Kind == chaos.EventDeliver }) {
+		return events
+	}
+	var out []chaos.Event
+	add := func(e chaos.Event) {
+		e.Seq = uint64(len(out) + 1)
+		out = append(out, e)
+	}
+	for _, e := range events {
+		add(e)
+		r := e.Raft
+		switch {
+		case r == nil:
+		case r.Kind == raft.EventApply:
+			for k, en := range r.Entries {
+				add(chaos.Event{At: e.At, Kind: chaos.EventDeliver, Peer: r.Peer, Deliver: &chaos.Delivery{Index: r.Index + k, Term: en.Term, Command: en.Command}})
+			}
+		case r.Kind == raft.EventInstallSnapshot:
+			add(chaos.Event{At: e.At, Kind: chaos.EventDeliver, Peer: r.Peer, Deliver: &chaos.Delivery{Index: r.LastIndex, Term: r.PrevTerm, Snapshot: true}})
+		}
+	}
+	return out
+}
+
+// TestSimDeliveries checks the delivery checker on a real run: a correct run's
+// deliveries raise nothing, and each way a wrapper can get them wrong is caught.
+func TestSimDeliveries(t *testing.T) {
+	events := withDeliveries(runSim(t, 5, 3, 60*time.Second, 20))
+	deliveries := func(from int, ok func(d *chaos.Delivery) bool) int {
+		for k := from; k < len(events); k++ {
+			if d := events[k].Deliver; d != nil && ok(d) {
+				return k
+			}
+		}
+		t.Fatal("the run has no delivery to mutate")
+		return 0
+	}
+	command := func(d *chaos.Delivery) bool { return !d.Snapshot }
+	mid := len(events) / 2
+	tests := []struct {
+		name   string
+		stream func() []chaos.Event
+	}{
+		{"as they were", func() []chaos.Event { return events }},
+		{"a command lost", func() []chaos.Event {
+			return slices.Delete(slices.Clone(events), deliveries(mid, command), deliveries(mid, command)+1)
+		}},
+		{"a command twice", func() []chaos.Event {
+			k := deliveries(mid, command)
+			return slices.Insert(slices.Clone(events), k+1, events[k])
+		}},
+		{"two commands swapped", func() []chaos.Event {
+			es := slices.Clone(events)
+			k := deliveries(mid, command)
+			j := k + 1
+			for es[j].Kind != chaos.EventDeliver || es[j].Peer != es[k].Peer {
+				j++
+			}
+			es[k], es[j] = es[j], es[k]
+			return es
+		}},
+		{"another command", func() []chaos.Event {
+			es := slices.Clone(events)
+			k := deliveries(mid, command)
+			d := *es[k].Deliver
+			d.Command = "evil"
+			es[k].Deliver = &d
+			return es
+		}},
+		{"a snapshot twice", func() []chaos.Event {
+			k := deliveries(0, func(d *chaos.Delivery) bool { return d.Snapshot })
+			return slices.Insert(slices.Clone(events), k+1, events[k])
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := check.New(3, check.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range tt.stream() {
+				s.Observe(e)
+			}
+			vs := s.Violations()
+			for _, v := range vs {
+				t.Logf("#%d %v", v.Seq, v)
+			}
+			want := []string{check.Delivery}
+			if tt.name == "as they were" {
+				want = nil
+			}
+			var got []string
+			for _, v := range vs {
+				got = append(got, v.Checker)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("checkers that reported: got %v, want %v", got, want)
+			}
+		})
+	}
 }
