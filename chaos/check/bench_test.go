@@ -99,6 +99,9 @@ func testBusyRun(t *testing.T, full bool) {
 	if n := len(s.slots.s); n > 400 {
 		t.Errorf("the Suite holds %d indexes, want no more than the logs after their snapshots (about 100 per peer)", n)
 	}
+	if n := len(s.delivered.s); n > 400 {
+		t.Errorf("the Suite holds %d indexes of deliveries, want no more than the logs after their snapshots", n)
+	}
 	for p := range s.peers {
 		if n := len(s.peers[p].terms.s); n > 200 {
 			t.Errorf("peer %d's log model holds %d terms, want at most the log after its snapshot", p, n)

@@ -185,6 +185,9 @@ type Suite struct {
 	peers []peerModel
 	slots window[slot] // per index, from the lowest index any peer's log model needs
 	top   int          // the highest index with a commit mark
+	// delivered holds, per index from the same floor as slots, the first thing any
+	// service received there: apart, so that a stream without deliveries pays nothing.
+	delivered window[deliverMark]
 
 	leaders     map[int]leaderMark // term -> the first peer seen leading it
 	leadersKept int                // len(leaders) after the last pruning
@@ -626,6 +629,7 @@ func (s *Suite) prune() {
 		}
 	}
 	s.slots.dropBelow(floor)
+	s.delivered.dropBelow(floor)
 }
 
 // onFault tracks peer states and the network for the liveness checker.

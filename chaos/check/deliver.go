@@ -177,11 +177,8 @@ func (s *Suite) onDeliver(peer int, d *chaos.Delivery) {
 // checkDelivery checks delivery d against peer's earlier deliveries in this life, its
 // commitIndex, and what its core handed out.
 func (s *Suite) checkDelivery(peer int, m *deliverModel, d *chaos.Delivery) {
-	v := chaos.Violation{Peers: []int{peer}}
+	var v chaos.Violation
 	i := d.Index
-	if d.Snapshot {
-		v.Terms = []int{d.Term}
-	}
 	switch {
 	case i < 1:
 		v.Indexes = []int{i}
@@ -206,6 +203,10 @@ func (s *Suite) checkDelivery(peer int, m *deliverModel, d *chaos.Delivery) {
 			return
 		}
 	}
+	v.Peers = []int{peer}
+	if v.Terms == nil && d.Snapshot {
+		v.Terms = []int{d.Term}
+	}
 	s.report(ckDelivery, v)
 }
 
@@ -214,11 +215,11 @@ func (s *Suite) checkDelivery(peer int, m *deliverModel, d *chaos.Delivery) {
 func (s *Suite) checkAgainstCore(peer int, m *deliverModel, d *chaos.Delivery, v *chaos.Violation) bool {
 	p := &s.peers[peer]
 	i := d.Index
-	what := fmt.Sprintf("command %d", i)
-	if d.Snapshot {
-		what = fmt.Sprintf("a snapshot through %d", i)
-	}
 	if p.commitKnown && i > p.commit {
+		what := fmt.Sprintf("command %d", i)
+		if d.Snapshot {
+			what = fmt.Sprintf("a snapshot through %d", i)
+		}
 		v.Indexes = []int{i, p.commit}
 		v.Message = fmt.Sprintf("peer %d's service received %s, beyond the peer's commitIndex %d", peer, what, p.commit)
 		return false
@@ -258,14 +259,14 @@ func (s *Suite) checkAgainstCore(peer int, m *deliverModel, d *chaos.Delivery, v
 // index (a snapshot counts as its last entry, known by term only; a command of a peer
 // that does not report terms, by command only).
 func (s *Suite) checkDeliveredAgrees(peer int, d *chaos.Delivery) {
-	if d.Index < 1 || d.Index-s.slots.end() >= maxGap {
+	w := &s.delivered
+	if d.Index < 1 || len(w.s) > 0 && d.Index-w.end() >= maxGap {
 		return // nothing to compare, and no reason to start the window afresh
 	}
-	sl := s.slots.at(d.Index)
-	if sl == nil {
-		return // below every peer's snapshot
+	mk := w.at(d.Index)
+	if mk == nil {
+		return // below every service's position
 	}
-	mk := &sl.deliver
 	if !mk.set {
 		*mk = deliverMark{set: true, hasCmd: !d.Snapshot, term: d.Term, peer: peer, seq: s.seq, at: s.at}
 		if !d.Snapshot {

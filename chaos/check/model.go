@@ -127,14 +127,14 @@ type deliverMark struct {
 	at     time.Duration
 }
 
-// slot is everything the Suite keeps about one log index across the cluster.
+// slot is everything the Suite keeps about one log index across the cluster (but what
+// services received: see Suite.delivered).
 type slot struct {
-	hasRec  bool
-	rec     record   // the first entry seen at this index, if hasRec
-	more    []record // entries of other terms seen at this index (rare: conflicts)
-	commit  commitMark
-	apply   applyMark
-	deliver deliverMark
+	hasRec bool
+	rec    record   // the first entry seen at this index, if hasRec
+	more   []record // entries of other terms seen at this index (rare: conflicts)
+	commit commitMark
+	apply  applyMark
 }
 
 // find returns the record of the entry of term t at this index, or nil.

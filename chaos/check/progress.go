@@ -62,41 +62,47 @@ func (s *Suite) onProgress(r *raft.Event) {
 func (s *Suite) checkProgress(r *raft.Event, prev int) {
 	l, f, term, match, next := r.Peer, r.Other, r.Term, r.Index, r.LastIndex
 	lp, fp := &s.peers[l], &s.peers[f]
-	head := fmt.Sprintf("peer %d, leader of term %d, ", l, term)
-	says := fmt.Sprintf("%ssays peer %d's log matches its own through %d", head, f, match)
-	v := chaos.Violation{Peers: []int{l, f}, Terms: []int{term}, Indexes: []int{match}}
+	var indexes, terms []int
+	var what string
 	switch {
 	case match < 0:
-		v.Message = fmt.Sprintf("%sset peer %d's match index to %d", head, f, match)
+		what = fmt.Sprintf("set peer %d's match index to %d", f, match)
 	case next <= match:
-		v.Indexes = []int{match, next}
-		v.Message = fmt.Sprintf("%sset peer %d's next index to %d, not above its match index %d", head, f, next, match)
+		indexes = []int{match, next}
+		what = fmt.Sprintf("set peer %d's next index to %d, not above its match index %d", f, next, match)
 	case match < prev:
-		v.Indexes = []int{prev, match}
-		v.Message = fmt.Sprintf("%stook peer %d's match index back from %d to %d within its leadership", head, f, prev, match)
+		indexes = []int{prev, match}
+		what = fmt.Sprintf("took peer %d's match index back from %d to %d within its leadership", f, prev, match)
 	case lp.logKnown && match > lp.last():
-		v.Indexes = []int{match, lp.last()}
-		v.Message = fmt.Sprintf("%s, but its own log ends at %d", says, lp.last())
+		indexes = []int{match, lp.last()}
+		what = fmt.Sprintf("says peer %d's log matches its own through %d, but its own log ends at %d", f, match, lp.last())
 	case lp.logKnown && next > lp.last()+1:
-		v.Indexes = []int{next, lp.last()}
-		v.Message = fmt.Sprintf("%sset peer %d's next index to %d, past the end of its own log at %d", head, f, next, lp.last())
+		indexes = []int{next, lp.last()}
+		what = fmt.Sprintf("set peer %d's next index to %d, past the end of its own log at %d", f, next, lp.last())
 	case match == 0 || !fp.termKnown || fp.term > term:
 		return
 	case fp.term < term:
-		v.Terms = []int{term, fp.term}
-		v.Message = fmt.Sprintf("%s, but peer %d is still in term %d: it has acknowledged nothing in term %d (a match index kept from an earlier leadership?)", says, f, fp.term, term)
+		terms = []int{term, fp.term}
+		what = fmt.Sprintf("says peer %d's log matches its own through %d, but peer %d is still in term %d: it has acknowledged nothing in term %d (a match index kept from an earlier leadership?)", f, match, f, fp.term, term)
 	case !fp.logKnown:
 		return
 	case match > fp.last():
-		v.Indexes = []int{match, fp.last()}
-		v.Message = fmt.Sprintf("%s, but peer %d's log ends at %d", says, f, fp.last())
+		indexes = []int{match, fp.last()}
+		what = fmt.Sprintf("says peer %d's log matches its own through %d, but peer %d's log ends at %d", f, match, f, fp.last())
 	default:
 		ft, lt := fp.termAt(match), lp.termAt(match)
 		if ft == unknown || lt == unknown || ft == lt {
 			return
 		}
-		v.Terms = []int{term, lt, ft}
-		v.Message = fmt.Sprintf("%s, but peer %d holds an entry of term %d at %d where the leader's is of term %d", says, f, ft, match, lt)
+		terms = []int{term, lt, ft}
+		what = fmt.Sprintf("says peer %d's log matches its own through %d, but peer %d holds an entry of term %d at %d where the leader's is of term %d", f, match, f, ft, match, lt)
 	}
-	s.report(ckProgress, v)
+	if terms == nil {
+		terms = []int{term}
+	}
+	if indexes == nil {
+		indexes = []int{match}
+	}
+	s.report(ckProgress, chaos.Violation{Peers: []int{l, f}, Terms: terms, Indexes: indexes,
+		Message: fmt.Sprintf("peer %d, leader of term %d, %s", l, term, what)})
 }
