@@ -324,6 +324,9 @@ type RunEnd struct {
 	MaxCommitWait     time.Duration `json:"max_commit_wait,omitempty"`
 	// KV is the linearizability check of a kv workload's history, if there was one.
 	KV *KVCheck `json:"kv,omitempty"`
+	// Interrupted says the run was stopped (a person quit, a signal came) before its
+	// timeline was over: it neither passed nor failed, unless a failure came first.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // KVCheck is the outcome of a linearizability check, as a run's end reports it (how long

@@ -37,9 +37,11 @@ type Info struct {
 	Engine string
 	Seed   int64
 	Peers  int
-	// Steps is the scenario's timeline, nothing started; Bound how long it can take.
-	Steps []StepState
-	Bound time.Duration
+	// Steps is the scenario's timeline, nothing started; Bound how long it can take;
+	// Duration the least time it runs (its duration line), whatever its steps.
+	Steps    []StepState
+	Bound    time.Duration
+	Duration time.Duration
 	// Rate is the workload's rate at the start; Rates the rate each workload step sets,
 	// by its line.
 	Rate  float64
@@ -48,7 +50,8 @@ type Info struct {
 
 // InfoOf returns the Info of a run of sc on engine with seed.
 func InfoOf(sc *scenario.Scenario, engine string, seed int64) Info {
-	in := Info{Name: sc.Name, Engine: engine, Seed: seed, Peers: sc.Header.Peers, Bound: sc.Bound(), Rates: map[int]float64{}}
+	in := Info{Name: sc.Name, Engine: engine, Seed: seed, Peers: sc.Header.Peers, Bound: sc.Bound(),
+		Duration: sc.Header.Duration, Rates: map[int]float64{}}
 	for _, s := range sc.Steps {
 		in.Steps = append(in.Steps, StepState{Text: s.String(), Line: s.Pos.Line})
 		if w, ok := s.Cmd.(scenario.WorkloadCmd); ok {
@@ -86,25 +89,26 @@ func rateOf(w scenario.WorkloadCmd) float64 {
 type Run struct {
 	info Info
 
-	now      time.Duration
-	ended    bool
-	peers    []peer
-	net      chaos.NetState
-	netStats chaos.NetStats
-	steps    []StepState
-	current  int
-	rate     float64
-	failure  *chaos.Violation
-	viols    []chaos.Violation
-	moreViol int
-	fig      Figures
-	leaders  map[[2]int]bool // (term, peer) pairs seen leading
-	wl       workload
-	kv       kvFold
-	recov    []Recovery
-	moreRec  int
-	waitLead int // recoveries still without a leader
-	waitCom  int // recoveries still without a commit
+	now       time.Duration
+	ended     bool
+	stoppedIn *Interruption // where the run was stopped, if before its timeline was over
+	peers     []peer
+	net       chaos.NetState
+	netStats  chaos.NetStats
+	steps     []StepState
+	current   int
+	rate      float64
+	failure   *chaos.Violation
+	viols     []chaos.Violation
+	moreViol  int
+	fig       Figures
+	leaders   map[[2]int]bool // (term, peer) pairs seen leading
+	wl        workload
+	kv        kvFold
+	recov     []Recovery
+	moreRec   int
+	waitLead  int // recoveries still without a leader
+	waitCom   int // recoveries still without a commit
 
 	settled []Settled // of the last Apply
 }
@@ -432,9 +436,14 @@ func (m *Run) violation(e chaos.Event) {
 
 func (m *Run) end(r *chaos.RunEnd) {
 	m.ended = true
-	for i := range m.steps {
-		if m.steps[i].Status == StepRunning {
-			m.steps[i].Status = StepDone
+	if r != nil && r.Interrupted {
+		// The step the run was in stays running: it never finished.
+		m.stoppedIn = m.interruption()
+	} else {
+		for i := range m.steps {
+			if m.steps[i].Status == StepRunning {
+				m.steps[i].Status = StepDone
+			}
 		}
 	}
 	if r != nil {
@@ -445,6 +454,17 @@ func (m *Run) end(r *chaos.RunEnd) {
 			m.kv.check = &k
 		}
 	}
+}
+
+// interruption says where the run stands, for a run stopped now.
+func (m *Run) interruption() *Interruption {
+	in := &Interruption{Steps: len(m.steps), At: m.now, Bound: m.info.Bound}
+	if m.current >= 0 {
+		in.Step = m.current + 1
+		in.Finished = m.steps[m.current].Status != StepRunning
+		in.Text = m.steps[m.current].Text
+	}
+	return in
 }
 
 // ---- Reading ------------------------------------------------------------------------------
@@ -536,7 +556,7 @@ func (m *Run) Observation() scenario.Observation {
 // caller's to fill; Done says whether the run's end event has come.
 func (m *Run) State() State {
 	st := State{
-		Name: m.info.Name, Engine: m.info.Engine, Seed: m.info.Seed, Now: m.now, Bound: m.info.Bound,
+		Name: m.info.Name, Engine: m.info.Engine, Seed: m.info.Seed, Now: m.now, Bound: m.info.Bound, Duration: m.info.Duration,
 		Steps: slices.Clone(m.steps), Current: m.current, Done: m.ended, Rate: m.rate,
 		Faults: m.fig.Faults, Failure: m.Failure(), Workload: m.wl.stats(), Checks: m.fig, KV: m.KV(),
 	}
@@ -560,7 +580,11 @@ func (m *Run) Result() Result {
 		c := *k
 		res.KVCheck = &c
 	}
-	res.Pass = res.Failure == nil
+	if m.stoppedIn != nil {
+		in := *m.stoppedIn
+		res.Interrupted = &in
+	}
+	res.Pass = res.Failure == nil && res.Interrupted == nil
 	for _, s := range m.steps {
 		if s.Status == StepSkipped {
 			res.Skipped++

@@ -172,3 +172,68 @@ func TestModelWorkload(t *testing.T) {
 		t.Errorf("P99 = %v, want %v as printed", got.P99, p99)
 	}
 }
+
+// A run's end that says it was interrupted makes its result neither a pass nor a
+// failure, and says where the run stood; the step it was in stays running.
+func TestInterruptedResult(t *testing.T) {
+	steps := []model.StepState{{Text: "wait leader within 5s", Line: 2}, {Text: "crash leader", Line: 3}, {Text: "sleep 2s", Line: 4}}
+	tests := []struct {
+		name    string
+		events  []chaos.Event
+		verdict string
+		where   string
+	}{
+		{"in a step", []chaos.Event{
+			{Kind: chaos.EventStep, Line: 2, Text: "wait leader within 5s"},
+			{Kind: chaos.EventStep, Line: 2, Outcome: chaos.StepDone},
+			{Kind: chaos.EventStep, Line: 3, Text: "crash leader"},
+			{Kind: chaos.EventStep, Line: 3, Outcome: chaos.StepDone},
+			{Kind: chaos.EventStep, Line: 4, Text: "sleep 2s"},
+			{Kind: chaos.EventEnd, End: &chaos.RunEnd{Interrupted: true}},
+		}, "INTERRUPTED", "interrupted at step 3 of 3 (sleep 2s)"},
+		{"between steps", []chaos.Event{
+			{Kind: chaos.EventStep, Line: 2, Text: "wait leader within 5s"},
+			{Kind: chaos.EventStep, Line: 2, Outcome: chaos.StepDone},
+			{Kind: chaos.EventEnd, End: &chaos.RunEnd{Interrupted: true}},
+		}, "INTERRUPTED", "interrupted after step 1 of 3 (wait leader within 5s)"},
+		{"before the first step", []chaos.Event{
+			{Kind: chaos.EventEnd, End: &chaos.RunEnd{Interrupted: true}},
+		}, "INTERRUPTED", "interrupted before step 1 of 3"},
+		{"after a failure", []chaos.Event{
+			{Kind: chaos.EventStep, Line: 2, Text: "wait leader within 5s"},
+			{Kind: chaos.EventViolation, Violation: &chaos.Violation{Checker: "election-safety", Message: "two leaders"}},
+			{Kind: chaos.EventEnd, End: &chaos.RunEnd{Interrupted: true}},
+		}, "FAIL", "interrupted at step 1 of 3 (wait leader within 5s)"},
+		{"to the end", []chaos.Event{
+			{Kind: chaos.EventStep, Line: 2, Text: "wait leader within 5s"},
+			{Kind: chaos.EventEnd, End: &chaos.RunEnd{}},
+		}, "PASS", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := model.New(model.Info{Name: "x", Peers: 3, Steps: steps})
+			for i, e := range tt.events {
+				e.Seq, e.Peer = uint64(i+1), -1
+				m.Apply(e)
+			}
+			res := m.Result()
+			if got := res.Verdict(); got != tt.verdict {
+				t.Errorf("verdict %s, want %s", got, tt.verdict)
+			}
+			if res.Pass != (tt.verdict == "PASS") {
+				t.Errorf("pass %v with verdict %s", res.Pass, tt.verdict)
+			}
+			where := ""
+			if res.Interrupted != nil {
+				where = res.Interrupted.String()
+			}
+			if where != tt.where {
+				t.Errorf("interruption %q, want %q", where, tt.where)
+			}
+			st := m.State()
+			if tt.where != "" && st.Current >= 0 && st.Steps[st.Current].Status == model.StepDone && !res.Interrupted.Finished {
+				t.Errorf("the step the run was stopped in shows done")
+			}
+		})
+	}
+}

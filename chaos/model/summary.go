@@ -12,16 +12,18 @@ import (
 // the figures. A result rebuilt from a trace writes the same, but for the real time the
 // run took, which a trace does not hold.
 func (res *Result) WriteSummary(w io.Writer) {
-	verdict := "PASS"
-	if !res.Pass {
-		verdict = "FAIL"
-	}
+	verdict := res.Verdict()
 	wall := ""
 	if res.Wall > 0 {
 		wall = fmt.Sprintf(" in %.1fs, %.0fx real time", res.Wall.Seconds(), res.Duration.Seconds()/res.Wall.Seconds())
 	}
 	fmt.Fprintf(w, "%s %s (engine %s, seed %d, %d peers): %.1fs of cluster time%s\n",
 		verdict, res.Name, res.Engine, res.Seed, res.Peers, res.Duration.Seconds(), wall)
+	if in := res.Interrupted; in != nil && res.Failure == nil {
+		fmt.Fprintf(w, "  %s: it neither passed nor failed\n", in)
+	} else if in != nil {
+		fmt.Fprintf(w, "  %s\n", in)
+	}
 	if res.Failure != nil {
 		fmt.Fprintf(w, "  first failure at %.3fs: %s\n", res.Failure.At.Seconds(), res.Failure)
 		for _, v := range res.Violations {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
@@ -123,24 +124,38 @@ type Recovery struct {
 // State is a run's progress, for progress lines and views. It is a plain value; a State
 // a model returns shares nothing with the model.
 type State struct {
-	Name    string
-	Engine  string
-	Seed    int64
-	Now     time.Duration
-	Bound   time.Duration // how long the scenario can take
-	Steps   []StepState
-	Current int // the step running or last run, or -1
-	Done    bool
-	Paused  bool
-	Speed   float64
-	Rate    float64 // the workload's proposals per second
-	Faults  int
+	Name   string
+	Engine string
+	Seed   int64
+	Now    time.Duration
+	Bound  time.Duration // how long the scenario can take
+	// Duration is the least time the scenario runs (its duration line).
+	Duration time.Duration
+	Steps    []StepState
+	Current  int // the step running or last run, or -1
+	Done     bool
+	Paused   bool
+	Speed    float64
+	Rate     float64 // the workload's proposals per second
+	Faults   int
 	// Failure is the first violation or failed expectation.
 	Failure  *chaos.Violation
 	Workload WorkloadStats
 	// Checks are the run's figures (see Figures); the name is older than the model.
 	Checks Figures
 	KV     *KVStats // nil without kv operations
+}
+
+// TimelineOver reports whether the scenario's timeline has been carried out: every step
+// has finished (done, skipped or failed) and its duration has passed. A held-open run
+// (the TUI) goes on after it; a run stopped before it was interrupted.
+func (s State) TimelineOver() bool {
+	for _, st := range s.Steps {
+		if st.Status == StepPending || st.Status == StepRunning {
+			return false
+		}
+	}
+	return s.Now >= s.Duration
 }
 
 // View is a cluster at one moment as the views show it: the run, every peer, the network.
@@ -198,12 +213,61 @@ type Result struct {
 	Net        chaos.NetStats    `json:"net"`
 	Faults     int               `json:"faults"`
 	Skipped    int               `json:"skipped_steps"`
-	Recoveries []Recovery        `json:"recoveries,omitempty"`
+	// Interrupted, when set, says the run was stopped (a person quit, a signal came)
+	// before its timeline was over, and where: such a run neither passed nor failed,
+	// unless a failure came first (then Failure says so).
+	Interrupted *Interruption `json:"interrupted,omitempty"`
+	Recoveries  []Recovery    `json:"recoveries,omitempty"`
 	// KVStats are the kv workload's figures, and KVCheck its linearizability check; nil
 	// without one. KVCheckTook is how long the check took, which only the run knows.
 	KVStats     *KVStats       `json:"kv_stats,omitempty"`
 	KVCheck     *chaos.KVCheck `json:"kv_check,omitempty"`
 	KVCheckTook time.Duration  `json:"kv_check_took,omitempty"`
+}
+
+// Verdict returns the run's verdict in a word: PASS, FAIL (a violation or a failed
+// expectation, whether or not the run was then interrupted) or INTERRUPTED (stopped
+// before the end of its timeline, with nothing wrong found so far).
+func (res *Result) Verdict() string {
+	switch {
+	case res.Failure != nil:
+		return "FAIL"
+	case res.Interrupted != nil:
+		return "INTERRUPTED"
+	case res.Pass:
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+// Interruption is where a run stood when it was stopped before its timeline was over.
+// It is a plain value.
+type Interruption struct {
+	// Step is the step running or last started, from 1 (0: none had started); Steps is
+	// how many the timeline has. Finished says that step had finished (the run was
+	// waiting for the next one); Text is the step.
+	Step     int    `json:"step"`
+	Steps    int    `json:"steps"`
+	Finished bool   `json:"finished,omitempty"`
+	Text     string `json:"text,omitempty"`
+	// At is the cluster time it was stopped at; Bound how long the timeline can take.
+	At    time.Duration `json:"at"`
+	Bound time.Duration `json:"bound,omitempty"`
+}
+
+// String says where the run was stopped: "interrupted at step 2 of 20 (crash leader)".
+func (in Interruption) String() string {
+	switch {
+	case in.Steps == 0 && in.Bound > 0:
+		return fmt.Sprintf("interrupted at %.1fs of %.1fs", in.At.Seconds(), in.Bound.Seconds())
+	case in.Steps == 0:
+		return fmt.Sprintf("interrupted at %.1fs", in.At.Seconds())
+	case in.Step == 0:
+		return fmt.Sprintf("interrupted before step 1 of %d", in.Steps)
+	case in.Finished:
+		return fmt.Sprintf("interrupted after step %d of %d (%s)", in.Step, in.Steps, in.Text)
+	}
+	return fmt.Sprintf("interrupted at step %d of %d (%s)", in.Step, in.Steps, in.Text)
 }
 
 // Watched reports whether e is an event a person follows in a UI's list of events:

@@ -101,6 +101,9 @@ type Runner struct {
 	source  *Source // made by Source
 
 	done atomic.Bool // Run has returned
+	// over: the timeline has been carried out. A run that ends before, but for a
+	// failure that ends it (without Hold), was interrupted.
+	over atomic.Bool
 
 	mu         sync.Mutex
 	rate       float64
@@ -330,7 +333,9 @@ var errStop = errors.New("stopped")
 
 // Run carries out the scenario and returns its result. The error is for a run that
 // could not be carried out (the context ended); a run that finds a violation returns a
-// Result with Pass false and a nil error. Run stops the cluster before it returns.
+// Result with Pass false and a nil error. A run stopped (by Stop or the context) before
+// its timeline was over, but for a failure that ends it, is interrupted: its Result
+// says where (Interrupted) and does not pass. Run stops the cluster before it returns.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	wallStart := time.Now()
 	r.pace = pacer{wall: wallStart}
@@ -338,6 +343,7 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	if errors.Is(err, errStop) {
 		err = nil
 	}
+	interrupted := !r.over.Load() && !(r.failed() && !r.opts.Hold)
 	end := r.c.Now()
 	r.c.Stop()
 	r.checkMu.Lock()
@@ -346,7 +352,8 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	kvCheck := r.finishKV(ctx, end)
 	cs := r.checkStats()
 	r.c.Events().Publish(chaos.Event{Kind: chaos.EventEnd, Peer: -1, End: &chaos.RunEnd{
-		Net: r.c.Stats(), LongestLeaderless: cs.LongestLeaderless, MaxCommitWait: cs.MaxCommitWait, KV: kvCheck}})
+		Net: r.c.Stats(), LongestLeaderless: cs.LongestLeaderless, MaxCommitWait: cs.MaxCommitWait, KV: kvCheck,
+		Interrupted: interrupted}})
 	if r.trace != nil {
 		if terr := r.trace.Close(); terr != nil && err == nil {
 			err = terr
@@ -374,10 +381,10 @@ func (r *Runner) timeline(ctx context.Context) error {
 		}
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line})
 		status, err := r.exec(ctx, st)
-		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line, Outcome: outcome(status)})
 		if err != nil {
-			return err
+			return err // stopped in the step: it did not finish
 		}
+		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: st.String(), Line: st.Pos.Line, Outcome: outcome(status)})
 		finished = r.c.Now()
 		if r.failed() && !r.opts.Hold {
 			return nil
@@ -388,6 +395,7 @@ func (r *Runner) timeline(ctx context.Context) error {
 			return err
 		}
 	}
+	r.over.Store(true)
 	if !r.opts.Hold {
 		return nil
 	}

@@ -37,6 +37,10 @@ const (
 	exitPass  = 0
 	exitFail  = 1
 	exitUsage = 2
+	// exitInterrupted: the run was stopped before its timeline was over (a signal, or
+	// q in the TUI) with nothing wrong found so far: neither a pass nor a failure. 130 is
+	// what a shell reports for a process ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // command is one subcommand: its flags are defined by flags, and main runs it with the

@@ -148,7 +148,12 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	if overridden != "" {
 		fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", overridden)
 	}
-	if !res.Pass {
+	switch {
+	case res.Failure != nil:
+		return exitFail
+	case res.Interrupted != nil:
+		return exitInterrupted
+	case !res.Pass:
 		return exitFail
 	}
 	return exitPass
