@@ -241,19 +241,18 @@ type Step struct {
 
 // String renders the step as one line of the language.
 func (s Step) String() string {
-	switch {
-	case s.Every != nil:
-		return s.Every.String() + " " + s.Cmd.String()
-	case s.When.Kind != Immediate:
-		return s.When.String() + " " + s.Cmd.String()
+	if sch := scheduleOf(s); sch != nil {
+		return sch.describeStep(s) + " " + s.Cmd.String()
 	}
 	return s.Cmd.String()
 }
 
 // Command is one command: a FaultCmd, ProposeCmd, WorkloadCmd, SleepCmd, WaitCmd or
-// ExpectCmd. String renders it in the language.
+// ExpectCmd. Name is the command's word (its entry in Specs), and String renders it in
+// the language.
 type Command interface {
 	fmt.Stringer
+	Name() string
 	command()
 }
 
@@ -316,6 +315,31 @@ func (WorkloadCmd) command() {}
 func (SleepCmd) command()    {}
 func (WaitCmd) command()     {}
 func (ExpectCmd) command()   {}
+
+// Name returns the fault's name.
+func (c FaultCmd) Name() string { return c.Kind.String() }
+
+// Name returns "propose".
+func (ProposeCmd) Name() string { return "propose" }
+
+// Name returns "workload".
+func (WorkloadCmd) Name() string { return "workload" }
+
+// Name returns "sleep".
+func (SleepCmd) Name() string { return "sleep" }
+
+// Name returns "wait".
+func (WaitCmd) Name() string { return "wait" }
+
+// Name returns "expect".
+func (ExpectCmd) Name() string { return "expect" }
+
+func (c FaultCmd) String() string    { return describe(c) }
+func (c ProposeCmd) String() string  { return describe(c) }
+func (c WorkloadCmd) String() string { return describe(c) }
+func (c SleepCmd) String() string    { return describe(c) }
+func (c WaitCmd) String() string     { return describe(c) }
+func (c ExpectCmd) String() string   { return describe(c) }
 
 // CondKind says what a condition tests.
 type CondKind uint8
@@ -428,59 +452,6 @@ func (c Cond) String() string {
 	return c.Kind.String()
 }
 
-func (c FaultCmd) String() string {
-	links := ""
-	if c.HasLinks() {
-		links = " " + c.From.String() + " -> " + c.To.String()
-	}
-	spec, _ := c.Kind.Spec()
-	switch spec.Args {
-	case chaos.ArgsPeers:
-		return c.Kind.String() + " " + c.Peers.String()
-	case chaos.ArgsGroups, chaos.ArgsBridge:
-		sep := " | "
-		if spec.Args == chaos.ArgsBridge {
-			sep = " - "
-		}
-		s := c.Kind.String()
-		for i, g := range c.Groups {
-			if i == 0 {
-				s += " " + g.String()
-			} else {
-				s += sep + g.String()
-			}
-		}
-		return s
-	case chaos.ArgsLinks:
-		return c.Kind.String() + " " + c.From.String() + " -> " + c.To.String()
-	case chaos.ArgsProb:
-		return c.Kind.String() + " " + fmtProb(c.P) + links
-	case chaos.ArgsDelay:
-		d := fmtDur(c.Min)
-		if c.Max != c.Min {
-			d += "-" + fmtDur(c.Max)
-		}
-		return c.Kind.String() + " " + d + links
-	case chaos.ArgsPeersRate:
-		return c.Kind.String() + " " + c.Peers.String() + " " + fmtFloat(c.Rate) + "x"
-	}
-	return c.Kind.String()
-}
-
-func (c ProposeCmd) String() string {
-	if c.N == 1 {
-		return "propose"
-	}
-	return fmt.Sprintf("propose %d", c.N)
-}
-
-func (c WorkloadCmd) String() string {
-	if c.Spec == nil {
-		return "workload off"
-	}
-	return "workload " + c.Spec.String()
-}
-
 // String renders the spec as the words after "workload"; the default kind is left out.
 func (w *WorkloadSpec) String() string {
 	s := ""
@@ -494,19 +465,6 @@ func (w *WorkloadSpec) String() string {
 		s += p.Key + "=" + p.Value
 	}
 	return s
-}
-
-func (c SleepCmd) String() string { return "sleep " + fmtDur(c.D) }
-
-func (c WaitCmd) String() string {
-	return "wait " + c.Cond.String() + " within " + fmtDur(c.Within)
-}
-
-func (c ExpectCmd) String() string {
-	if c.For > 0 {
-		return "expect " + c.Cond.String() + " for " + fmtDur(c.For)
-	}
-	return "expect " + c.Cond.String()
 }
 
 // AsKV turns every workload of the default kind, in the header and in workload steps,

@@ -84,6 +84,9 @@ func FuzzParse(f *testing.F) {
 			_ = s.Bound()
 		}
 		for line := range strings.SplitSeq(src, "\n") {
+			if c := Complete(line, 5); c.Start < 0 || c.Start > len(line) || line[c.Start:] != c.Prefix {
+				t.Fatalf("Complete(%q) = %+v: the prefix is not the end of the line", line, c)
+			}
 			c, err := ParseCommand(line)
 			if err != nil {
 				var e *Error

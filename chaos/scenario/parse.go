@@ -83,10 +83,12 @@ func ParseCommand(line string) (Command, error) {
 	p := &parser{toks: lex(line)}
 	var c Command
 	if err := p.run(func() {
-		if t, ok := p.peek(); ok && (t.text == "at" || t.text == "every") {
-			p.fail(t, "a command cannot be scheduled here:", "type the command alone; at and every belong in scenario files")
+		if t, ok := p.peek(); ok {
+			if s, ok := byName[t.text]; ok && s.Form == FormSchedule {
+				p.fail(t, "a command cannot be scheduled here:", "type the command alone; "+strings.Join(names(FormSchedule), " and ")+" belong in scenario files")
+			}
 		}
-		c = p.parseCommand(false)
+		c = p.parseCommand()
 		p.done()
 	}); err != nil {
 		return nil, err
@@ -138,6 +140,50 @@ type parser struct {
 	// grouped holds the ids named so far by the groups of a partition or bridge, which
 	// must not overlap; nil outside them.
 	grouped *[]int
+
+	// Completion (see Complete): when completing, the words offered for the token at
+	// index stop, and what belongs there when it is not a word from a list.
+	completing bool
+	stop       int
+	cands      []string
+	want       string
+}
+
+// offer records words that may stand at the next token, when completing it.
+func (p *parser) offer(words ...string) {
+	if p.completing && p.i == p.stop {
+		p.cands = append(p.cands, words...)
+	}
+}
+
+// offerWant records what may stand at the next token when it is not a word from a list
+// (a duration, a number), when completing it.
+func (p *parser) offerWant(what string) {
+	if p.completing && p.i == p.stop && p.want == "" {
+		p.want = what
+	}
+}
+
+// offerSel offers the words of a selector; after says whether an earlier selector is on
+// the line.
+func (p *parser) offerSel(after bool) {
+	if !p.completing || p.i != p.stop {
+		return
+	}
+	n := p.peers
+	if n == 0 {
+		n = MaxPeers
+	}
+	for id := range n {
+		if p.grouped == nil || !slices.Contains(*p.grouped, id) {
+			p.offer(strconv.Itoa(id))
+		}
+	}
+	for _, name := range chaos.SelectorNames() {
+		if name != "others" || after {
+			p.offer(name)
+		}
+	}
 }
 
 type bailout struct{ err *Error }
@@ -200,6 +246,7 @@ func (p *parser) prev() string {
 
 // need returns the next token, or reports that what is missing after the previous one.
 func (p *parser) need(what, hint string) token {
+	p.offerWant(what)
 	t, ok := p.peek()
 	if !ok {
 		msg := "expected " + what
@@ -513,6 +560,17 @@ func rateOK(s string) bool {
 	return err == nil && v <= MaxRate
 }
 
+// offerKeys offers the keys of specs not yet in w, as "key=".
+func (p *parser) offerKeys(specs []paramSpec, w *WorkloadSpec) {
+	for _, s := range specs {
+		if w == nil {
+			p.offer(s.key + "=")
+		} else if _, given := w.Get(s.key); !given {
+			p.offer(s.key + "=")
+		}
+	}
+}
+
 func workloadKindNames() []string {
 	names := make([]string, 0, len(workloadKinds))
 	for k := range workloadKinds {
@@ -526,6 +584,9 @@ func workloadKindNames() []string {
 // key=value parameters.
 func (p *parser) parseWorkload() *WorkloadSpec {
 	example := workloadExamples[DefaultWorkloadKind]
+	p.offer("off")
+	p.offer(workloadKindNames()...)
+	p.offerKeys(workloadKinds[DefaultWorkloadKind], nil)
 	t := p.need("rate=R or off", "as in "+example)
 	if t.text == "off" {
 		return nil
@@ -550,6 +611,7 @@ func (p *parser) parseWorkload() *WorkloadSpec {
 		keys[i] = s.key
 	}
 	for {
+		p.offerKeys(specs, w)
 		t, ok := p.peek()
 		if !ok {
 			break
@@ -628,286 +690,19 @@ func (p *parser) parseSnapshot() int {
 
 // Steps.
 
+// parseStep parses a step: a schedule (at, every) and its command, or a command.
 func (p *parser) parseStep() Step {
 	first := p.toks[0]
 	st := Step{Pos: p.pos(first.col)}
-	switch first.text {
-	case "at":
+	p.offer(names(FormSchedule)...)
+	if s, ok := byName[first.text]; ok && s.Form == FormSchedule {
 		p.i++
-		t := p.need("a time like 2s or +500ms", "")
-		if rest, ok := strings.CutPrefix(t.text, "+"); ok {
-			if rest == "" {
-				p.fail(t, "expected a time like 2s or +500ms, got", "")
-			}
-			st.When = When{Kind: Relative, At: p.durationOf(token{rest, t.col + 1}, "")}
-		} else {
-			st.When = When{Kind: Absolute, At: p.durationOf(t, "")}
-		}
-	case "every":
-		p.i++
-		st.Every = p.parseEvery()
-	}
-	cmdTok, _ := p.peek()
-	st.Cmd = p.parseCommand(st.Every != nil)
-	if st.Every != nil {
-		if msg := everyProblem(st.Cmd); msg != "" {
-			p.fail(cmdTok, msg, "sleep, wait and expect ... for block the timeline; every runs in the background")
-		}
+		s.schedule(p, &st)
+	} else {
+		st.Cmd = p.parseCommand()
 	}
 	p.done()
 	return st
-}
-
-func everyProblem(c Command) string {
-	switch c := c.(type) {
-	case SleepCmd, WaitCmd:
-		return "every cannot repeat"
-	case ExpectCmd:
-		if c.For > 0 {
-			return "every cannot repeat"
-		}
-	}
-	return ""
-}
-
-// maxTimes bounds every ... times N and propose N.
-const maxTimes = 1_000_000
-
-func (p *parser) parseEvery() *Every {
-	t := p.need("a period like 2s", "as in every 2s crash random")
-	e := &Every{Period: p.durationOf(t, "")}
-	if e.Period < MinPeriod {
-		p.fail(t, "expected a period of at least 1ms, got", "")
-	}
-	var untilTok token
-	seen := map[string]bool{}
-	for {
-		t, ok := p.peek()
-		if !ok || (t.text != "from" && t.text != "until" && t.text != "times") {
-			break
-		}
-		p.i++
-		if seen[t.text] {
-			p.fail(t, "duplicate", "")
-		}
-		seen[t.text] = true
-		switch t.text {
-		case "from":
-			e.From = p.durationOf(p.need("a time like 5s", ""), "")
-			e.HasFrom = true
-		case "until":
-			if seen["times"] {
-				p.fail(t, "cannot use both until and times:", "pick one")
-			}
-			untilTok = p.need("a time like 20s", "")
-			e.Until = p.durationOf(untilTok, "")
-		case "times":
-			if seen["until"] {
-				p.fail(t, "cannot use both until and times:", "pick one")
-			}
-			n := p.need("a number of times", "as in every 2s times 5 crash random")
-			v, err := strconv.Atoi(n.text)
-			if err != nil || !isDigits(n.text) || v < 1 || v > maxTimes {
-				p.fail(n, fmt.Sprintf("expected a number of times from 1 to %d, got", maxTimes), "")
-			}
-			e.Times = v
-		}
-	}
-	if seen["until"] && e.Until <= e.From {
-		hint := "no run could start"
-		if e.HasFrom {
-			hint = "it is not after from " + fmtDur(e.From)
-		}
-		p.fail(untilTok, "expected an until time after the start, got", hint)
-	}
-	return e
-}
-
-// Commands.
-
-// CommandHelp describes one command, for help screens and suggestions.
-type CommandHelp struct {
-	Name, Usage, Summary string
-}
-
-// Commands lists every command of the language with its syntax.
-func Commands() []CommandHelp { return append([]CommandHelp(nil), commandHelp...) }
-
-// commandHelp is every fault of chaos.FaultSpecs, then the other commands.
-var commandHelp = append(faultHelp(), []CommandHelp{
-	{"propose", "propose [N]", "propose N commands (default 1) through the leader"},
-	{"workload", "workload rate=R | workload kv rate=R [clients=N keys=N reads=F timeout=D] | workload off", "set the client workload (proposals, or kv clients checked for linearizability), or stop it"},
-	{"sleep", "sleep D", "let the cluster run for D"},
-	{"wait", "wait COND within D", "block until COND holds; fail if it does not within D"},
-	{"expect", "expect COND [for D]", "fail unless COND holds now (or throughout the next D)"},
-}...)
-
-func faultHelp() []CommandHelp {
-	var out []CommandHelp
-	for _, s := range chaos.FaultSpecs {
-		out = append(out, CommandHelp{s.Name, s.Usage, s.Summary})
-	}
-	return out
-}
-
-func commandNames() []string {
-	names := make([]string, len(commandHelp))
-	for i, c := range commandHelp {
-		names[i] = c.Name
-	}
-	return names
-}
-
-// parseCommand parses the command at the current token. inEvery says whether it is
-// repeated by an every step.
-func (p *parser) parseCommand(inEvery bool) Command {
-	t := p.need("a command", "as in crash leader")
-	if k, ok := chaos.FaultByName(t.text); ok {
-		return p.parseFault(k)
-	}
-	switch t.text {
-	case "propose":
-		c := ProposeCmd{N: 1}
-		if n, ok := p.peek(); ok {
-			p.i++
-			v, err := strconv.Atoi(n.text)
-			if err != nil || !isDigits(n.text) || v < 1 || v > maxTimes {
-				p.fail(n, fmt.Sprintf("expected a number of commands from 1 to %d, got", maxTimes), "")
-			}
-			c.N = v
-		}
-		return c
-	case "workload":
-		return WorkloadCmd{Spec: p.parseWorkload()}
-	case "sleep":
-		return SleepCmd{D: p.durationOf(p.need("a duration", "as in sleep 2s"), "")}
-	case "wait":
-		c := WaitCmd{Cond: p.parseCond()}
-		p.expect("within", "wait needs a time limit, as in wait leader within 5s")
-		wt := p.need("a duration", "as in wait leader within 5s")
-		c.Within = p.durationOf(wt, "")
-		if c.Within == 0 {
-			p.fail(wt, "expected a time limit longer than 0, got", "")
-		}
-		return c
-	case "expect":
-		relTok := p.relativeToken()
-		c := ExpectCmd{Cond: p.parseCond()}
-		if p.peekIs("for") {
-			p.i++
-			ft := p.need("a duration", "as in expect leader for 5s")
-			c.For = p.durationOf(ft, "")
-			if c.For == 0 {
-				p.fail(ft, "expected a duration longer than 0, got", "")
-			}
-		}
-		if c.Cond.Relative && c.For == 0 {
-			p.fail(relTok(), "a relative number needs a span of time:", "+N counts from the start of a wait or an expect ... for")
-		}
-		return c
-	case "at", "every":
-		p.fail(t, "expected a command, got", "a step has at most one at or every")
-	}
-	if isHeaderKey(t.text) {
-		p.fail(t, "not a command:", "header lines go at the top of a scenario file")
-	}
-	hint := didYouMean(t.text, append(commandNames(), headerKeys...), "commands are "+strings.Join(commandNames(), " "))
-	p.fail(t, "unknown command", hint)
-	return nil
-}
-
-// relativeToken returns a function that finds the first token starting with "+" from
-// the current position on (for errors about relative numbers).
-func (p *parser) relativeToken() func() token {
-	start := p.i
-	return func() token {
-		for _, t := range p.toks[start:p.i] {
-			if strings.HasPrefix(t.text, "+") {
-				return t
-			}
-		}
-		return p.toks[p.i-1]
-	}
-}
-
-// parseFault parses a fault's arguments, by their shape (chaos.FaultArgs).
-func (p *parser) parseFault(k chaos.FaultKind) Command {
-	c := FaultCmd{Kind: k}
-	spec, _ := k.Spec()
-	switch spec.Args {
-	case chaos.ArgsPeers:
-		c.Peers = p.parseSel(false)
-	case chaos.ArgsGroups:
-		p.grouped = new([]int)
-		c.Groups = []Sel{p.parseSel(false)}
-		for p.peekIs("|") {
-			p.i++
-			c.Groups = append(c.Groups, p.parseSel(true))
-		}
-	case chaos.ArgsBridge:
-		hint := "as in " + spec.Name + " 0,1 - 2 - 3,4"
-		p.grouped = new([]int)
-		a := p.parseSel(false)
-		p.expect("-", hint)
-		mt, _ := p.peek()
-		m := p.parseSel(true)
-		if !m.single() {
-			p.fail(token{m.String(), mt.col}, "expected one peer in the middle of a bridge, got", hint)
-		}
-		p.expect("-", hint)
-		c.Groups = []Sel{a, m, p.parseSel(true)}
-	case chaos.ArgsLinks:
-		c.From = p.parseSel(false)
-		p.expect("->", "as in "+spec.Name+" 0 -> 1,2")
-		c.To = p.parseSel(true)
-	case chaos.ArgsNone:
-	case chaos.ArgsProb:
-		t := p.need("a probability like 10% or 0.1", "")
-		v, ok := parseProb(t.text)
-		if !ok || v > 1 {
-			p.fail(t, "expected a probability like 10% or 0.1, got", "")
-		}
-		c.P = v
-		p.parseLinks(&c)
-	case chaos.ArgsDelay:
-		t := p.need("a delay like 10ms or 5ms-50ms", "")
-		c.Min = p.durationOf(t, "")
-		c.Max = c.Min
-		if p.peekIs("-") {
-			p.i++
-			hi := p.need("the end of the delay range", "as in delay 5ms-50ms")
-			c.Max = p.durationOf(hi, "")
-			if c.Max < c.Min {
-				p.fail(token{t.text + "-" + hi.text, t.col}, "expected a delay range low-high, got", "")
-			}
-		}
-		p.parseLinks(&c)
-	case chaos.ArgsPeersRate:
-		c.Peers = p.parseSel(false)
-		t := p.need("a clock rate like 1.5x or 0.5", "")
-		v, err := parseFloat(strings.TrimSuffix(t.text, "x"))
-		if err != nil || v < minSkew || v > maxSkew {
-			p.fail(t, "expected a clock rate from 0.01x to 100x, got", "")
-		}
-		c.Rate = v
-	}
-	return c
-}
-
-// Skew bounds.
-const (
-	minSkew = 0.01
-	maxSkew = 100
-)
-
-// parseLinks parses an optional SEL -> SEL.
-func (p *parser) parseLinks(c *FaultCmd) {
-	if _, ok := p.peek(); !ok {
-		return
-	}
-	c.From = p.parseSel(false)
-	p.expect("->", "name links as in 0 -> 1,2")
-	c.To = p.parseSel(true)
 }
 
 // single reports whether s always picks exactly one peer.
@@ -924,14 +719,25 @@ func (s Sel) single() bool {
 // parseSel parses a selector; after says whether an earlier selector is on the line
 // (which "others" needs).
 func (p *parser) parseSel(after bool) Sel {
+	p.offerSel(after)
+	return p.sel(after)
+}
+
+// sel is parseSel without offering words for completion.
+func (p *parser) sel(after bool) Sel {
 	const hint = "selectors are ids like 0,2,4 and leader follower followers random majority minority all others crashed"
 	t := p.need("peers (an id like 0 or 0,2,4, or a role like leader)", "")
 	s := Sel{Pos: p.pos(t.col)}
 	if t.text != "" && t.text[0] >= '0' && t.text[0] <= '9' {
 		s.Kind = chaos.SelIDs
 		s.IDs = []int{p.peerID(t, s.IDs)}
-		for p.peekIs(",") {
+		for {
+			p.offer(",")
+			if !p.peekIs(",") {
+				break
+			}
 			p.i++
+			p.offerIDs(s.IDs)
 			s.IDs = append(s.IDs, p.peerID(p.need("a peer id", ""), s.IDs))
 		}
 		return s
@@ -945,6 +751,22 @@ func (p *parser) parseSel(after bool) Sel {
 	}
 	s.Kind = k
 	return s
+}
+
+// offerIDs offers the peer ids not in ids.
+func (p *parser) offerIDs(ids []int) {
+	if !p.completing || p.i != p.stop {
+		return
+	}
+	n := p.peers
+	if n == 0 {
+		n = MaxPeers
+	}
+	for id := range n {
+		if !slices.Contains(ids, id) {
+			p.offer(strconv.Itoa(id))
+		}
+	}
 }
 
 // peerID parses t as a peer id not already in ids.
@@ -984,6 +806,9 @@ func peersHint(n int) string {
 
 // Conditions.
 
+// condFirst are the words a condition starts with, for completion.
+var condFirst = []string{"leader", "no", "commit", "converged", "term", "commits", "lost", "elections", "leaders"}
+
 var condWords = []string{"leader", "no leader", "commit", "converged", "term", "commits", "lost", "elections", "leaders"}
 
 var counterKinds = map[string]CondKind{
@@ -995,16 +820,19 @@ const maxCount = 1_000_000_000
 
 func (p *parser) parseCond() Cond {
 	const hint = "conditions are leader, no leader, leader is ID, leader not ID, commit N, converged, and term, commits, lost, elections or leaders with an operator"
+	p.offer(condFirst...)
 	t := p.need("a condition", "as in leader or commits >= 10")
 	switch t.text {
 	case "leader":
+		p.offer("is", "not")
 		if p.peekIs("is") || p.peekIs("not") {
 			kind := CondLeaderIs
 			if p.need("", "").text == "not" {
 				kind = CondLeaderNot
 			}
+			p.offerIDs(nil)
 			st, _ := p.peek()
-			s := p.parseSel(false)
+			s := p.sel(false)
 			if s.Kind != chaos.SelIDs {
 				p.fail(st, "expected peer ids, got", "a condition names peers by id, as in leader not 2")
 			}
@@ -1012,6 +840,7 @@ func (p *parser) parseCond() Cond {
 		}
 		return Cond{Kind: CondLeader}
 	case "no":
+		p.offer("leader")
 		p.expect("leader", "as in wait no leader within 5s")
 		return Cond{Kind: CondNoLeader}
 	case "converged":
@@ -1029,6 +858,7 @@ func (p *parser) parseCond() Cond {
 		return Cond{Kind: CondCommit, N: v, Relative: rel}
 	}
 	if k, ok := counterKinds[t.text]; ok {
+		p.offer(opNames[1:]...)
 		ot := p.need("an operator (== != < <= > >=)", "as in "+t.text+" >= 3")
 		op := Op(0)
 		for i, name := range opNames {

@@ -516,7 +516,7 @@ l.chaos:7:7: no such peer "3" (peers are 0..2)`
 }
 
 func TestSuggest(t *testing.T) {
-	cands := commandNames()
+	cands := names(FormCommand)
 	tests := []struct{ word, want string }{
 		{"crash", ""}, // exact: nothing to suggest
 		{"crsh", "crash"},

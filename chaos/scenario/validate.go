@@ -117,68 +117,25 @@ func (v *validator) workload(pos Pos, w *WorkloadSpec) {
 }
 
 func (v *validator) step(st Step) {
-	switch st.When.Kind {
-	case Immediate:
-		if st.When.At != 0 {
-			v.add(st.Pos, "", "a bare step has no time", "")
-		}
-	case Absolute, Relative:
-		v.dur(st.Pos, "at", st.When.At, false)
-		if st.Every != nil {
-			v.add(st.Pos, "", "a step has at most one at or every", "")
-		}
-	default:
-		v.add(st.Pos, "", fmt.Sprintf("unknown step timing %d", st.When.Kind), "")
-	}
-	if e := st.Every; e != nil {
-		v.dur(st.Pos, "every", e.Period, false)
-		if e.Period < MinPeriod {
-			v.add(st.Pos, fmtDur(e.Period), "expected a period of at least 1ms, got", "")
-		}
-		v.dur(st.Pos, "from", e.From, false)
-		v.dur(st.Pos, "until", e.Until, false)
-		if e.From != 0 && !e.HasFrom {
-			v.add(st.Pos, fmtDur(e.From), "from is set but HasFrom is not:", "")
-		}
-		if e.Until != 0 && e.Until <= e.From {
-			v.add(st.Pos, fmtDur(e.Until), "expected an until time after the start, got", "")
-		}
-		if e.Times < 0 || e.Times > maxTimes {
-			v.add(st.Pos, fmt.Sprint(e.Times), fmt.Sprintf("expected a number of times from 1 to %d, got", maxTimes), "")
-		}
-		if e.Until != 0 && e.Times != 0 {
-			v.add(st.Pos, "", "cannot use both until and times", "")
-		}
-		if msg := everyProblem(st.Cmd); msg != "" {
-			v.add(st.Pos, st.Cmd.String(), msg, "")
-		}
+	if sch := scheduleOf(st); sch != nil {
+		sch.validateStep(v, st)
+	} else if st.When.At != 0 {
+		v.add(st.Pos, "", "a bare step has no time", "")
 	}
 	v.cmd(st.Pos, st.Cmd)
 }
 
 func (v *validator) cmd(pos Pos, c Command) {
-	switch c := c.(type) {
-	case FaultCmd:
-		v.fault(pos, c)
-	case ProposeCmd:
-		if c.N < 1 || c.N > maxTimes {
-			v.add(pos, fmt.Sprint(c.N), fmt.Sprintf("expected a number of commands from 1 to %d, got", maxTimes), "")
-		}
-	case WorkloadCmd:
-		v.workload(pos, c.Spec)
-	case SleepCmd:
-		v.dur(pos, "sleep", c.D, false)
-	case WaitCmd:
-		v.dur(pos, "wait", c.Within, true)
-		v.cond(pos, c.Cond, true)
-	case ExpectCmd:
-		v.dur(pos, "expect", c.For, false)
-		v.cond(pos, c.Cond, c.For > 0)
-	case nil:
+	if c == nil {
 		v.add(pos, "", "missing command", "")
-	default:
-		v.add(pos, fmt.Sprintf("%T", c), "unknown command type", "")
+		return
 	}
+	s, ok := byName[c.Name()]
+	if !ok || s.Form != FormCommand {
+		v.add(pos, fmt.Sprintf("%T", c), "unknown command type", "")
+		return
+	}
+	s.validate(v, pos, c)
 }
 
 // sel checks a selector; after says whether an earlier one is on the line.
