@@ -131,6 +131,9 @@ type background struct {
 	runs  int
 	until time.Duration // for waits: the deadline
 	cond  *scenario.Cond
+	// throughout: cond must hold until the deadline (a typed expect COND for D), not
+	// come to hold before it (a typed wait).
+	throughout bool
 }
 
 // New checks sc, starts its cluster on opts.Engine with the checkers, the workload and
@@ -262,12 +265,48 @@ func (r *Runner) Exec(line string) error {
 	if err := scenario.ValidateCommand(cmd, r.sc.Header.Peers); err != nil {
 		return err
 	}
+	if err := refuseTyped(cmd); err != nil {
+		return err
+	}
 	select {
 	case r.cmds <- queued{cmd: cmd, text: line}:
 		return nil
 	default:
 		return errors.New("too many commands waiting; try again")
 	}
+}
+
+// refuseTyped returns the error for a command that parses but cannot be typed at the
+// command bar: a sleep (the bar runs each command at once), or a fault on links that
+// names only a peer's link to itself (cut 0 -> 0).
+func refuseTyped(cmd scenario.Command) error {
+	switch c := cmd.(type) {
+	case scenario.SleepCmd:
+		return &scenario.Error{Pos: scenario.Pos{Col: 1}, Token: "sleep", Msg: "a command cannot sleep here:",
+			Hint: "the command bar runs each command at once; sleep belongs in scenario files, and wait COND within D waits here"}
+	case scenario.FaultCmd:
+		if c.HasLinks() && onlySelf(c.From.Selector, c.To.Selector) {
+			return &scenario.Error{Pos: c.To.Pos, Token: c.To.String(), Msg: "a peer has no link to itself:",
+				Hint: "name other peers on each side, as in cut 0 -> 1"}
+		}
+	}
+	return nil
+}
+
+// onlySelf reports whether links from -> to, both lists of ids, are all a peer's link
+// to itself.
+func onlySelf(from, to chaos.Selector) bool {
+	if from.Kind != chaos.SelIDs || to.Kind != chaos.SelIDs || len(from.IDs) == 0 {
+		return false
+	}
+	for _, f := range from.IDs {
+		for _, t := range to.IDs {
+			if f != t {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // SetSpeed changes the pace of a sim run (see Options.Speed).
@@ -506,8 +545,13 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 	}
 	switch c := cmd.(type) {
 	case scenario.FaultCmd:
-		f, err := c.Resolve(r.peers(), r.rng)
+		peers := r.peers()
+		f, err := c.Resolve(peers, r.rng)
 		if err == nil {
+			if why := noEffect(f, peers); why != "" {
+				note("%s: no effect: %s", c, why)
+				return true
+			}
 			err = r.c.Do(f)
 		}
 		if err != nil {
@@ -534,6 +578,50 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 		return false
 	}
 	return true
+}
+
+// noEffect says why fault f would change nothing, or "": a crash of crashed peers, a
+// restart of peers that are up, a pause of no peer that is up, a resume of no paused
+// peer, a fault on links that names only peers' links to themselves.
+func noEffect(f chaos.Fault, peers []chaos.PeerStatus) string {
+	spec, _ := f.Kind.Spec()
+	if spec.Args == chaos.ArgsLinks || len(f.From) > 0 {
+		if onlySelf(chaos.Selector{Kind: chaos.SelIDs, IDs: f.From}, chaos.Selector{Kind: chaos.SelIDs, IDs: f.To}) {
+			return "a peer has no link to itself"
+		}
+		return ""
+	}
+	if len(f.Peers) == 0 {
+		return ""
+	}
+	var want func(chaos.PeerState) bool
+	var one, all string // why, for one peer and for several
+	switch f.Kind {
+	case chaos.Crash:
+		want = func(s chaos.PeerState) bool { return s != chaos.Crashed }
+		one, all = "peer %s is already crashed", "peers %s are already crashed"
+	case chaos.Restart:
+		want = func(s chaos.PeerState) bool { return s == chaos.Crashed }
+		one, all = "peer %s is not crashed", "none of peers %s is crashed"
+	case chaos.Pause:
+		want = func(s chaos.PeerState) bool { return s == chaos.Up }
+		one, all = "peer %s is not up (crashed, or paused already)", "none of peers %s is up"
+	case chaos.Resume:
+		want = func(s chaos.PeerState) bool { return s == chaos.Paused }
+		one, all = "peer %s is not paused", "none of peers %s is paused"
+	default:
+		return ""
+	}
+	for _, id := range f.Peers {
+		if id >= 0 && id < len(peers) && want(peers[id].State) {
+			return ""
+		}
+	}
+	ids := chaos.Selector{Kind: chaos.SelIDs, IDs: f.Peers}.String()
+	if len(f.Peers) == 1 {
+		return fmt.Sprintf(one, ids)
+	}
+	return fmt.Sprintf(all, ids)
 }
 
 // observation is what conditions are evaluated against, now: the run model.
@@ -636,10 +724,16 @@ func (r *Runner) typed(q queued) {
 		r.background = append(r.background, &background{step: scenario.Step{Cmd: c}, cond: &cond, until: r.c.Now() + c.Within})
 		r.mu.Unlock()
 	case scenario.ExpectCmd:
-		ok, why := c.Cond.Bind(r.observation()).Eval(r.observation())
+		cond := c.Cond.Bind(r.observation())
+		ok, why := cond.Eval(r.observation())
+		if ok && c.For > 0 {
+			// It must hold throughout the next D: watch it in the background.
+			r.mu.Lock()
+			r.background = append(r.background, &background{step: scenario.Step{Cmd: c}, cond: &cond, until: r.c.Now() + c.For, throughout: true})
+			r.mu.Unlock()
+			break
+		}
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: fmt.Sprintf("%s: %s", c, why), OK: ok})
-	case scenario.SleepCmd:
-		r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "sleep only makes sense in a scenario file"})
 	default:
 		r.do(c, 0)
 	}
@@ -722,7 +816,7 @@ func (r *Runner) tick(ctx context.Context) {
 	r.pace.wait(ctx, now, r.Speed(), r.c.Engine() == "sim")
 }
 
-// checkWaits settles typed waits.
+// checkWaits settles typed waits and expectations.
 func (r *Runner) checkWaits(now time.Duration) {
 	r.mu.Lock()
 	var waits []*background
@@ -738,7 +832,11 @@ func (r *Runner) checkWaits(now time.Duration) {
 	o := r.observation()
 	for _, b := range waits {
 		ok, why := b.cond.Eval(o)
-		if !ok && now < b.until {
+		if b.throughout {
+			if ok && now < b.until {
+				continue
+			}
+		} else if !ok && now < b.until {
 			continue
 		}
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventExpect, Peer: -1, Text: fmt.Sprintf("%s: %s", b.step.Cmd, why), OK: ok})

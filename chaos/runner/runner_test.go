@@ -124,3 +124,128 @@ func TestHeldRunStoppedAfterTheTimeline(t *testing.T) {
 }
 
 var _ = model.StepDone
+
+// held starts a held-open run of sc at full speed and returns it with the events it
+// publishes (every event but messages and deliveries), and a function that stops it.
+func held(t *testing.T, src string) (*Runner, <-chan chaos.Event) {
+	t.Helper()
+	events := make(chan chaos.Event, 1<<16)
+	r, err := New(parseScenario(t, "held", src), Options{Seed: 1, Hold: true, Observers: []func(chaos.Event){func(e chaos.Event) {
+		if e.Kind != chaos.EventNet && e.Kind != chaos.EventDeliver && e.Kind != chaos.EventRaft {
+			select {
+			case events <- e:
+			default:
+			}
+		}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Source()
+	s.Start(context.Background())
+	t.Cleanup(func() { s.Close() })
+	return r, events
+}
+
+// next returns the next event that match accepts.
+func next(t *testing.T, events <-chan chaos.Event, what string, match func(chaos.Event) bool) chaos.Event {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case e := <-events:
+			if match(e) {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no %s", what)
+		}
+	}
+}
+
+func isExpect(e chaos.Event) bool { return e.Kind == chaos.EventExpect }
+
+// expect COND for D typed at the command bar holds COND to the end of D, as in a file.
+func TestTypedExpectFor(t *testing.T) {
+	r, events := held(t, "peers 3\nwait leader within 5s\n")
+	next(t, events, "leader", func(e chaos.Event) bool { return e.Kind == chaos.EventExpect && e.OK })
+
+	if err := r.Exec("expect leaders == 1 for 2s"); err != nil {
+		t.Fatal(err)
+	}
+	typed := next(t, events, "the typed command", func(e chaos.Event) bool { return e.Kind == chaos.EventStep && e.Line == 0 })
+	got := next(t, events, "the expectation's outcome", isExpect)
+	if !got.OK || got.At-typed.At < 2*time.Second {
+		t.Errorf("expect ... for 2s: ok %v after %v, want ok after 2s (%s)", got.OK, got.At-typed.At, got.Text)
+	}
+
+	// Broken before its end: it fails when it breaks.
+	if err := r.Exec("expect leaders == 1 for 10s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Exec("crash leader"); err != nil {
+		t.Fatal(err)
+	}
+	typed = next(t, events, "the typed command", func(e chaos.Event) bool { return e.Kind == chaos.EventStep && e.Line == 0 })
+	got = next(t, events, "the expectation's outcome", isExpect)
+	if got.OK || got.At-typed.At >= 10*time.Second || !strings.Contains(got.Text, "expect leaders == 1 for 10s") {
+		t.Errorf("expect ... for 10s broken by a crash: ok %v after %v (%s), want a failure at once", got.OK, got.At-typed.At, got.Text)
+	}
+}
+
+// The command bar refuses what it cannot run, up front, with the column.
+func TestExecRefuses(t *testing.T) {
+	r, _ := held(t, "peers 3\n")
+	tests := []struct {
+		line string
+		want string // "" for accepted
+	}{
+		{"sleep 3s", `col 1: a command cannot sleep here: "sleep"`},
+		{"cut 0->0", `col 8: a peer has no link to itself: "0"`},
+		{"cut 1 -> 1", `col 10: a peer has no link to itself: "1"`},
+		{"loss 10% 2 -> 2", `col 15: a peer has no link to itself: "2"`},
+		{"cut 0,1 -> 0,1", ""},
+		{"cut leader -> leader", ""}, // known only when it runs: see TestNoEffect
+	}
+	for _, tt := range tests {
+		err := r.Exec(tt.line)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Exec(%q) = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}
+
+// A fault that would change nothing says so, and is no fault.
+func TestNoEffect(t *testing.T) {
+	r, events := held(t, "peers 3\nwait leader within 5s\n")
+	next(t, events, "leader", func(e chaos.Event) bool { return e.Kind == chaos.EventExpect && e.OK })
+	tests := []struct {
+		line string
+		note string // "" when it is a fault
+	}{
+		{"restart 1", "restart 1: no effect: peer 1 is not crashed"},
+		{"crash 1", ""},
+		{"crash 1", "crash 1: no effect: peer 1 is already crashed"},
+		{"resume 1,2", "resume 1,2: no effect: none of peers 1,2 is paused"},
+		{"pause 1", "pause 1: no effect: peer 1 is not up (crashed, or paused already)"},
+		{"cut leader -> leader", "cut leader -> leader: no effect: a peer has no link to itself"},
+		{"restart 1", ""},
+	}
+	for _, tt := range tests {
+		if err := r.Exec(tt.line); err != nil {
+			t.Fatalf("Exec(%q): %v", tt.line, err)
+		}
+		next(t, events, "the typed "+tt.line, func(e chaos.Event) bool { return e.Kind == chaos.EventStep && e.Text == "> "+tt.line })
+		e := next(t, events, "what "+tt.line+" did", func(e chaos.Event) bool { return e.Kind == chaos.EventFault || e.Kind == chaos.EventNote })
+		switch {
+		case tt.note == "" && e.Kind != chaos.EventFault:
+			t.Errorf("%s: %s, want the fault", tt.line, e.Text)
+		case tt.note != "" && (e.Kind != chaos.EventNote || e.Text != tt.note):
+			t.Errorf("%s: %v %q, want the note %q", tt.line, e.Kind, e.Text, tt.note)
+		}
+	}
+}
