@@ -46,9 +46,13 @@ const (
 	// EventEnd: the run ended; End holds what only the runner knows of it (the
 	// checkers' figures, the network's totals). It is the last event of a run.
 	EventEnd
+	// EventCall: a client of the service under test (the kv workload's clerks) invoked
+	// an operation; Client holds it, with Status ClientPending (an EventClient reports
+	// its end).
+	EventCall
 )
 
-var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client", "deliver", "end"}
+var eventKindNames = [...]string{"", "raft", "net", "fault", "propose", "step", "violation", "expect", "note", "client", "deliver", "end", "call"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
@@ -88,10 +92,13 @@ type Event struct {
 	Client    *ClientOp     `json:"client,omitempty"`
 	Deliver   *Delivery     `json:"deliver,omitempty"`
 	End       *RunEnd       `json:"end,omitempty"`
-	Text      string        `json:"text,omitempty"`
-	Outcome   string        `json:"outcome,omitempty"`
-	Line      int           `json:"line,omitempty"`
-	OK        bool          `json:"ok,omitempty"`
+	// KV, with an EventNote, is the linearizability check of a kv workload's history so
+	// far (a held-open run checks it when its timeline is over).
+	KV      *KVCheck `json:"kv,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	Outcome string   `json:"outcome,omitempty"`
+	Line    int      `json:"line,omitempty"`
+	OK      bool     `json:"ok,omitempty"`
 }
 
 func (e Event) String() string {
@@ -129,6 +136,8 @@ const (
 	// ClientUnfinished: the run ended while the client still waited; the operation may or
 	// may not take effect.
 	ClientUnfinished = "unfinished"
+	// ClientPending: the operation was just invoked (an EventCall).
+	ClientPending = "pending"
 )
 
 // ClientOp is one operation of a client of the service under test, from invocation to

@@ -293,6 +293,12 @@ type send struct {
 
 func (w *Workload) stepClerk(k *clerk, now time.Duration) {
 	var cancel func()
+	var called *Operation // an operation started, to publish once w.mu is released
+	publishCall := func() {
+		if called != nil {
+			w.c.Events().Publish(chaos.Event{Kind: chaos.EventCall, Peer: -1, Client: called})
+		}
+	}
 	w.mu.Lock()
 	if w.finished {
 		w.mu.Unlock()
@@ -305,6 +311,9 @@ func (w *Workload) stepClerk(k *clerk, now time.Duration) {
 			return
 		}
 		w.startLocked(k, now)
+		op := w.history[k.hist]
+		op.Status = chaos.ClientPending
+		called = &op
 	case w.params.Timeout > 0 && now >= k.start+w.params.Timeout:
 		cancel = w.cancelLocked(k)
 		op := w.finishLocked(k, now, chaos.ClientTimeout, -1, 0, "")
@@ -322,6 +331,7 @@ func (w *Workload) stepClerk(k *clerk, now time.Duration) {
 	}
 	if !k.resend || now < k.retryAt {
 		w.mu.Unlock()
+		publishCall()
 		if cancel != nil {
 			cancel()
 		}
@@ -330,6 +340,7 @@ func (w *Workload) stepClerk(k *clerk, now time.Duration) {
 	k.attempt++
 	s := send{k: k, op: k.op, cmd: k.cmd, from: k.server, attempt: k.attempt}
 	w.mu.Unlock()
+	publishCall() // the invocation comes before what it causes
 	if cancel != nil {
 		cancel()
 	}

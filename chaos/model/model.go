@@ -43,24 +43,25 @@ type Info struct {
 	Bound    time.Duration
 	Duration time.Duration
 	// Rate is the workload's rate at the start; Rates the rate each workload step sets,
-	// by its line.
-	Rate  float64
-	Rates map[int]float64
+	// by its line. KVRate and KVRates are the same for a kv workload.
+	Rate    float64
+	Rates   map[int]float64
+	KVRate  float64
+	KVRates map[int]float64
 }
 
 // InfoOf returns the Info of a run of sc on engine with seed.
 func InfoOf(sc *scenario.Scenario, engine string, seed int64) Info {
 	in := Info{Name: sc.Name, Engine: engine, Seed: seed, Peers: sc.Header.Peers, Bound: sc.Bound(),
-		Duration: sc.Header.Duration, Rates: map[int]float64{}}
+		Duration: sc.Header.Duration, Rates: map[int]float64{}, KVRates: map[int]float64{}}
 	for _, s := range sc.Steps {
 		in.Steps = append(in.Steps, StepState{Text: s.String(), Line: s.Pos.Line})
 		if w, ok := s.Cmd.(scenario.WorkloadCmd); ok {
-			in.Rates[s.Pos.Line] = rateOf(w)
+			in.Rates[s.Pos.Line], in.KVRates[s.Pos.Line] = rateOf(w), kvRateOf(w)
 		}
 	}
-	if w := sc.Header.Workload; w != nil && w.Kind == scenario.DefaultWorkloadKind {
-		in.Rate = w.Rate()
-	}
+	h := scenario.WorkloadCmd{Spec: sc.Header.Workload}
+	in.Rate, in.KVRate = rateOf(h), kvRateOf(h)
 	return in
 }
 
@@ -82,6 +83,14 @@ func rateOf(w scenario.WorkloadCmd) float64 {
 	return w.Spec.Rate()
 }
 
+// kvRateOf returns the rate of a kv workload line, 0 for another.
+func kvRateOf(w scenario.WorkloadCmd) float64 {
+	if w.Spec == nil || w.Spec.Kind != scenario.KVWorkloadKind {
+		return 0
+	}
+	return w.Spec.Rate()
+}
+
 // Run is the model of one run: the events applied so far, folded. Create it with New,
 // feed it every event of the run in order with Apply, read it with View, State, Result
 // and the other methods. Not safe for concurrent use: a caller that applies events from
@@ -98,6 +107,7 @@ type Run struct {
 	steps     []StepState
 	current   int
 	rate      float64
+	kvRate    float64
 	failure   *chaos.Violation
 	viols     []chaos.Violation
 	moreViol  int
@@ -117,7 +127,7 @@ type Run struct {
 // and empty (each boots with its first event), a healthy network.
 func New(in Info) *Run {
 	m := &Run{info: in, net: chaos.NewNetState(in.Peers), peers: make([]peer, in.Peers),
-		steps: slices.Clone(in.Steps), current: -1, rate: in.Rate, leaders: map[[2]int]bool{},
+		steps: slices.Clone(in.Steps), current: -1, rate: in.Rate, kvRate: in.KVRate, leaders: map[[2]int]bool{},
 		wl: workload{pending: map[int][]pending{}}}
 	for i := range m.peers {
 		m.peers[i] = newPeer(i)
@@ -212,6 +222,14 @@ func (m *Run) Apply(e chaos.Event) Effect {
 		// Older traces said a step was skipped only in a note.
 		if e.Line > 0 && strings.Contains(e.Text, ": skipped: ") {
 			m.finishStep(e.Line, StepSkipped)
+		}
+		if e.KV != nil {
+			k := *e.KV
+			m.kv.check, m.kv.checkAt = &k, e.At
+		}
+	case chaos.EventCall:
+		if c := e.Client; c != nil {
+			m.kv.call(*c)
 		}
 	case chaos.EventClient:
 		if c := e.Client; c != nil {
@@ -384,12 +402,12 @@ func (m *Run) step(e chaos.Event) {
 		return
 	}
 	if r, ok := m.info.Rates[e.Line]; ok && e.Line > 0 {
-		m.rate = r
+		m.rate, m.kvRate = r, m.info.KVRates[e.Line]
 	}
 	if typed, ok := strings.CutPrefix(e.Text, "> "); ok && e.Line <= 0 {
 		if c, err := scenario.ParseCommand(typed); err == nil {
 			if w, ok := c.(scenario.WorkloadCmd); ok {
-				m.rate = rateOf(w)
+				m.rate, m.kvRate = rateOf(w), kvRateOf(w)
 			}
 		}
 	}
@@ -451,7 +469,7 @@ func (m *Run) end(r *chaos.RunEnd) {
 		m.fig.LongestLeaderless, m.fig.MaxCommitWait = r.LongestLeaderless, r.MaxCommitWait
 		if r.KV != nil {
 			k := *r.KV
-			m.kv.check = &k
+			m.kv.check, m.kv.checkAt = &k, m.now
 		}
 	}
 }
@@ -465,6 +483,16 @@ func (m *Run) interruption() *Interruption {
 		in.Text = m.steps[m.current].Text
 	}
 	return in
+}
+
+// usesKV reports whether a step of the scenario sets a kv workload.
+func (m *Run) usesKV() bool {
+	for _, r := range m.info.KVRates {
+		if r > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- Reading ------------------------------------------------------------------------------
@@ -559,6 +587,9 @@ func (m *Run) State() State {
 		Name: m.info.Name, Engine: m.info.Engine, Seed: m.info.Seed, Now: m.now, Bound: m.info.Bound, Duration: m.info.Duration,
 		Steps: slices.Clone(m.steps), Current: m.current, Done: m.ended, Rate: m.rate,
 		Faults: m.fig.Faults, Failure: m.Failure(), Workload: m.wl.stats(), Checks: m.fig, KV: m.KV(),
+	}
+	if m.kvRate > 0 || m.kv.ops > 0 || len(m.kv.pending) > 0 || m.info.KVRate > 0 || m.usesKV() {
+		st.Clients = m.kv.clientsAt(m.now, m.kvRate)
 	}
 	return st
 }

@@ -237,3 +237,63 @@ func TestInterruptedResult(t *testing.T) {
 		})
 	}
 }
+
+// The model follows a kv workload's clients: the operations pending (invoked, not yet
+// ended), the last ones ended, the answers per second over the last second, and the
+// latest linearizability check.
+func TestKVClients(t *testing.T) {
+	ms := time.Millisecond
+	op := func(client, seq int, status string, call, ret time.Duration) *chaos.ClientOp {
+		return &chaos.ClientOp{Client: client, Seq: seq, Op: "get", Key: "k0", Status: status, Call: call, Return: ret, Peer: -1}
+	}
+	m := model.New(model.Info{Peers: 3, KVRate: 50})
+	var seq uint64
+	apply := func(e chaos.Event) {
+		seq++
+		e.Seq, e.Peer = seq, -1
+		m.Apply(e)
+	}
+	// Client 0 answers every 100ms for 2s; client 1 calls at 1.5s and waits.
+	for i := range 20 {
+		at := time.Duration(i) * 100 * ms
+		apply(chaos.Event{Kind: chaos.EventCall, At: at, Client: op(0, i+1, chaos.ClientPending, at, 0)})
+		if i == 15 {
+			apply(chaos.Event{Kind: chaos.EventCall, At: at, Client: op(1, 1, chaos.ClientPending, at, 0)})
+		}
+		apply(chaos.Event{Kind: chaos.EventClient, At: at + 50*ms, Client: op(0, i+1, chaos.ClientOK, at, at+50*ms)})
+	}
+	c := m.State().Clients
+	if c == nil {
+		t.Fatal("no clients in the state")
+	}
+	if c.Pending != 1 || c.Oldest != 1500*ms {
+		t.Errorf("pending %d, oldest %v; want 1 since 1.5s", c.Pending, c.Oldest)
+	}
+	if c.Answering < 9 || c.Answering > 11 {
+		t.Errorf("answering %.1f/s, want about 10", c.Answering)
+	}
+	if c.Rate != 50 {
+		t.Errorf("rate %g, want the workload's 50", c.Rate)
+	}
+	if len(c.Recent) != 8 || c.Recent[7].Seq != 20 {
+		t.Errorf("recent: %d operations, the last %+v; want the last 8", len(c.Recent), c.Recent[len(c.Recent)-1])
+	}
+	if c.Check != nil {
+		t.Errorf("a check before one ran: %+v", c.Check)
+	}
+	apply(chaos.Event{Kind: chaos.EventNote, At: 2 * time.Second, Text: "linearizability...", KV: &chaos.KVCheck{Outcome: "linearizable", Operations: 20}})
+	if c := m.State().Clients; c.Check == nil || c.Check.Outcome != "linearizable" || c.CheckAt != 2*time.Second {
+		t.Errorf("check %+v at %v", c.Check, c.CheckAt)
+	}
+	// A second later, nothing answered in the last second.
+	apply(chaos.Event{Kind: chaos.EventClient, At: 3500 * ms, Client: op(1, 1, chaos.ClientTimeout, 1500*ms, 3500*ms)})
+	if c := m.State().Clients; c.Answering != 0 || c.Pending != 0 {
+		t.Errorf("after a quiet second: answering %.1f/s, pending %d; want 0 and 0", c.Answering, c.Pending)
+	}
+	// A clone keeps its own.
+	cl := m.Clone()
+	apply(chaos.Event{Kind: chaos.EventCall, At: 4 * time.Second, Client: op(2, 1, chaos.ClientPending, 4*time.Second, 0)})
+	if cl.State().Clients.Pending != 0 || m.State().Clients.Pending != 1 {
+		t.Errorf("the clone shares the pending operations")
+	}
+}

@@ -144,6 +144,28 @@ type State struct {
 	// Checks are the run's figures (see Figures); the name is older than the model.
 	Checks Figures
 	KV     *KVStats // nil without kv operations
+	// Clients is what a kv workload's clients are doing now; nil when no kv workload
+	// has run.
+	Clients *KVClients
+}
+
+// KVClients is what a kv workload's clients are doing, for a view. It is a plain value.
+type KVClients struct {
+	// Rate is the workload's rate (operations per second, all clients), 0 when off.
+	Rate float64
+	// Answering is the operations answered per second over the last second.
+	Answering float64
+	// Pending is how many operations have been invoked and not yet ended; Oldest is
+	// when the oldest of them was invoked.
+	Pending int
+	Oldest  time.Duration
+	// Recent are the last operations that ended, oldest first.
+	Recent []chaos.ClientOp
+	// Check is the latest linearizability check of the history: of the history so far
+	// when the timeline was over (CheckAt), or of the whole at the run's end. Nil until
+	// one has run.
+	Check   *chaos.KVCheck
+	CheckAt time.Duration
 }
 
 // TimelineOver reports whether the scenario's timeline has been carried out: every step

@@ -99,15 +99,64 @@ type kvFold struct {
 	clients                       map[int]bool
 	keys                          map[string]bool
 	check                         *chaos.KVCheck
+	checkAt                       time.Duration
+	// pending are the operations invoked and not yet ended, by client (a client has one
+	// at a time).
+	pending map[int]chaos.ClientOp
+	// recent are the last operations ended, oldest first.
+	recent []chaos.ClientOp
+	// answered counts the operations answered in each of the last rateBuckets spans of
+	// rateSpan, by the span's number (cluster time / rateSpan) modulo rateBuckets.
+	answered     [rateBuckets]int
+	answeredSpan [rateBuckets]int64
 }
+
+// How a kv fold measures the operations answered per second now: over the last
+// rateBuckets*rateSpan of cluster time.
+const (
+	rateSpan    = 100 * time.Millisecond
+	rateBuckets = 10
+	// maxRecent is how many ended operations a kv fold keeps for views.
+	maxRecent = 8
+)
 
 func (k kvFold) clone() kvFold {
 	k.lat = k.lat.Clone()
 	k.clients, k.keys = maps.Clone(k.clients), maps.Clone(k.keys)
+	k.pending = maps.Clone(k.pending)
+	k.recent = slices.Clone(k.recent)
 	return k
 }
 
+// call notes an operation invoked.
+func (k *kvFold) call(o chaos.ClientOp) {
+	if k.pending == nil {
+		k.pending = map[int]chaos.ClientOp{}
+	}
+	k.pending[o.Client] = o
+}
+
+// rate returns the operations answered per second over the last second of cluster time
+// before now.
+func (k *kvFold) rate(now time.Duration) float64 {
+	cur := int64(now / rateSpan)
+	n := 0
+	for i, span := range k.answeredSpan {
+		if span > cur-rateBuckets && span <= cur {
+			n += k.answered[i]
+		}
+	}
+	return float64(n) / (rateBuckets * rateSpan).Seconds()
+}
+
 func (k *kvFold) add(o chaos.ClientOp) {
+	if p, ok := k.pending[o.Client]; ok && p.Seq <= o.Seq {
+		delete(k.pending, o.Client)
+	}
+	if len(k.recent) == maxRecent {
+		k.recent = append(k.recent[:0], k.recent[1:]...)
+	}
+	k.recent = append(k.recent, o)
 	if k.ops == 0 || o.Call < k.first {
 		k.first = o.Call
 	}
@@ -128,6 +177,12 @@ func (k *kvFold) add(o chaos.ClientOp) {
 	case chaos.ClientOK:
 		k.ok++
 		k.lat.Add(o.Return - o.Call)
+		span := int64(o.Return / rateSpan)
+		if i := span % rateBuckets; k.answeredSpan[i] != span {
+			k.answeredSpan[i], k.answered[i] = span, 1
+		} else {
+			k.answered[i]++
+		}
 		k.last = max(k.last, o.Return)
 		if o.Index == 0 && o.Peer >= 0 {
 			k.localReads++
@@ -149,4 +204,19 @@ func (k *kvFold) stats() KVStats {
 		}
 	}
 	return s
+}
+
+// clients returns what the kv workload's clients are doing at now.
+func (k *kvFold) clientsAt(now time.Duration, rate float64) *KVClients {
+	c := &KVClients{Rate: rate, Answering: k.rate(now), Pending: len(k.pending), Recent: slices.Clone(k.recent), CheckAt: k.checkAt}
+	for _, p := range k.pending {
+		if c.Oldest == 0 || p.Call < c.Oldest {
+			c.Oldest = p.Call
+		}
+	}
+	if k.check != nil {
+		ch := *k.check
+		c.Check = &ch
+	}
+	return c
 }

@@ -110,6 +110,7 @@ type Runner struct {
 	nextWork   time.Duration
 	background []*background
 	kvResult   *kv.Result
+	kvReported bool // a linearizability violation has been published
 	paused     bool
 	resumed    chan struct{}
 
@@ -228,7 +229,7 @@ func (r *Runner) observeChecks(e chaos.Event) {
 
 // modelKinds are the events the runner's model folds: all but messages and deliveries.
 var modelKinds = []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose, chaos.EventStep,
-	chaos.EventViolation, chaos.EventExpect, chaos.EventNote, chaos.EventClient, chaos.EventEnd}
+	chaos.EventViolation, chaos.EventExpect, chaos.EventNote, chaos.EventClient, chaos.EventCall, chaos.EventEnd}
 
 // observeModel folds e into the run model (a bus sink), and queues it for a Source.
 func (r *Runner) observeModel(e chaos.Event) {
@@ -438,6 +439,9 @@ func (r *Runner) timeline(ctx context.Context) error {
 	if !r.opts.Hold {
 		return nil
 	}
+	// The run goes on for a person to watch; what the scenario asked is known now, the
+	// kv workload's linearizability included.
+	r.checkKVSoFar()
 	if len(r.opts.AfterTimeline) > 0 {
 		if r.opts.AfterNote != "" {
 			r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: r.opts.AfterNote})

@@ -1,13 +1,16 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/miniraft/miniraft/chaos"
-	"github.com/miniraft/miniraft/chaos/model"
 )
 
 // stopAtStep runs sc with opts until step (its line) starts, then stops it, and returns
@@ -122,8 +125,6 @@ func TestHeldRunStoppedAfterTheTimeline(t *testing.T) {
 		t.Errorf("stopped after the timeline: interrupted %v, pass %v", res.Interrupted, res.Pass)
 	}
 }
-
-var _ = model.StepDone
 
 // held starts a held-open run of sc at full speed and returns it with the events it
 // publishes (every event but messages and deliveries), and a function that stops it.
@@ -248,4 +249,68 @@ func TestNoEffect(t *testing.T) {
 			t.Errorf("%s: %v %q, want the note %q", tt.line, e.Kind, e.Text, tt.note)
 		}
 	}
+}
+
+// A held-open run with a kv workload checks the history when its timeline is over, so a
+// view can give the scenario's verdict then; the note that says so carries the check,
+// the model shows it with the clients' figures, and the trace stays true to its schema.
+func TestHeldKVChecksWhenTheTimelineIsOver(t *testing.T) {
+	const src = "peers 3\nworkload kv clients=4 keys=2 rate=100\nwait leader within 5s\nsleep 1s\n"
+	var trace syncBuffer
+	events := make(chan chaos.Event, 1<<16)
+	r, err := New(parseScenario(t, "kvheld", src), Options{Seed: 1, Hold: true, Trace: &trace, Observers: []func(chaos.Event){func(e chaos.Event) {
+		if e.Kind == chaos.EventNote {
+			events <- e
+		}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Source()
+	s.Start(context.Background())
+	note := next(t, events, "the check's note", func(e chaos.Event) bool { return e.KV != nil })
+	if note.KV.Outcome != "linearizable" || note.KV.Operations == 0 || !strings.Contains(note.Text, "linearizable") {
+		t.Errorf("the check: %+v %q", *note.KV, note.Text)
+	}
+	v := s.View()
+	c := v.Run.Clients
+	if c == nil || c.Check == nil || c.Check.Outcome != "linearizable" || c.Rate != 100 || len(c.Recent) == 0 || c.Pending > 4 {
+		t.Fatalf("the view's clients: %+v", c)
+	}
+	if _, err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	header, event := traceSchema(t)
+	lines := strings.Split(strings.TrimSpace(trace.String()), "\n")
+	for i, l := range lines {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sch := event
+		if i == 0 {
+			sch = header
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Fatalf("line %d does not match the schema: %v\n%s", i+1, err, l)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -40,9 +40,9 @@ wait leader within 5s
 wait commit +3 within 5s
 `
 
-// Both engines write traces that docs/trace.schema.json, the schema docs/TRACE.md
-// describes, accepts line by line.
-func TestTracesMatchTheSchema(t *testing.T) {
+// traceSchema compiles docs/trace.schema.json's header and event.
+func traceSchema(t *testing.T) (header, event *jsonschema.Schema) {
+	t.Helper()
 	f, err := os.Open("../../docs/trace.schema.json")
 	if err != nil {
 		t.Fatal(err)
@@ -56,14 +56,21 @@ func TestTracesMatchTheSchema(t *testing.T) {
 	if err := c.AddResource("trace.schema.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	header, err := c.Compile("trace.schema.json#/$defs/header")
+	header, err = c.Compile("trace.schema.json#/$defs/header")
 	if err != nil {
 		t.Fatalf("the schema: %v", err)
 	}
-	event, err := c.Compile("trace.schema.json#/$defs/event")
+	event, err = c.Compile("trace.schema.json#/$defs/event")
 	if err != nil {
 		t.Fatalf("the schema: %v", err)
 	}
+	return header, event
+}
+
+// Both engines write traces that docs/trace.schema.json, the schema docs/TRACE.md
+// describes, accepts line by line.
+func TestTracesMatchTheSchema(t *testing.T) {
+	header, event := traceSchema(t)
 	for _, engine := range Engines {
 		t.Run(engine, func(t *testing.T) {
 			if engine == "live" && testing.Short() {
@@ -124,7 +131,7 @@ func TestTracesMatchTheSchema(t *testing.T) {
 					kinds["msg "+e.Net.Msg.Kind] = true
 				}
 			}
-			for _, k := range []string{"raft", "net", "fault", "propose", "step", "expect", "client", "end",
+			for _, k := range []string{"raft", "net", "fault", "propose", "step", "expect", "client", "call", "end",
 				"raft boot", "raft role", "raft term", "raft vote", "raft append", "raft commit", "raft apply", "raft progress",
 				"msg vote", "msg append", "msg heartbeat", "msg vote-reply", "msg append-reply", "msg heartbeat-reply"} {
 				if !kinds[k] {
