@@ -49,18 +49,20 @@ type Raft struct {
 
 // Make creates a peer, as the course's tester does: peers[me] is this peer's own end,
 // persister holds what an earlier incarnation saved (it is restored from), and committed
-// commands are sent on applyCh. It uses CourseConfig with a random seed. If the persisted
+// commands are sent on applyCh. It uses the package defaults (Figure 2 as the paper has
+// it: PreVote and CheckQuorum off) with a random seed; MakeWithConfig with CourseConfig
+// replaces a lost leader sooner. If the persisted
 // state cannot be decoded, Make logs why and returns a peer that is already dead, leaving
 // the persister untouched.
 func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg) *Raft {
-	rf, err := MakeWithConfig(peers, me, persister, applyCh, CourseConfig())
+	rf, err := MakeWithConfig(peers, me, persister, applyCh, Config{})
 	if err != nil {
 		log.Printf("raft: peer %d cannot start: %v", me, err)
 	}
 	return rf
 }
 
-// CourseConfig returns the options Make uses: PreVote, so that a follower that missed a
+// CourseConfig returns options tuned for the course's tester and services: PreVote, so that a follower that missed a
 // few heartbeats cannot depose a leader the others still hear, and, safe with it,
 // election timeouts of 20-40 ticks (200-400 ms, two to four heartbeats) instead of 30-55,
 // so that a lost leader is replaced sooner. Heartbeats stay at 10 a second. CheckQuorum
