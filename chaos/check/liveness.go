@@ -450,12 +450,16 @@ func (l *liveness) proposed(s *Suite, p chaos.Proposal) {
 // holds them, else lost to a conflicting entry (legal for an uncommitted entry). risen
 // says r raised the highest commit index.
 func (l *liveness) committed(s *Suite, r *raft.Event, risen bool) {
+	if len(l.pending) > 0 {
+		l.settle(s, r)
+	}
 	if risen {
-		defer l.risen(s)
+		l.risen(s)
 	}
-	if len(l.pending) == 0 {
-		return
-	}
+}
+
+// settle stops waiting on the proposals r's commit settles (see committed).
+func (l *liveness) settle(s *Suite, r *raft.Event) {
 	p := &s.peers[r.Peer]
 	kept := l.pending[:0]
 	for _, w := range l.pending {
@@ -478,7 +482,9 @@ func (l *liveness) check(s *Suite) {
 	if !s.on(ckLiveness) {
 		return
 	}
-	l.checkCampaigns(s)
+	if len(l.campaigns) > 0 {
+		l.checkCampaigns(s)
+	}
 	if !l.holds {
 		return
 	}
@@ -501,7 +507,9 @@ func (l *liveness) check(s *Suite) {
 			return
 		}
 	}
-	l.checkStall(s)
+	if l.stall.waiting {
+		l.checkStall(s)
+	}
 }
 
 // checkStall reports the stricter commit rule broken at s.now: proposals have waited
