@@ -79,7 +79,10 @@ type Event struct {
 
 func (e Event) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "peer %d term %d %s: %s", e.Peer, e.Term, e.Role, e.Kind)
+	fmt.Fprintf(&b, "peer %d term %d %s:", e.Peer, e.Term, e.Role)
+	if e.Kind != EventVote { // a vote says "vote" or "pre-vote" itself
+		fmt.Fprintf(&b, " %s", e.Kind)
+	}
 	switch e.Kind {
 	case EventBoot:
 		fmt.Fprintf(&b, " snapshot %d (term %d) last %d", e.Index, e.PrevTerm, e.LastIndex)
