@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/miniraft/miniraft/chaos/runner"
@@ -36,6 +37,10 @@ func Run(ctx context.Context, sc *scenario.Scenario, seed int64, trace io.Writer
 	res, err := r.Run(ctx)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if res.Interrupted != nil {
+		// Cut short (the campaign's time is up, or it was interrupted): not a result.
+		return Outcome{}, fmt.Errorf("run interrupted %s: %w", res.Interrupted, context.Cause(ctx))
 	}
 	return Outcome{Result: res, Events: r.Cluster().Events().Seq()}, nil
 }

@@ -8,6 +8,14 @@ import (
 	"github.com/miniraft/miniraft/chaos"
 )
 
+// Plural returns n and the noun, in the plural unless n is 1: "1 peer", "3 peers".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // WriteSummary writes a readable account of res: the verdict, the first failure, and
 // the figures. A result rebuilt from a trace writes the same, but for the real time the
 // run took, which a trace does not hold.
@@ -17,8 +25,8 @@ func (res *Result) WriteSummary(w io.Writer) {
 	if res.Wall > 0 {
 		wall = fmt.Sprintf(" in %.1fs, %.0fx real time", res.Wall.Seconds(), res.Duration.Seconds()/res.Wall.Seconds())
 	}
-	fmt.Fprintf(w, "%s %s (engine %s, seed %d, %d peers): %.1fs of cluster time%s\n",
-		verdict, res.Name, res.Engine, res.Seed, res.Peers, res.Duration.Seconds(), wall)
+	fmt.Fprintf(w, "%s %s (engine %s, seed %d, %s): %.1fs of cluster time%s\n",
+		verdict, res.Name, res.Engine, res.Seed, Plural(res.Peers, "peer"), res.Duration.Seconds(), wall)
 	if in := res.Interrupted; in != nil && res.Failure == nil {
 		fmt.Fprintf(w, "  %s: it neither passed nor failed\n", in)
 	} else if in != nil {
@@ -37,7 +45,7 @@ func (res *Result) WriteSummary(w io.Writer) {
 		c.Elections, c.MaxTerm, c.CommitIndex, c.Restarts, c.Snapshots, c.Installs)
 	fmt.Fprintf(w, "  faults %d", res.Faults)
 	if res.Skipped > 0 {
-		fmt.Fprintf(w, " (%d steps skipped)", res.Skipped)
+		fmt.Fprintf(w, " (%s skipped)", Plural(res.Skipped, "step"))
 	}
 	fmt.Fprintf(w, ", RPCs %d, %s\n", res.Net.RPCs, chaos.FormatBytes(res.Net.Bytes))
 	wl := res.Workload

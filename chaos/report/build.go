@@ -24,9 +24,12 @@ type page struct {
 	Peers       int
 	Tool        string
 	Pass        bool
+	Badge       string // PASS, FAIL or INTERRUPTED
+	BadgeClass  string // the badge's colour: "" (pass), fail or unknown
 	Verdict     string // a plain sentence
 	Failure     *violView
 	Repro       string
+	ReproNote   string   // what running Repro again gives, on this engine
 	Description []string // paragraphs
 	Notes       []string
 	KeyFigures  []figure
@@ -134,6 +137,7 @@ func build(d Data) *page {
 	if p.Repro == "" {
 		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
 	}
+	p.ReproNote = reproNote(p.Engine)
 	p.Description = describe(h.Scenario)
 	p.figures(res, end)
 
@@ -215,6 +219,13 @@ func (p *page) verdict(res *model.Result, end time.Duration) (*chaos.Violation, 
 		first = &f
 	}
 	p.Pass = first == nil && res.Pass
+	p.Badge, p.BadgeClass = res.Verdict(), "fail"
+	switch {
+	case p.Pass:
+		p.BadgeClass = ""
+	case first == nil && res.Interrupted != nil:
+		p.BadgeClass = "unknown"
+	}
 	for i, v := range viols {
 		if i == MaxViolations {
 			break
@@ -227,11 +238,25 @@ func (p *page) verdict(res *model.Result, end time.Duration) (*chaos.Violation, 
 		p.Verdict = fmt.Sprintf("Failed at %s: %s", fmtSec(first.At), fv.Explain)
 	} else if p.Pass {
 		p.Verdict = fmt.Sprintf("Passed: over %s of cluster time no checker found a violation and every expectation of the scenario held.", fmtSec(end))
+	} else if in := res.Interrupted; in != nil {
+		p.Verdict = fmt.Sprintf("Stopped before its end, %s into the run: %s. Neither a pass nor a failure: no checker had found a violation and every expectation so far had held, but the scenario did not run to its end.",
+			fmtSec(in.At), in)
 	} else {
 		p.Verdict = "Failed (the result names no violation)."
 	}
 
 	return first, viols
+}
+
+// reproNote says what running the run's command again gives on engine.
+func reproNote(engine string) string {
+	switch engine {
+	case "sim":
+		return "the sim engine repeats a run event for event from its seed, so this command gives this very run again"
+	case "live":
+		return "on the live engine the seed fixes the scenario's random choices, but real time and goroutine scheduling decide the order of events, so a run again may go differently (a failure may not recur); the trace shows this run exactly (miniraft replay), and --engine sim repeats a run event for event"
+	}
+	return "the seed fixes the scenario's random choices"
 }
 
 // extraSections returns the kv workload's section, if any, and the caller's.

@@ -574,3 +574,23 @@ func TestKVRunHasTheClientsView(t *testing.T) {
 	mustContain(t, "the charts", strings.Join(titles, "; "), "Client operations (kv workload)")
 	mustContain(t, "the charts", text(byID(doc, "commits")), fmt.Sprintf("%d operations:", run.res.KV.Stats.Operations))
 }
+
+// The page says what running the command again gives on the engine the run used: the
+// same run on the sim engine, possibly another on the live engine.
+func TestReproSaysWhatHoldsForTheEngine(t *testing.T) {
+	events := splitBrain(t)
+	for _, tt := range []struct {
+		engine    string
+		want, not string
+	}{
+		{"sim", "the sim engine repeats a run event for event", "on the live engine"},
+		{"live", "on the live engine the seed fixes the scenario's random choices, but real time", "the sim engine repeats a run event for event from its seed, so this command gives this very run"},
+	} {
+		d := Data{Header: chaos.TraceHeader{Name: "split-brain", Engine: tt.engine, Seed: 11, Peers: 3}, Events: events}
+		top := text(byID(parse(t, render(t, d)), "top"))
+		mustContain(t, tt.engine+": the header", top, "miniraft run --engine "+tt.engine+" --seed 11 split-brain", tt.want)
+		if strings.Contains(top, tt.not) {
+			t.Errorf("%s: the header says %q", tt.engine, tt.not)
+		}
+	}
+}

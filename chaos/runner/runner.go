@@ -371,17 +371,18 @@ func (r *Runner) Stop() {
 // errStop ends the timeline early without being an error.
 var errStop = errors.New("stopped")
 
-// Run carries out the scenario and returns its result. The error is for a run that
-// could not be carried out (the context ended); a run that finds a violation returns a
-// Result with Pass false and a nil error. A run stopped (by Stop or the context) before
-// its timeline was over, but for a failure that ends it, is interrupted: its Result
-// says where (Interrupted) and does not pass. Run stops the cluster before it returns.
+// Run carries out the scenario and returns its result. A run that finds a violation
+// returns a Result with Pass false and a nil error. A run stopped (by Stop, or the
+// context ending, as when a signal comes) before its timeline was over, but for a
+// failure that ends it, is interrupted: its Result says where (Interrupted) and does not
+// pass, and the error is nil. The error is for a run that could not be carried out (the
+// engine or the trace failed). Run stops the cluster before it returns.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	wallStart := time.Now()
 	r.pace = pacer{wall: wallStart}
 	err := r.timeline(ctx)
-	if errors.Is(err, errStop) {
-		err = nil
+	if errors.Is(err, errStop) || err != nil && ctx.Err() != nil {
+		err = nil // stopped, or the context ended (a signal came): the result says where
 	}
 	interrupted := !r.over.Load() && !(r.failed() && !r.opts.Hold)
 	end := r.c.Now()

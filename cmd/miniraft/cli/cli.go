@@ -10,7 +10,8 @@
 //	miniraft scenarios            list the built-in scenarios
 //	miniraft version              print the version
 //
-// Exit codes: 0 pass, 1 a violation or failed expectation, 2 bad usage or bad input.
+// Exit codes: 0 pass, 1 a violation or failed expectation, 2 bad usage or bad input,
+// 130 a run interrupted before its end (Ctrl-C, or quitting the TUI).
 package cli
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -42,6 +44,17 @@ const (
 	// what a shell reports for a process ended by SIGINT.
 	exitInterrupted = 130
 )
+
+// exitCode returns the exit code of a run's verdict.
+func exitCode(res *runner.Result) int {
+	switch res.Verdict() {
+	case "PASS":
+		return exitPass
+	case "INTERRUPTED":
+		return exitInterrupted
+	}
+	return exitFail
+}
 
 // command is one subcommand: its flags are defined by flags, and main runs it with the
 // arguments left after them.
@@ -172,7 +185,8 @@ examples:
   miniraft scenarios                     list the built-in scenarios
 
 "miniraft help COMMAND" (or "miniraft COMMAND --help") explains a command.
-Exit codes: 0 pass, 1 a violation or failed expectation, 2 bad usage or bad input.
+Exit codes: 0 pass, 1 a violation or failed expectation, 2 bad usage or bad input,
+130 a run interrupted before its end (Ctrl-C, or quitting the TUI).
 `)
 }
 

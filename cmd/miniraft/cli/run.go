@@ -36,7 +36,9 @@ faults, RPCs, proposals committed and lost, commit latency and recovery times.
 The seed fixes every random choice: with --engine sim, the same scenario and seed
 give the same run, event for event, so a failure can be replayed (--trace).
 
-Exit code 0 if every scenario passed, 1 if any failed, 2 on bad usage or input.
+Exit code 0 if every scenario passed, 1 if any failed, 2 on bad usage or input, 130
+if interrupted (Ctrl-C: the run stops where it is and says at which step; the
+scenarios after it are not run).
 
 example:
   miniraft run leader-crash flaky-network
@@ -125,32 +127,34 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 		}
 	}
 
+	// With --json -, stdout carries the JSON alone: everything else goes to stderr.
+	human := *e
+	if o.json == "-" {
+		human.stdout = e.stderr
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var results []*runner.Result
-	code := exitPass
 	for _, sc := range scs {
-		res, err := runOne(ctx, e, o, sc, len(scs) > 1)
+		res, err := runOne(ctx, &human, o, sc, len(scs) > 1)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "miniraft run: %s: %v\n", sc.Name, err)
 			if ctx.Err() != nil {
-				return exitFail
+				return exitInterrupted
 			}
 			return exitUsage
 		}
 		results = append(results, res)
-		if !res.Pass {
-			code = exitFail
+		if res.Interrupted != nil {
+			break // the rest is not run
 		}
 	}
-	if len(scs) > 1 && !o.quiet {
-		passed := 0
-		for _, r := range results {
-			if r.Pass {
-				passed++
-			}
-		}
-		fmt.Fprintf(e.stdout, "\n%d of %d scenarios passed\n", passed, len(results))
+	code := exitPass
+	for _, r := range results {
+		code = max(code, exitCode(r)) // interrupted (130) over failed (1) over passed (0)
+	}
+	if len(scs) > 1 {
+		fmt.Fprintf(human.stdout, "\n%s\n", tally(results, len(scs)))
 	}
 	if o.json != "" {
 		if err := writeJSON(e, o.json, results); err != nil {
@@ -159,6 +163,25 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 		}
 	}
 	return code
+}
+
+// tally says how many of n scenarios passed, failed, were interrupted and were not run.
+func tally(results []*runner.Result, n int) string {
+	count := map[string]int{}
+	for _, r := range results {
+		count[r.Verdict()]++
+	}
+	s := fmt.Sprintf("%d of %d scenarios passed", count["PASS"], n)
+	if f := count["FAIL"]; f > 0 {
+		s += fmt.Sprintf(", %d failed", f)
+	}
+	if i := count["INTERRUPTED"]; i > 0 {
+		s += fmt.Sprintf(", %d interrupted", i)
+	}
+	if left := n - len(results); left > 0 {
+		s += fmt.Sprintf(", %d not run", left)
+	}
+	return s
 }
 
 // loadScenario reads a scenario from a file or the library (runner.Load), with
@@ -311,10 +334,13 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		return nil, err
 	}
 	if o.quiet {
-		if res.Pass {
-			fmt.Fprintf(e.stdout, "PASS %s (seed %d)\n", res.Name, res.Seed)
-		} else {
+		switch {
+		case res.Failure != nil:
 			fmt.Fprintf(e.stdout, "FAIL %s (seed %d): %s\n", res.Name, res.Seed, res.Failure)
+		case res.Interrupted != nil:
+			fmt.Fprintf(e.stdout, "INTERRUPTED %s (seed %d) %s\n", res.Name, res.Seed, res.Interrupted)
+		default:
+			fmt.Fprintf(e.stdout, "PASS %s (seed %d)\n", res.Name, res.Seed)
 		}
 	} else {
 		res.WriteSummary(e.stdout)
