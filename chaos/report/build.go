@@ -102,6 +102,8 @@ var explain = map[string]string{
 	"apply-order":          "A peer applied entries out of order, skipped or repeated one, or applied one that was not committed.",
 	"durability":           "A committed entry was lost or overwritten. Once committed, an entry must stay, at its index, forever.",
 	"liveness":             "The cluster stopped making progress although a majority was up and connected on a reliable network: no leader, or no commit, within the bound.",
+	"delivery":             "A peer's service received something its Raft should never hand it: a command out of order, skipped, repeated, uncommitted, or different from what the peer or another peer applied at that index.",
+	"progress":             "A leader's bookkeeping went wrong: a follower's match index fell within one leadership, or named an entry the follower does not hold.",
 	"event-stream":         "The event stream contradicts itself: a bug in an engine or in the raft observer, not in Raft.",
 	"expect":               "A check written in the scenario did not hold (the message names its line).",
 	"linearizability":      "The clients saw results that no one-at-a-time order of their operations explains: the service is not linearizable.",

@@ -44,7 +44,7 @@ func loadRun(tb testing.TB, engine string, checks bool, d time.Duration) time.Du
 		}
 		cfg.Sinks = append(cfg.Sinks, chaos.Sink{
 			Fn:    func(e chaos.Event) { mu.Lock(); suite.Observe(e); mu.Unlock() },
-			Kinds: []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose},
+			Kinds: check.EventKinds(),
 		})
 	}
 	c, err := NewCluster(engine, cfg)

@@ -169,11 +169,11 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.checks = checks
-	// The runner's own sinks ignore message events and deliveries, so a run without a
-	// trace or an observer wanting them does not pay to build them. (The network's
+	// The runner's own sinks ignore message events, so a run without a trace or an
+	// observer wanting them does not pay to build them. (The network's
 	// totals come from the engine, in the run's end event.)
 	cfg.Sinks = append(cfg.Sinks,
-		chaos.Sink{Fn: r.observeChecks, Kinds: []chaos.EventKind{chaos.EventRaft, chaos.EventFault, chaos.EventPropose}},
+		chaos.Sink{Fn: r.observeChecks, Kinds: check.EventKinds()},
 		chaos.Sink{Fn: r.observeModel, Kinds: modelKinds})
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
