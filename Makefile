@@ -27,7 +27,7 @@ build: ## Build bin/miniraft.
 
 # Tests that switch deliberate bugs on (internal/bugs), to show the checkers catch them.
 # They exist only in builds with -tags bugs; name them TestBug... and add their package here.
-BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./chaos/fuzz/ ./cmd/miniraft/cli/ ./chaos/report/
+BUGS_TESTS ?= -run '^TestBug' ./chaos/runner/ ./chaos/fuzz/ ./cmd/miniraft/cli/ ./chaos/report/ ./chaos/live/
 
 check: vet ## The fast inner loop: go vet, then go test -short (skips what runs in real time).
 	$(GO) test -short -count=1 $(PKGS)

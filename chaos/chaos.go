@@ -161,6 +161,25 @@ type Cluster interface {
 	Stop()
 }
 
+// Reactor is a Cluster that can act at the moment after an event, as the scenario
+// language's "on" steps need: a bus sink that sees an event calls React, and fn runs as
+// soon as the step of the peer that published the event is over, before anything else
+// happens in a sim cluster. fn runs outside the sink and outside the cluster's locks, so
+// it may call the cluster (Peers, Do). Runs of fn are in the order React was called.
+//
+//   - sim: fn runs on the goroutine that is running the cluster (RunFor, RunUntil, Do,
+//     Propose), right after the queue item (or the call) whose processing published
+//     the event: after the peer saved, sent and applied what the event led to. The
+//     same scenario and seed give the same moment, always.
+//   - live: fn runs on a goroutine of the cluster's as soon as React is called; whatever
+//     it does to the peer waits for the peer's lock, which the peer holds until it has
+//     saved and sent what the event led to.
+//
+// After Stop, fn may not run.
+type Reactor interface {
+	React(fn func())
+}
+
 // NetStats are network totals. How bytes are counted is the engine's: live reports
 // labrpc's gob sizes of requests and replies (as the course counts), sim estimates the
 // size of requests from their content.

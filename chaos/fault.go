@@ -55,6 +55,11 @@ const (
 	Skew
 	// Reset removes every cut and every link setting, and resets clock skew.
 	Reset
+	// Tear arms Peers' disks for their current lives: the next save a peer makes in two
+	// writes (its Raft state, then its snapshot, or the reverse) crashes it between the
+	// two. A save made in one write is never torn, so a Raft that saves atomically never
+	// notices; see raft.Persister.Tear.
+	Tear
 )
 
 // FaultArgs is the shape of a fault's arguments in the scenario language, and so which
@@ -76,11 +81,17 @@ const (
 	ArgsBridge
 	// ArgsLinks: SEL -> SEL, into From and To (cut leader -> others).
 	ArgsLinks
-	// ArgsProb: P [SEL -> SEL], into P, and From and To when links are named (loss 10%).
+	// ArgsProb: P [replies] [SEL -> SEL], into P, Replies, and From and To when links
+	// are named (loss 10%).
 	ArgsProb
-	// ArgsDelay: D[-D] [SEL -> SEL], into Min, Max, and From and To (delay 5ms-20ms).
+	// ArgsDelay: D[-D] [replies] [SEL -> SEL], into Min, Max, Replies, and From and To
+	// (delay 5ms-20ms).
 	ArgsDelay
 )
+
+// LinkSetting reports whether faults of shape a set something on links (loss, delay,
+// reorder, duplicate), which may be for replies only.
+func (a FaultArgs) LinkSetting() bool { return a == ArgsProb || a == ArgsDelay }
 
 // FaultSpec is everything about one fault kind that is not an engine's: its name, the
 // shape of its arguments, its help, and its effect on the network's state. One entry of
@@ -96,25 +107,45 @@ type FaultSpec struct {
 	Net func(s *NetState, f Fault)
 	// Cuts: the fault cuts links, which heal removes.
 	Cuts bool
+	// Undo is the fault that undoes this one (restart for crash, heal for a cut, reset
+	// for a link setting), or 0 for a fault that is itself a remedy.
+	Undo FaultKind
 }
 
 // FaultSpecs lists every fault kind, in the order of the FaultKind constants.
 var FaultSpecs = []FaultSpec{
-	{Crash, "crash", ArgsPeers, "crash SEL", "stop peers; they keep what they persisted", nil, false},
-	{Restart, "restart", ArgsPeers, "restart SEL", "start crashed peers again from their persisted state", nil, false},
-	{Pause, "pause", ArgsPeers, "pause SEL", "freeze peers: no ticks, messages to them wait", nil, false},
-	{Resume, "resume", ArgsPeers, "resume SEL", "unfreeze paused peers", nil, false},
-	{Isolate, "isolate", ArgsPeers, "isolate SEL", "cut peers off from everyone, both ways", netIsolate, true},
-	{Partition, "partition", ArgsGroups, "partition SEL | SEL [| SEL...]", "split the cluster into groups (unnamed peers form one more)", netPartition, true},
-	{Bridge, "bridge", ArgsBridge, "bridge SEL - ID - SEL", "the two sides cannot talk but both reach the middle peer", netBridge, true},
-	{Cut, "cut", ArgsLinks, "cut SEL -> SEL", "lose every message from the first peers to the second (one way)", netCut, true},
-	{Heal, "heal", ArgsNone, "heal", "remove every cut, isolation, partition and bridge", netHeal, false},
-	{Loss, "loss", ArgsProb, "loss P [SEL -> SEL]", "lose messages with probability P (10% or 0.1)", linkSetting(func(l *LinkFaults, f Fault) { l.Loss = f.P }), false},
-	{Delay, "delay", ArgsDelay, "delay D[-D] [SEL -> SEL]", "delay messages by D, or by a random time in a range", linkSetting(func(l *LinkFaults, f Fault) { l.DelayMin, l.DelayMax = f.Min, f.Max }), false},
-	{Reorder, "reorder", ArgsProb, "reorder P [SEL -> SEL]", "hold messages back with probability P so later ones overtake them", linkSetting(func(l *LinkFaults, f Fault) { l.Reorder = f.P }), false},
-	{Duplicate, "duplicate", ArgsProb, "duplicate P [SEL -> SEL]", "deliver messages twice with probability P", linkSetting(func(l *LinkFaults, f Fault) { l.Duplicate = f.P }), false},
-	{Skew, "skew", ArgsPeersRate, "skew SEL RATE", "run peers' clocks at RATE times real speed (1.5x, 0.5)", nil, false},
-	{Reset, "reset", ArgsNone, "reset", "heal, and remove link settings and clock skew", netReset, false},
+	{Crash, "crash", ArgsPeers, "crash SEL", "stop peers; they keep what they persisted", nil, false, Restart},
+	{Restart, "restart", ArgsPeers, "restart SEL", "start crashed peers again from their persisted state", nil, false, 0},
+	{Pause, "pause", ArgsPeers, "pause SEL", "freeze peers: no ticks, messages to them wait", nil, false, Resume},
+	{Resume, "resume", ArgsPeers, "resume SEL", "unfreeze paused peers", nil, false, 0},
+	{Isolate, "isolate", ArgsPeers, "isolate SEL", "cut peers off from everyone, both ways", netIsolate, true, Heal},
+	{Partition, "partition", ArgsGroups, "partition SEL | SEL [| SEL...]", "split the cluster into groups (unnamed peers form one more)", netPartition, true, Heal},
+	{Bridge, "bridge", ArgsBridge, "bridge SEL - ID - SEL", "the two sides cannot talk but both reach the middle peer", netBridge, true, Heal},
+	{Cut, "cut", ArgsLinks, "cut SEL -> SEL", "lose every message from the first peers to the second (one way)", netCut, true, Heal},
+	{Heal, "heal", ArgsNone, "heal", "remove every cut, isolation, partition and bridge", netHeal, false, 0},
+	{Loss, "loss", ArgsProb, "loss P [replies] [SEL -> SEL]", "lose messages (or only replies) with probability P (10% or 0.1)", linkSetting(func(l *LinkFaults, f Fault) {
+		*pick(&l.Loss, &l.Replies.Loss, f.Replies) = f.P
+	}), false, Reset},
+	{Delay, "delay", ArgsDelay, "delay D[-D] [replies] [SEL -> SEL]", "delay messages (or only replies) by D, or by a random time in a range", linkSetting(func(l *LinkFaults, f Fault) {
+		*pick(&l.DelayMin, &l.Replies.DelayMin, f.Replies), *pick(&l.DelayMax, &l.Replies.DelayMax, f.Replies) = f.Min, f.Max
+	}), false, Reset},
+	{Reorder, "reorder", ArgsProb, "reorder P [replies] [SEL -> SEL]", "hold messages (or only replies) back with probability P so later ones overtake them", linkSetting(func(l *LinkFaults, f Fault) {
+		*pick(&l.Reorder, &l.Replies.Reorder, f.Replies) = f.P
+	}), false, Reset},
+	{Duplicate, "duplicate", ArgsProb, "duplicate P [replies] [SEL -> SEL]", "deliver requests (or replies) twice with probability P", linkSetting(func(l *LinkFaults, f Fault) {
+		*pick(&l.Duplicate, &l.Replies.Duplicate, f.Replies) = f.P
+	}), false, Reset},
+	{Skew, "skew", ArgsPeersRate, "skew SEL RATE", "run peers' clocks at RATE times real speed (1.5x, 0.5)", nil, false, Reset},
+	{Reset, "reset", ArgsNone, "reset", "heal, and remove link settings and clock skew", netReset, false, 0},
+	{Tear, "tear", ArgsPeers, "tear SEL", "crash peers between the two writes of the next save they make in two (state, snapshot)", nil, false, Restart},
+}
+
+// pick returns all, or replies when replies is set: the field a link setting changes.
+func pick[T any](all, replies *T, isReplies bool) *T {
+	if isReplies {
+		return replies
+	}
+	return all
 }
 
 // Spec returns k's entry of FaultSpecs, and false for a kind that has none.
@@ -154,6 +185,9 @@ type Fault struct {
 	Min    time.Duration `json:"min,omitempty"`
 	Max    time.Duration `json:"max,omitempty"`
 	Rate   float64       `json:"rate,omitempty"`
+	// Replies makes a link setting (loss, delay, reorder, duplicate) apply to replies
+	// only, on top of the setting for every message.
+	Replies bool `json:"replies,omitempty"`
 }
 
 // FormatPercent renders a probability as a percentage that reads back exactly: the
@@ -207,11 +241,18 @@ func (f Fault) String() string {
 	case ArgsLinks:
 		return fmt.Sprintf("%s %s->%s", f.Kind, ids(f.From), ids(f.To))
 	case ArgsProb:
-		return fmt.Sprintf("%s %s%s", f.Kind, FormatPercent(f.P), f.links())
+		return fmt.Sprintf("%s %s%s%s", f.Kind, FormatPercent(f.P), f.replies(), f.links())
 	case ArgsDelay:
-		return fmt.Sprintf("%s %v-%v%s", f.Kind, f.Min, f.Max, f.links())
+		return fmt.Sprintf("%s %v-%v%s%s", f.Kind, f.Min, f.Max, f.replies(), f.links())
 	}
 	return f.Kind.String()
+}
+
+func (f Fault) replies() string {
+	if f.Replies {
+		return " replies"
+	}
+	return ""
 }
 
 // Validate checks f against a cluster of n peers.
@@ -267,7 +308,10 @@ func (f Fault) Validate(n int) error {
 			return fmt.Errorf("%s: bad range %v-%v", f.Kind, f.Min, f.Max)
 		}
 	}
-	if spec.Args == ArgsLinks || spec.Args == ArgsProb || spec.Args == ArgsDelay {
+	if f.Replies && !spec.Args.LinkSetting() {
+		return fmt.Errorf("%s: only link settings (loss, delay, reorder, duplicate) can be for replies", f.Kind)
+	}
+	if spec.Args == ArgsLinks || spec.Args.LinkSetting() {
 		if err := check(f.Kind.String()+" from", f.From); err != nil {
 			return err
 		}
@@ -278,8 +322,22 @@ func (f Fault) Validate(n int) error {
 	return nil
 }
 
-// LinkFaults are the settings of one directed link (or of the whole network).
+// LinkFaults are the settings of one directed link (or of the whole network): for every
+// message on it (requests, and replies to requests that came the other way; Duplicate
+// copies requests only), and, in Replies, for its replies alone, on top.
 type LinkFaults struct {
+	Loss      float64
+	DelayMin  time.Duration
+	DelayMax  time.Duration
+	Reorder   float64
+	Duplicate float64
+	Replies   ReplyFaults
+}
+
+// ReplyFaults are link settings for replies only: a reply is lost if either its
+// link's Loss or Replies.Loss says so, delayed by both delays, held back by either
+// reordering, and duplicated with probability Replies.Duplicate.
+type ReplyFaults struct {
 	Loss      float64
 	DelayMin  time.Duration
 	DelayMax  time.Duration

@@ -403,9 +403,9 @@ func (c *call) returnReply(h *handler, rep []byte, rv reflect.Value, reply inter
 		return c.drop(true, FailCut, nrep)
 	}
 	var delay time.Duration
-	lost := false
+	lost, dup := false, false
 	if c.back.n > 0 {
-		delay, lost, _ = c.back.draw(&rn.rng, false)
+		delay, lost, dup = c.back.draw(&rn.rng, false)
 	}
 	if !lost && c.longReordering && rn.rng.intn(900) < 600 {
 		delay += rn.rng.longReorderDelay()
@@ -425,6 +425,11 @@ func (c *call) returnReply(h *handler, rep []byte, rv reflect.Value, reply inter
 			ErrBadReply, c.svcMeth, h.replyType, reply, err))
 	}
 	c.reply = reply
+	if dup {
+		// The copy arrives too; the call has its reply, so it is dropped on arrival.
+		rn.bytes.Add(int64(nrep))
+		c.emit(EventDuplicated, nrep, true, NoFailure, nil)
+	}
 	c.emit(EventReplied, nrep, false, NoFailure, nil)
 	return NoFailure, nil
 }

@@ -12,12 +12,13 @@ type EventKind uint8
 
 // The kinds of events. For one call the observer sees, in this order: at most one
 // EventSent; then at most one EventDelivered, followed by an EventDuplicated if the request
-// was duplicated; then, if a message was lost, one EventDropped; and always exactly one
-// terminal event, EventReplied or EventFailed. Calls rejected before entering the network
-// (after Cleanup, a bad reply pointer, args gob cannot encode) have only EventFailed. So
-// over any period: Replied + Failed = calls made; Sent = the increase of GetTotalCount;
-// Delivered + Duplicated = the increase of the servers' GetCount; each Dropped is followed
-// by a Failed of the same call.
+// was duplicated; then, if a message was lost, one EventDropped, or, if the reply was
+// duplicated, an EventDuplicated with Reply set; and always exactly one terminal event,
+// EventReplied or EventFailed. Calls rejected before entering the network (after Cleanup,
+// a bad reply pointer, args gob cannot encode) have only EventFailed. So over any period:
+// Replied + Failed = calls made; Sent = the increase of GetTotalCount; Delivered +
+// Duplicated (of requests) = the increase of the servers' GetCount; each Dropped is
+// followed by a Failed of the same call.
 const (
 	// EventSent: the request entered the network. Bytes is the size of the args.
 	EventSent EventKind = iota + 1
@@ -25,7 +26,8 @@ const (
 	// of the args.
 	EventDelivered
 	// EventDuplicated: a duplicate of the request was handed to the handler (a second
-	// delivery). Bytes is the size of the args.
+	// delivery). Bytes is the size of the args. With Reply set, the reply arrived twice
+	// and the copy was dropped (Bytes is its size); it comes just before EventReplied.
 	EventDuplicated
 	// EventDropped: a message was lost; Reply says whether it was the reply (else the
 	// request) and Reason why (FailDropped for random loss, FailCut for a cut link).

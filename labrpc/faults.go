@@ -36,6 +36,14 @@ var ErrInvalidFaults = errors.New("invalid faults")
 //   - Duplicate is the probability that a request is delivered twice: the handler runs
 //     twice, concurrently, on two copies of the args, and the caller gets the reply of
 //     the first copy only. Duplicate has no effect on replies.
+//   - ReplyLoss, ReplyDelayMin, ReplyDelayMax and ReplyReorder apply to replies only,
+//     on top of the fields above (a reply is lost if either loss says so, delayed by
+//     both delays, held back by either reordering): a link's requests can go fast while
+//     its replies come late, or not at all.
+//   - ReplyDuplicate is the probability that a reply arrives twice. A call returns once:
+//     the caller takes the first copy and the second is dropped on arrival, as an RPC
+//     layer drops a reply to a call that has returned (the observer sees an
+//     EventDuplicated with Reply set, and the copy's bytes are counted).
 //   - Cut loses every message: a cut request fails the call after the same short wait as a
 //     call on a disabled end (0-100 ms, or 0-7 s with LongDelays); a cut reply fails the
 //     call as soon as the handler has returned.
@@ -48,6 +56,12 @@ type Faults struct {
 	ReorderMax time.Duration // most hold of a reordered message
 	Duplicate  float64       // probability a request is delivered twice, in [0, 1]
 	Cut        bool          // lose every message
+
+	ReplyLoss      float64       // probability a reply is lost, in [0, 1]
+	ReplyDelayMin  time.Duration // least extra delay of a reply
+	ReplyDelayMax  time.Duration // most extra delay of a reply; 0 means none
+	ReplyReorder   float64       // probability a reply is held back, in [0, 1]
+	ReplyDuplicate float64       // probability a reply arrives twice, in [0, 1]
 }
 
 // Validate reports whether f is usable: probabilities in [0, 1], durations not negative,
@@ -56,7 +70,8 @@ func (f Faults) Validate() error {
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"loss", f.Loss}, {"reorder", f.Reorder}, {"duplicate", f.Duplicate}} {
+	}{{"loss", f.Loss}, {"reorder", f.Reorder}, {"duplicate", f.Duplicate},
+		{"reply loss", f.ReplyLoss}, {"reply reorder", f.ReplyReorder}, {"reply duplicate", f.ReplyDuplicate}} {
 		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
 			return fmt.Errorf("%w: %s probability %v is not in [0, 1]", ErrInvalidFaults, p.name, p.v)
 		}
@@ -64,7 +79,7 @@ func (f Faults) Validate() error {
 	for _, r := range []struct {
 		name     string
 		min, max time.Duration
-	}{{"delay", f.DelayMin, f.DelayMax}, {"reorder", f.ReorderMin, f.ReorderMax}} {
+	}{{"delay", f.DelayMin, f.DelayMax}, {"reorder", f.ReorderMin, f.ReorderMax}, {"reply delay", f.ReplyDelayMin, f.ReplyDelayMax}} {
 		if r.min < 0 || r.max < 0 {
 			return fmt.Errorf("%w: negative %s duration (min %v, max %v)", ErrInvalidFaults, r.name, r.min, r.max)
 		}
@@ -105,6 +120,18 @@ func (f Faults) String() string {
 	}
 	if f.Duplicate > 0 {
 		add(fmt.Sprintf("duplicate=%g", f.Duplicate))
+	}
+	if f.ReplyLoss > 0 {
+		add(fmt.Sprintf("reply-loss=%g", f.ReplyLoss))
+	}
+	if f.ReplyDelayMax > 0 {
+		add(fmt.Sprintf("reply-delay=%v-%v", f.ReplyDelayMin, f.ReplyDelayMax))
+	}
+	if f.ReplyReorder > 0 {
+		add(fmt.Sprintf("reply-reorder=%g", f.ReplyReorder))
+	}
+	if f.ReplyDuplicate > 0 {
+		add(fmt.Sprintf("reply-duplicate=%g", f.ReplyDuplicate))
 	}
 	if s == "" {
 		s = "none"
@@ -239,7 +266,8 @@ func (r *route) cut() bool {
 }
 
 // draw makes this direction's random decisions, in a fixed order per source: loss, delay,
-// reorder, and (for requests) duplicate. It returns the total extra delay.
+// reorder, and for requests duplicate; for replies then their own loss, delay, reorder
+// and duplicate. It returns the total extra delay.
 func (r *route) draw(g *source, request bool) (delay time.Duration, lost, dup bool) {
 	for i := 0; i < r.n; i++ {
 		f := &r.fs[i]
@@ -253,7 +281,23 @@ func (r *route) draw(g *source, request bool) (delay time.Duration, lost, dup bo
 			lo, hi := f.reorderRange()
 			delay += g.between(lo, hi)
 		}
-		if request && f.Duplicate > 0 && g.float() < f.Duplicate {
+		if request {
+			if f.Duplicate > 0 && g.float() < f.Duplicate {
+				dup = true
+			}
+			continue
+		}
+		if f.ReplyLoss > 0 && g.float() < f.ReplyLoss {
+			lost = true
+		}
+		if f.ReplyDelayMax > 0 {
+			delay += g.between(f.ReplyDelayMin, f.ReplyDelayMax)
+		}
+		if f.ReplyReorder > 0 && g.float() < f.ReplyReorder {
+			lo, hi := f.reorderRange()
+			delay += g.between(lo, hi)
+		}
+		if f.ReplyDuplicate > 0 && g.float() < f.ReplyDuplicate {
 			dup = true
 		}
 	}

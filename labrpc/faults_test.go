@@ -56,6 +56,10 @@ func TestFaultsValidate(t *testing.T) {
 		{DelayMin: -time.Millisecond},
 		{ReorderMin: time.Second, ReorderMax: time.Millisecond},
 		{ReorderMax: -1},
+		{ReplyLoss: 1.1},
+		{ReplyReorder: -0.5},
+		{ReplyDuplicate: math.NaN()},
+		{ReplyDelayMin: time.Second, ReplyDelayMax: time.Millisecond},
 	}
 	for _, f := range bad {
 		if err := rn.SetFaults(f); !errors.Is(err, ErrInvalidFaults) {
@@ -303,6 +307,65 @@ func TestDuplicate(t *testing.T) {
 	}
 	if d := p.rn.GetCount("A") - before; d != 100 {
 		t.Fatalf("B->A deliveries %d, want 100", d)
+	}
+}
+
+// The reply settings of a link touch only the replies that travel it: A's requests to
+// B go untouched, while B's replies to A are lost, delayed or duplicated; B's own
+// requests to A on the reverse link are unaffected by A->B's reply settings.
+func TestReplyFaults(t *testing.T) {
+	p := newPair(t, 7)
+	p.rn.SetLinkFaults("B", "A", Faults{ReplyLoss: 0.3})
+	const n = 3000
+	ok := 0
+	for i := 0; i < n; i++ {
+		if p.echo(p.ab, i) == nil {
+			ok++
+		}
+	}
+	if d := p.rn.GetCount("B"); d != n {
+		t.Fatalf("A->B requests delivered %d of %d: reply loss must not lose requests", d, n)
+	}
+	checkBinomial(t, "replies returned with reply loss 0.3", ok, n, 0.7)
+	before := p.rn.GetCount("A")
+	for i := 0; i < 100; i++ {
+		if err := p.echo(p.ba, i); err != nil {
+			t.Fatalf("B->A call %d failed: B->A's reply settings must not touch B's requests: %v", i, err)
+		}
+	}
+	if d := p.rn.GetCount("A") - before; d != 100 {
+		t.Fatalf("B->A requests delivered %d of 100", d)
+	}
+
+	p.rn.SetLinkFaults("B", "A", Faults{ReplyDelayMin: 60 * time.Millisecond, ReplyDelayMax: 60 * time.Millisecond, ReplyDuplicate: 1})
+	rec := newRecorder(p.rn)
+	for i := 0; i < 3; i++ {
+		if err := p.echo(p.ab, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dups, replied := 0, 0
+	for _, ev := range rec.snapshot() {
+		switch {
+		case ev.Kind == EventDelivered && ev.Latency > 50*time.Millisecond:
+			t.Errorf("request delayed %v: the reply delay must not touch requests", ev.Latency)
+		case ev.Kind == EventReplied:
+			replied++
+			if ev.Latency < 60*time.Millisecond {
+				t.Errorf("round trip %v, want at least the reply delay of 60ms", ev.Latency)
+			}
+		case ev.Kind == EventDuplicated:
+			dups++
+			if !ev.Reply {
+				t.Error("a duplicated reply's event does not say it was the reply")
+			}
+		}
+	}
+	if replied != 3 || dups != 3 {
+		t.Errorf("%d replies, %d duplicated, want 3 and 3 (a call returns once)", replied, dups)
+	}
+	if c := p.rn.GetCount("B"); c != n+3 {
+		t.Errorf("B's GetCount %d, want %d: a duplicated reply is no second delivery", c, n+3)
 	}
 }
 

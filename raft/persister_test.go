@@ -226,3 +226,92 @@ func BenchmarkPersist(b *testing.B) {
 		})
 	}
 }
+
+// An armed persister tears a save made in two writes, in either order and through
+// either API, between the two: the first write stays, the second and every later one
+// are lost, and torn is called once, before the second write returns. A save in one
+// write is never torn, however many there are.
+func TestPersisterTear(t *testing.T) {
+	s1, s2 := []byte("state 1"), []byte("state 2")
+	snap1, snap2 := []byte("snap 1"), []byte("snap 2")
+	tests := []struct {
+		name       string
+		writes     func(ps *Persister)
+		torn       bool
+		state, snp string // what the disk holds at the end
+	}{
+		{"state, then snapshot (course API)", func(ps *Persister) { ps.SaveRaftState(s2); ps.Save(s2, snap2) }, true, "state 2", "snap 1"},
+		{"state, then snapshot (Save twice)", func(ps *Persister) { ps.Save(s2, snap1); ps.Save(s2, snap2) }, true, "state 2", "snap 1"},
+		{"snapshot, then state", func(ps *Persister) { ps.Save(s1, snap2); ps.SaveRaftState(s2) }, true, "state 1", "snap 2"},
+		{"the writes after the torn one are lost too", func(ps *Persister) { ps.SaveRaftState(s2); ps.Save(s2, snap2); ps.Save([]byte("later"), snap2) }, true, "state 2", "snap 1"},
+		{"one atomic save", func(ps *Persister) { ps.Save(s2, snap2) }, false, "state 2", "snap 2"},
+		{"state saves, then an atomic save", func(ps *Persister) {
+			ps.SaveRaftState([]byte("a"))
+			ps.SaveRaftState([]byte("b"))
+			ps.Save(s2, snap2)
+			ps.SaveRaftState([]byte("c"))
+		}, false, "c", "snap 2"},
+		{"an unchanged rewrite", func(ps *Persister) { ps.SaveRaftState(s2); ps.Save(s2, snap1); ps.Save(s2, snap1) }, false, "state 2", "snap 1"},
+	}
+	for _, tt := range tests {
+		ps := MakePersister()
+		ps.Save(s1, snap1)
+		calls := 0
+		ps.Tear(func() {
+			calls++
+			if !ps.mu.TryLock() {
+				t.Errorf("%s: torn called with the persister's lock held", tt.name)
+			} else {
+				ps.mu.Unlock()
+			}
+		})
+		tt.writes(ps)
+		if want := map[bool]int{true: 1, false: 0}[tt.torn]; calls != want {
+			t.Errorf("%s: torn called %d times, want %d", tt.name, calls, want)
+		}
+		if got := string(ps.ReadRaftState()); got != tt.state {
+			t.Errorf("%s: state %q, want %q", tt.name, got, tt.state)
+		}
+		if got := string(ps.ReadSnapshot()); got != tt.snp {
+			t.Errorf("%s: snapshot %q, want %q", tt.name, got, tt.snp)
+		}
+		if cp := ps.Copy(); tt.torn {
+			cp.SaveRaftState([]byte("next life"))
+			if got := string(cp.ReadRaftState()); got != "next life" {
+				t.Errorf("%s: a copy of a torn persister does not take writes: %q", tt.name, got)
+			}
+		}
+	}
+}
+
+// Raft's saves (SaveReady) are never torn; the same Ready's state saved alone first,
+// then with its snapshot, is.
+func TestPersisterTearSaveReady(t *testing.T) {
+	ps := MakePersister()
+	nd := persistLeader(t, 10, ps)
+	torn := 0
+	ps.Tear(func() { torn++ })
+	for i := range 5 {
+		nd.Propose(i)
+		ps.SaveReady(nd.Ready())
+	}
+	if err := nd.Snapshot(12, []byte("snap")); err != nil {
+		t.Fatal(err)
+	}
+	rd := nd.Ready()
+	if rd.Snapshot == nil || rd.State == nil {
+		t.Fatalf("a snapshot's Ready has state %v, snapshot %v", rd.State != nil, rd.Snapshot != nil)
+	}
+	before := ps.ReadRaftState()
+	ps.SaveReady(Ready{State: rd.State})
+	ps.SaveReady(rd)
+	if torn != 1 {
+		t.Fatalf("torn called %d times, want 1", torn)
+	}
+	if got := ps.ReadSnapshot(); len(got) != 0 {
+		t.Errorf("the torn save's snapshot %q reached the disk", got)
+	}
+	if bytes.Equal(ps.ReadRaftState(), before) {
+		t.Error("the first write of the torn save did not reach the disk")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/miniraft/miniraft/internal/bugs"
 	"github.com/miniraft/miniraft/labrpc"
 )
 
@@ -331,6 +332,9 @@ func (rf *Raft) flushLocked() {
 		return
 	}
 	rd := rf.node.Ready()
+	if bugs.On(bugs.StateSnapshotTwoSteps) && rd.Snapshot != nil {
+		rf.persister.SaveReady(Ready{State: rd.State}) // the bug: the state alone first
+	}
 	rf.persister.SaveReady(rd)
 	for _, m := range rd.Messages {
 		rf.sendAsync(m)

@@ -5,6 +5,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
@@ -37,4 +38,21 @@ func Delivery(m raft.ApplyMsg) *chaos.Delivery {
 		return &chaos.Delivery{Index: m.SnapshotIndex, Term: m.SnapshotTerm, Snapshot: true}
 	}
 	return &chaos.Delivery{Index: m.CommandIndex, Term: m.CommandTerm, Command: m.Command}
+}
+
+// Restore hands a restarting peer's service the snapshot its persister holds, which Raft
+// says runs through index. It fails, saying how, when what Raft persisted does not hold
+// together (a save torn between its state and its snapshot, say): a snapshot the
+// service cannot take at that index, or none at all where Raft's state says one was
+// taken. The engines report that as a violation: the peer cannot come back.
+func Restore(svc chaos.Service, peer, index int, snap []byte) error {
+	switch {
+	case len(snap) > 0:
+		if err := svc.Restore(index, snap); err != nil {
+			return fmt.Errorf("peer %d cannot restart: restore snapshot through %d (Raft's persisted state says): %w", peer, index, err)
+		}
+	case index > 0:
+		return fmt.Errorf("peer %d cannot restart: restore snapshot through %d (Raft's persisted state says): no snapshot was persisted", peer, index)
+	}
+	return nil
 }

@@ -66,6 +66,9 @@ func run(t *testing.T, newCluster NewCluster, smoke bool) {
 		{"Stop", 3, testStop, true},
 		{"Events", 3, testEvents, true},
 		{"Deliver", 3, testDeliver, true},
+		{"ReplyFaults", 3, testReplyFaults, false},
+		{"Tear", 3, testTear, false},
+		{"React", 3, testReact, false},
 	}
 	for _, tc := range cases {
 		if smoke && !tc.smoke {
@@ -794,4 +797,108 @@ func testDeliver(t *testing.T, nc NewCluster, n int) {
 	if !slices.ContainsFunc(got[f], func(c svcCall) bool { return c.restore }) {
 		t.Errorf("peer %d, restarted behind the others' snapshots, was delivered no snapshot: %v", f, got[f])
 	}
+}
+
+// testReplyFaults: settings for replies alone leave requests alone. With every reply to
+// the leader lost, its followers take its entries but it never learns so and commits
+// nothing; the setting shows in Network(), and a reset brings the commits back.
+func testReplyFaults(t *testing.T, nc NewCluster, n int) {
+	h := newHarness(t, nc, n, options{})
+	l, _ := h.leader()
+	o := h.others(l)
+	h.commit(2, h.all(), commitWithin)
+	h.do(chaos.Fault{Kind: chaos.Loss, P: 1, Replies: true, From: o, To: []int{l}})
+	net := h.c.Network()
+	if got := net.Links[o[0]][l]; got.Replies.Loss != 1 || got.Loss != 0 || net.Reliable() {
+		t.Errorf("Network(): link %d->%d %+v, reliable %v; want reply loss 1 only", o[0], l, got, net.Reliable())
+	}
+	ps := h.c.Peers()
+	commit, last := ps[l].CommitIndex, ps[o[0]].LastIndex
+	for range 3 {
+		if r := h.c.ProposeTo(l, h.cmd()); !r.OK {
+			t.Fatalf("ProposeTo(leader %d) = %+v", l, r)
+		}
+	}
+	h.until("the followers take the entries whose acks are lost", commitWithin, func() bool {
+		ps := h.c.Peers()
+		return ps[o[0]].LastIndex >= last+3 && ps[o[1]].LastIndex >= last+3
+	})
+	h.runFor(300 * time.Millisecond)
+	if ps := h.c.Peers(); ps[l].Role == raft.Leader && ps[l].CommitIndex != commit {
+		t.Errorf("leader %d committed %d -> %d without hearing a reply", l, commit, ps[l].CommitIndex)
+	}
+	h.do(chaos.Fault{Kind: chaos.Reset})
+	h.converge()
+}
+
+// testTear: a tear never fires on a Raft that saves atomically, however many snapshots
+// it takes: nobody crashes; a peer crashed and restarted after it comes back whole.
+func testTear(t *testing.T, nc NewCluster, n int) {
+	h := newHarness(t, nc, n, options{snapshotEvery: 5})
+	h.leader()
+	h.do(chaos.Fault{Kind: chaos.Tear, Peers: h.all()})
+	h.commit(30, h.all(), commitWithin) // six snapshots on every peer
+	for i, p := range h.c.Peers() {
+		if p.State != chaos.Up || p.SnapshotIndex < 25 {
+			t.Errorf("peer %d: %v, snapshot index %d; want up, having snapshotted", i, p.State, p.SnapshotIndex)
+		}
+	}
+	for _, f := range h.faultsSeen() {
+		if f.Kind == chaos.Crash {
+			t.Errorf("a tear crashed a peer of a Raft that saves atomically: %v", f)
+		}
+	}
+	h.do(chaos.Fault{Kind: chaos.Crash, Peers: []int{1}})
+	h.do(chaos.Fault{Kind: chaos.Restart, Peers: []int{1}})
+	h.converge()
+}
+
+// testReact: a function handed to React from an event sink runs after the event, and
+// may call the cluster: here it crashes the first two leaders the moment they are
+// elected.
+func testReact(t *testing.T, nc NewCluster, n int) {
+	h := newHarness(t, nc, n, options{})
+	r, ok := h.c.(chaos.Reactor)
+	if !ok {
+		t.Skipf("%T is no chaos.Reactor", h.c)
+	}
+	var mu sync.Mutex
+	var crashed []int
+	fired := 0
+	cancel := h.c.Events().Observe(func(e chaos.Event) {
+		if e.Raft.Kind != raft.EventRole || e.Raft.Role != raft.Leader {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if fired == 2 {
+			return
+		}
+		fired++
+		peer := e.Peer
+		r.React(func() {
+			if p := h.c.Peers()[peer]; p.State != chaos.Up {
+				return
+			}
+			if err := h.c.Do(chaos.Fault{Kind: chaos.Crash, Peers: []int{peer}}); err == nil {
+				mu.Lock()
+				crashed = append(crashed, peer)
+				mu.Unlock()
+			}
+		})
+	}, chaos.EventRaft)
+	defer cancel()
+	h.until("two leaders crashed the moment they were elected", 3*leaderWithin, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(crashed) == 2
+	})
+	mu.Lock()
+	first, second := crashed[0], crashed[1]
+	mu.Unlock()
+	if first == second {
+		t.Errorf("the same peer %d crashed twice", first)
+	}
+	h.do(chaos.Fault{Kind: chaos.Restart, Peers: []int{first, second}})
+	h.converge()
 }

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
@@ -59,6 +60,10 @@ type peer struct {
 	ends []interface{} // the names of this life's ends
 	stop chan struct{} // closed to end this life's service goroutine
 	done chan struct{} // closed when this life's service goroutine has ended
+	// dead is set when the life is over for the world, the moment its persister tears a
+	// save (see tear), before the engine has killed it: none of its events is published
+	// after that.
+	dead *atomic.Bool
 }
 
 // Cluster is a live cluster. It is safe for concurrent use. Its event sinks run on the
@@ -87,6 +92,11 @@ type Cluster struct {
 	paused   bool              // the whole cluster is paused
 	isStop   bool
 	stopOnce sync.Once
+
+	// reactMu guards what React queued and whether a goroutine is running it.
+	reactMu   sync.Mutex
+	reactions []func()
+	reacting  bool
 }
 
 // New starts a live cluster as cfg says: every peer up, with empty state, on a reliable
@@ -139,8 +149,11 @@ func (c *Cluster) boot(p *peer) error {
 	n := c.cfg.Peers
 	rc := c.cfg.Raft
 	rc.Seed = engine.PeerSeed(c.cfg.Seed, p.id, p.life)
+	dead := new(atomic.Bool)
 	rc.Observer = func(e raft.Event) {
-		c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
+		if !dead.Load() {
+			c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
+		}
 	}
 	p.life++
 	ends := make([]*labrpc.ClientEnd, n)
@@ -173,28 +186,27 @@ func (c *Cluster) boot(p *peer) error {
 	if s, ok := svc.(chaos.StateSizer); ok {
 		s.SetStateSize(p.ps.RaftStateSize) // this life's persister (a crash copies it)
 	}
-	if snap := p.ps.ReadSnapshot(); len(snap) > 0 {
-		if err := svc.Restore(rf.Status().SnapshotIndex, snap); err != nil {
-			disable()
-			rf.Kill()
-			c.reap(rf)
-			return fmt.Errorf("live: peer %d: restore snapshot: %w", p.id, err)
-		}
+	if err := engine.Restore(svc, p.id, rf.Status().SnapshotIndex, p.ps.ReadSnapshot()); err != nil {
+		c.violation(p.id, err.Error())
+		disable()
+		rf.Kill()
+		c.reap(rf)
+		return fmt.Errorf("live: %w", err)
 	}
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(rf))
 	c.net.AddServer(p.id, srv)
-	p.rf, p.ends, p.state = rf, names, chaos.Up
+	p.rf, p.ends, p.state, p.dead = rf, names, chaos.Up, dead
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
 	c.wg.Add(1)
-	go c.serve(p.id, rf, svc, applyCh, p.stop, p.done)
+	go c.serve(p.id, rf, svc, applyCh, p.stop, p.done, dead)
 	return nil
 }
 
 // serve is a life's service goroutine: it applies what the peer commits to svc, and
 // hands svc's snapshots back to the peer, until stop is closed. It publishes every
 // message it takes from applyCh, as it takes it, as an EventDeliver.
-func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}) {
+func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}, dead *atomic.Bool) {
 	defer c.wg.Done()
 	defer close(done)
 	for {
@@ -202,6 +214,9 @@ func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan
 		case <-stop:
 			return
 		case m := <-applyCh:
+			if dead.Load() {
+				continue // the life is over for the world: it only waits to be killed
+			}
 			if c.bus.Wants(chaos.EventDeliver) {
 				c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: id, Deliver: engine.Delivery(m)})
 			}
@@ -251,8 +266,67 @@ func (c *Cluster) crash(p *peer) {
 	// The dead life can no longer write to its persister (Kill has returned), but the
 	// course hands the next life a copy, and so do we.
 	p.ps = p.ps.Copy()
-	p.rf, p.ends, p.stop, p.done = nil, nil, nil, nil
+	p.rf, p.ends, p.stop, p.done, p.dead = nil, nil, nil, nil, nil
 	p.state = chaos.Crashed
+}
+
+// tear arms p's persister for its current life (see chaos.Tear). When it tears a save,
+// the life ends for the world at once, inside the second write, with the peer's lock
+// held: its events stop, its server goes (so no reply leaves it) and its ends are
+// disabled (so no request does); then a goroutine of the cluster's crashes it as a
+// crash fault does, which waits for the peer to release its lock. c.mu must be held.
+func (c *Cluster) tear(p *peer) {
+	if p.rf == nil {
+		return
+	}
+	rf, dead, ends := p.rf, p.dead, p.ends
+	p.ps.Tear(func() {
+		if dead.Swap(true) {
+			return
+		}
+		c.net.DeleteServer(p.id)
+		for _, name := range ends {
+			c.net.Enable(name, false)
+		}
+		c.wg.Add(1) // before Stop's Wait: Stop kills rf, which waits for rf's lock, held here
+		go func() {
+			defer c.wg.Done()
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.isStop || p.rf != rf {
+				return
+			}
+			c.crash(p)
+			f := chaos.Fault{Kind: chaos.Crash, Peers: []int{p.id}}
+			c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String() + " (torn save: between its two writes)"})
+		}()
+	})
+}
+
+// React runs fn on a goroutine of the cluster's, after what React was given before
+// (see chaos.Reactor).
+func (c *Cluster) React(fn func()) {
+	c.reactMu.Lock()
+	defer c.reactMu.Unlock()
+	c.reactions = append(c.reactions, fn)
+	if c.reacting || c.isStopped() {
+		return
+	}
+	c.reacting = true
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.reactMu.Lock()
+		for len(c.reactions) > 0 && !c.isStopped() {
+			fn := c.reactions[0]
+			c.reactions = c.reactions[1:]
+			c.reactMu.Unlock()
+			fn()
+			c.reactMu.Lock()
+		}
+		c.reactions, c.reacting = nil, false
+		c.reactMu.Unlock()
+	}()
 }
 
 // ---- The network --------------------------------------------------------------------------
@@ -290,6 +364,9 @@ func (c *Cluster) observeNet(e labrpc.Event) {
 	case labrpc.EventReplied:
 		ne.Msg = chaos.DescribeReply(e.Method, e.Args, e.ReplyValue)
 	}
+	if e.Kind == labrpc.EventDuplicated && e.Reply {
+		ne.Reason = "reply"
+	}
 	if e.Reason != labrpc.NoFailure {
 		ne.Reason = e.Reason.String()
 		if e.Kind == labrpc.EventDropped {
@@ -307,12 +384,17 @@ func (c *Cluster) observeNet(e labrpc.Event) {
 func linkFaults(s *chaos.NetState, a, b int) labrpc.Faults {
 	l := s.Links[a][b]
 	return labrpc.Faults{
-		Loss:      l.Loss,
-		DelayMin:  l.DelayMin,
-		DelayMax:  l.DelayMax,
-		Reorder:   l.Reorder,
-		Duplicate: l.Duplicate,
-		Cut:       s.Cut[a][b],
+		Loss:           l.Loss,
+		DelayMin:       l.DelayMin,
+		DelayMax:       l.DelayMax,
+		Reorder:        l.Reorder,
+		Duplicate:      l.Duplicate,
+		Cut:            s.Cut[a][b],
+		ReplyLoss:      l.Replies.Loss,
+		ReplyDelayMin:  l.Replies.DelayMin,
+		ReplyDelayMax:  l.Replies.DelayMax,
+		ReplyReorder:   l.Replies.Reorder,
+		ReplyDuplicate: l.Replies.Duplicate,
 	}
 }
 
@@ -570,6 +652,10 @@ func (c *Cluster) Do(f chaos.Fault) error {
 		for _, id := range f.Peers {
 			c.skew(c.peers[id], f.Rate)
 		}
+	case chaos.Tear:
+		for _, id := range f.Peers {
+			c.tear(c.peers[id])
+		}
 	case chaos.Reset:
 		if err := c.applyNet(f); err != nil {
 			return err
@@ -714,4 +800,7 @@ func (c *Cluster) Stop() {
 	})
 }
 
-var _ chaos.Cluster = (*Cluster)(nil)
+var (
+	_ chaos.Cluster = (*Cluster)(nil)
+	_ chaos.Reactor = (*Cluster)(nil)
+)

@@ -263,11 +263,12 @@ type Sel struct {
 }
 
 // FaultCmd is a fault, with selectors where chaos.Fault has peer ids. Which fields a
-// kind uses follows chaos.Fault: Peers for crash, restart, pause, resume, isolate and
-// skew; Groups for partition (one or more groups) and bridge (side, middle, side);
+// kind uses follows chaos.Fault: Peers for crash, restart, pause, resume, isolate, tear
+// and skew; Groups for partition (one or more groups) and bridge (side, middle, side);
 // From and To for cut and, when given, for loss, delay, reorder and duplicate (a zero
 // From means every link); P for loss, reorder and duplicate; Min and Max for delay;
-// Rate for skew.
+// Rate for skew; Replies (a setting for replies only) for loss, delay, reorder and
+// duplicate.
 type FaultCmd struct {
 	Kind     chaos.FaultKind
 	Peers    Sel
@@ -276,6 +277,7 @@ type FaultCmd struct {
 	P        float64
 	Min, Max time.Duration
 	Rate     float64
+	Replies  bool
 }
 
 // HasLinks reports whether the fault names links (SEL -> SEL).

@@ -470,6 +470,7 @@ func (p *parser) parseFault(k chaos.FaultKind) Command {
 			p.fail(t, "expected a probability like 10% or 0.1, got", "")
 		}
 		c.P = v
+		c.Replies = p.parseReplies()
 		p.parseLinks(&c)
 	case chaos.ArgsDelay:
 		t := p.need("a delay like 10ms or 5ms-50ms", "")
@@ -484,6 +485,7 @@ func (p *parser) parseFault(k chaos.FaultKind) Command {
 				p.fail(token{t.text + "-" + hi.text, t.col}, "expected a delay range low-high, got", "")
 			}
 		}
+		c.Replies = p.parseReplies()
 		p.parseLinks(&c)
 	case chaos.ArgsPeersRate:
 		c.Peers = p.parseSel(false)
@@ -503,6 +505,17 @@ const (
 	maxSkew = 100
 )
 
+// parseReplies parses an optional "replies", which makes a link setting for replies
+// only.
+func (p *parser) parseReplies() bool {
+	p.offer("replies")
+	if p.peekIs("replies") {
+		p.i++
+		return true
+	}
+	return false
+}
+
 // parseLinks parses an optional SEL -> SEL.
 func (p *parser) parseLinks(c *FaultCmd) {
 	p.offerSel(false)
@@ -518,8 +531,11 @@ func (p *parser) parseLinks(c *FaultCmd) {
 // describeFault renders a fault in the language.
 func describeFault(c FaultCmd) string {
 	links := ""
+	if c.Replies {
+		links = " replies"
+	}
 	if c.HasLinks() {
-		links = " " + c.From.String() + " -> " + c.To.String()
+		links += " " + c.From.String() + " -> " + c.To.String()
 	}
 	spec, _ := c.Kind.Spec()
 	switch spec.Args {

@@ -65,6 +65,12 @@ func TestParseCommand(t *testing.T) {
 		{"delay 5ms-50ms 0 -> 1,2", links(delay(5*time.Millisecond, 50*time.Millisecond), ids(0), ids(1, 2))},
 		{"delay 5ms - 50ms", delay(5*time.Millisecond, 50*time.Millisecond)},
 		{"delay 0", delay(0, 0)},
+		{"loss 10% replies", FaultCmd{Kind: chaos.Loss, P: 0.1, Replies: true}},
+		{"reorder 50% replies leader -> followers", links(FaultCmd{Kind: chaos.Reorder, P: 0.5, Replies: true}, role(chaos.SelLeader), role(chaos.SelFollowers))},
+		{"delay 200ms-2s replies", FaultCmd{Kind: chaos.Delay, Min: 200 * time.Millisecond, Max: 2 * time.Second, Replies: true}},
+		{"duplicate 20% replies 0 -> 1", links(FaultCmd{Kind: chaos.Duplicate, P: 0.2, Replies: true}, ids(0), ids(1))},
+		{"tear 2", peers(chaos.Tear, ids(2))},
+		{"tear follower", peers(chaos.Tear, role(chaos.SelFollower))},
 		{"skew 0 1.5x", skew(ids(0), 1.5)},
 		{"skew random 0.5", skew(role(chaos.SelRandom), 0.5)},
 		{"skew all 1x", skew(role(chaos.SelAll), 1)},
@@ -295,7 +301,7 @@ func TestCommandErrors(t *testing.T) {
 		{"crsh 1", `col 1: unknown command "crsh" (did you mean "crash"?)`},
 		{"Crash 1", `col 1: unknown command "Crash" (did you mean "crash"?)`},
 		{"parition 0 | 1", `col 1: unknown command "parition" (did you mean "partition"?)`},
-		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset propose workload sleep wait expect)`},
+		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect)`},
 		{"peers 5", `col 1: not a command: "peers" (header lines go at the top of a scenario file)`},
 		{"at 2s crash 1", `col 1: a command cannot be scheduled here: "at" (type the command alone; at and every belong in scenario files)`},
 		{"every 2s crash 1", `col 1: a command cannot be scheduled here: "every" (type the command alone; at and every belong in scenario files)`},
@@ -468,7 +474,7 @@ func TestFileErrors(t *testing.T) {
 		{"peers 1\ncrash 1", `f.chaos:2:7: no such peer "1" (the only peer is 0)`},
 		{"peers 99\ncrash 7", `f.chaos:1:7: expected a number of peers from 1 to 15, got "99"`},
 		{"peer 3", `f.chaos:1:1: unknown command "peer" (did you mean "peers"?)`},
-		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset propose workload sleep wait expect)`},
+		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("f.chaos", []byte(tt.src))

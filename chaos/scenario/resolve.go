@@ -124,7 +124,7 @@ func (c FaultCmd) Resolve(peers []chaos.PeerStatus, rng *rand.Rand) (chaos.Fault
 		}
 		return ids
 	}
-	f := chaos.Fault{Kind: c.Kind, P: c.P, Min: c.Min, Max: c.Max, Rate: c.Rate}
+	f := chaos.Fault{Kind: c.Kind, P: c.P, Min: c.Min, Max: c.Max, Rate: c.Rate, Replies: c.Replies}
 	spec, _ := c.Kind.Spec()
 	switch spec.Args {
 	case chaos.ArgsPeers, chaos.ArgsPeersRate:

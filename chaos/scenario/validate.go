@@ -167,6 +167,9 @@ func (v *validator) fault(pos Pos, c FaultCmd) {
 		v.add(pos, c.Kind.String(), "unknown fault", "")
 		return
 	}
+	if c.Replies && !spec.Args.LinkSetting() {
+		v.add(pos, c.String(), "only link settings (loss, delay, reorder, duplicate) can be for replies:", "")
+	}
 	switch spec.Args {
 	case chaos.ArgsPeers:
 		v.sel(c.Peers, false)

@@ -71,8 +71,9 @@ type peer struct {
 	svc   chaos.Service
 	last  raft.Status // the status at the crash, shown while crashed
 
-	raftState *raft.PersistentState // shares the node's encoded log: O(1) per save
-	snapshot  []byte
+	// disk holds what the peer persisted. It keeps the node's PersistentState as it is,
+	// sharing its encoded log: O(1) per save.
+	disk *raft.Persister
 
 	held    []item // deliveries that arrived while paused
 	ticking bool   // a tick is scheduled for this life
@@ -100,6 +101,13 @@ type Cluster struct {
 	paused  bool
 	resumed chan struct{} // closed when the cluster is resumed or stopped
 	stopped bool
+
+	// reactMu guards the functions React queued (see React), and whether one goroutine
+	// is running them.
+	reactMu   sync.Mutex
+	reactions []func()
+	reacting  bool
+	pending   atomic.Bool // reactions is not empty
 }
 
 // New starts a simulated cluster as cfg says. All peers start up, with empty state.
@@ -127,7 +135,7 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range c.peers {
-		c.peers[i] = &peer{id: i, rate: 1}
+		c.peers[i] = &peer{id: i, rate: 1, disk: raft.MakePersister()}
 	}
 	for _, p := range c.peers {
 		if err := c.boot(p); err != nil {
@@ -150,18 +158,18 @@ func (c *Cluster) boot(p *peer) error {
 		c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
 	}
 	p.life++
-	node, err := raft.NewNode(rc, p.raftState.Bytes(), p.snapshot)
+	snap := p.disk.ReadSnapshot()
+	node, err := raft.NewNode(rc, p.disk.ReadRaftState(), snap)
 	if err != nil {
 		return fmt.Errorf("sim: peer %d: %w", p.id, err)
 	}
 	svc := c.cfg.Service(p.id)
 	if s, ok := svc.(chaos.StateSizer); ok {
-		s.SetStateSize(func() int { return p.raftState.Size() }) // called under c.mu, from ready
+		s.SetStateSize(p.disk.RaftStateSize)
 	}
-	if len(p.snapshot) > 0 {
-		if err := svc.Restore(node.Status().SnapshotIndex, p.snapshot); err != nil {
-			return fmt.Errorf("sim: peer %d: restore snapshot: %w", p.id, err)
-		}
+	if err := engine.Restore(svc, p.id, node.Status().SnapshotIndex, snap); err != nil {
+		c.violation(p.id, err.Error())
+		return fmt.Errorf("sim: %w", err)
 	}
 	p.node, p.svc, p.state, p.held = node, svc, chaos.Up, nil
 	// Peers' clocks start out of phase, as real ones would.
@@ -264,7 +272,9 @@ func (c *Cluster) step(it item) {
 		}
 		p.node.Tick()
 		c.ready(p)
-		c.scheduleTick(p, c.tickOf(p))
+		if p.node != nil { // not crashed by a torn save
+			c.scheduleTick(p, c.tickOf(p))
+		}
 	case itemRequest:
 		c.deliver(it)
 	case itemReply, itemFailure:
@@ -316,13 +326,41 @@ func (c *Cluster) deliver(it item) {
 	if it.dup {
 		return
 	}
+	if p.node == nil { // crashed while handling it (a torn save): no reply
+		c.failLater(it)
+		return
+	}
 	back := item{kind: itemReply, life: it.life, call: it.call, msg: m, rep: rep}
-	if c.lost(m.To, m.From) {
+	if c.lost(m.To, m.From) || c.replyLost(m.To, m.From) {
 		c.netEvent(chaos.NetDropped, back, 0, "reply lost")
 		back.kind = itemFailure
 	}
-	back.at = c.nowD() + c.delay(m.To, m.From)
+	back.at = c.nowD() + c.delay(m.To, m.From) + c.replyDelay(m.To, m.From)
 	c.push(back)
+	if d := c.net.Links[m.To][m.From].Replies.Duplicate; back.kind == itemReply && d > 0 && c.rng.Float64() < d {
+		c.netEvent(chaos.NetDuplicated, back, 0, "reply")
+		dup := back
+		dup.rep = copyReply(rep)
+		dup.at = c.nowD() + c.delay(m.To, m.From) + c.replyDelay(m.To, m.From)
+		c.push(dup)
+	}
+}
+
+// copyReply returns a copy of a reply, so that a duplicate shares nothing with the
+// original.
+func copyReply(rep interface{}) interface{} {
+	switch r := rep.(type) {
+	case *raft.RequestVoteReply:
+		c := *r
+		return &c
+	case *raft.AppendEntriesReply:
+		c := *r
+		return &c
+	case *raft.InstallSnapshotReply:
+		c := *r
+		return &c
+	}
+	return rep
 }
 
 // ready carries out p's Ready: save, send, apply, until the node has nothing more.
@@ -335,11 +373,9 @@ func (c *Cluster) ready(p *peer) {
 			// spin for ever inside one event of the simulation.
 			break
 		}
-		if rd.State != nil {
-			p.raftState = rd.State
-			if rd.Snapshot != nil {
-				p.snapshot = rd.Snapshot
-			}
+		p.disk.SaveReady(rd)
+		if p.node == nil {
+			return // the save was torn and the peer crashed: nothing more leaves it
 		}
 		for _, m := range rd.Messages {
 			c.send(p, m)
@@ -411,6 +447,27 @@ func (c *Cluster) lost(a, b int) bool {
 	}
 	l := c.net.Links[a][b].Loss
 	return l > 0 && c.rng.Float64() < l
+}
+
+// replyLost decides whether a reply from a to b is lost by the link's setting for
+// replies (on top of lost). c.mu must be held.
+func (c *Cluster) replyLost(a, b int) bool {
+	l := c.net.Links[a][b].Replies.Loss
+	return l > 0 && c.rng.Float64() < l
+}
+
+// replyDelay decides the extra delay of a reply from a to b by the link's settings for
+// replies (on top of delay). c.mu must be held.
+func (c *Cluster) replyDelay(a, b int) time.Duration {
+	rf := &c.net.Links[a][b].Replies
+	var d time.Duration
+	if rf.DelayMax > 0 {
+		d += rf.DelayMin + time.Duration(c.rng.Int64N(int64(rf.DelayMax-rf.DelayMin)+1))
+	}
+	if rf.Reorder > 0 && c.rng.Float64() < rf.Reorder {
+		d += ReorderMin + time.Duration(c.rng.Int64N(int64(ReorderMax-ReorderMin)))
+	}
+	return d
 }
 
 // delay decides how long a message from a to b takes. c.mu must be held.
@@ -522,25 +579,21 @@ func (c *Cluster) Do(f chaos.Fault) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.stopped {
 		return chaos.ErrStopped
 	}
 	switch f.Kind {
 	case chaos.Crash:
 		for _, id := range f.Peers {
-			p := c.peers[id]
-			if p.node == nil {
-				continue
+			c.crash(c.peers[id])
+		}
+	case chaos.Tear:
+		for _, id := range f.Peers {
+			if p := c.peers[id]; p.node != nil {
+				life := p.life
+				p.disk.Tear(func() { c.torn(p, life) })
 			}
-			p.last = p.node.Status()
-			p.last.Role, p.last.Leader, p.last.Progress = raft.Follower, raft.None, nil
-			for _, it := range p.held {
-				if it.kind == itemRequest && !it.dup {
-					c.failLater(it) // callers waiting on the paused peer now see it gone
-				}
-			}
-			p.node, p.svc, p.held, p.state = nil, nil, nil, chaos.Crashed
 		}
 	case chaos.Restart:
 		// The fault comes before the events of the lives it starts: cause, then effect.
@@ -579,6 +632,33 @@ func (c *Cluster) Do(f chaos.Fault) error {
 	return nil
 }
 
+// crash stops p, keeping its disk. c.mu must be held.
+func (c *Cluster) crash(p *peer) {
+	if p.node == nil {
+		return
+	}
+	p.last = p.node.Status()
+	p.last.Role, p.last.Leader, p.last.Progress = raft.Follower, raft.None, nil
+	for _, it := range p.held {
+		if it.kind == itemRequest && !it.dup {
+			c.failLater(it) // callers waiting on the paused peer now see it gone
+		}
+	}
+	p.node, p.svc, p.held, p.state = nil, nil, nil, chaos.Crashed
+	p.disk.Tear(nil) // a tear is armed for one life
+}
+
+// torn crashes p, whose disk was armed by a tear in life and has just torn a save in
+// two: it runs inside the save, from ready. c.mu must be held.
+func (c *Cluster) torn(p *peer, life int) {
+	if p.life != life || p.node == nil {
+		return
+	}
+	c.crash(p)
+	f := chaos.Fault{Kind: chaos.Crash, Peers: []int{p.id}}
+	c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String() + " (torn save: between its two writes)"})
+}
+
 // resume unpauses p and hands it what arrived meanwhile. c.mu must be held.
 func (c *Cluster) resume(p *peer) {
 	if p.state != chaos.Paused {
@@ -599,7 +679,7 @@ func (c *Cluster) resume(p *peer) {
 // Propose hands cmd to the leader.
 func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	best := raft.None
 	for i, p := range c.peers {
 		if p.node != nil && p.state == chaos.Up && p.node.Role() == raft.Leader &&
@@ -616,7 +696,7 @@ func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
 // ProposeTo hands cmd to peer id.
 func (c *Cluster) ProposeTo(id int, cmd interface{}) chaos.ProposeResult {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if id < 0 || id >= len(c.peers) {
 		return chaos.ProposeResult{Peer: raft.None}
 	}
@@ -663,8 +743,12 @@ func (c *Cluster) runTo(ctx context.Context, end time.Duration) error {
 				return ctx.Err()
 			}
 		}
-		for n := 0; n < slice && len(c.queue) > 0 && c.queue[0].at <= end; n++ {
+		for n := 0; n < slice && len(c.queue) > 0 && c.queue[0].at <= end && !c.pending.Load(); n++ {
 			c.step(c.pop())
+		}
+		if c.pending.Load() {
+			c.unlock() // what React queued runs now, right after the step
+			continue
 		}
 		done := len(c.queue) == 0 || c.queue[0].at > end
 		if done && c.nowD() < end {
@@ -696,6 +780,42 @@ func (c *Cluster) RunUntil(ctx context.Context, d time.Duration, cond func() boo
 			return false, err
 		}
 	}
+}
+
+// React queues fn to run right after the step whose processing is publishing the event
+// at hand (see chaos.Reactor): RunFor, RunUntil, Do, Propose and ProposeTo run what was
+// queued, in order, on their own goroutine, before they process anything else.
+func (c *Cluster) React(fn func()) {
+	c.reactMu.Lock()
+	c.reactions = append(c.reactions, fn)
+	c.pending.Store(true)
+	c.reactMu.Unlock()
+}
+
+// unlock releases c.mu, then runs the functions React queued, unless this goroutine is
+// already running them further up its stack (they run in order, one at a time).
+func (c *Cluster) unlock() {
+	c.mu.Unlock()
+	if !c.pending.Load() {
+		return
+	}
+	c.reactMu.Lock()
+	if c.reacting {
+		c.reactMu.Unlock()
+		return
+	}
+	c.reacting = true
+	for len(c.reactions) > 0 {
+		fn := c.reactions[0]
+		c.reactions = c.reactions[1:]
+		c.reactMu.Unlock()
+		fn()
+		c.reactMu.Lock()
+	}
+	c.reactions = nil
+	c.reacting = false
+	c.pending.Store(false)
+	c.reactMu.Unlock()
 }
 
 // Pause freezes the cluster: RunFor and RunUntil wait until Resume.
@@ -742,4 +862,7 @@ func (c *Cluster) Stop() {
 	}
 }
 
-var _ chaos.Cluster = (*Cluster)(nil)
+var (
+	_ chaos.Cluster = (*Cluster)(nil)
+	_ chaos.Reactor = (*Cluster)(nil)
+)

@@ -18,7 +18,13 @@ const (
 	// ForgetVote makes a peer forget whom it voted for when it restarts, so it can vote
 	// twice in one term.
 	ForgetVote = "forget-vote"
+	// StateSnapshotTwoSteps makes raft.Raft save a Ready that carries a snapshot in two
+	// writes, the state and then the state with the snapshot, instead of one: a crash
+	// between them leaves a log compacted past a snapshot that was never written.
+	// Source: cockroachdb/cockroach#3728, etcd-io/etcd#12691. Only the tear fault
+	// crashes a peer there.
+	StateSnapshotTwoSteps = "state-snapshot-two-steps"
 )
 
 // Known lists every bug, for flags and help.
-var Known = []string{Figure8, StaleRead, ForgetVote}
+var Known = []string{Figure8, StaleRead, ForgetVote, StateSnapshotTwoSteps}
