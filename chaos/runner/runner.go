@@ -23,6 +23,7 @@ import (
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/sim"
+	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
 // Engines lists the engine names NewCluster accepts.
@@ -84,13 +85,19 @@ type Runner struct {
 	wl     *Workload
 	kv     *kv.Workload // nil unless the scenario uses a kv workload
 	trace  *chaos.TraceWriter
-	rng    *rand.Rand // selector picks; used by the run's goroutine only
 	cmds   chan queued
 	stopCh chan struct{}
 	stop   sync.Once
 	speed  atomic.Uint64 // float64 bits
 
 	pauseMu sync.Mutex // serialises Pause and Resume, which call the cluster without mu
+
+	rngMu sync.Mutex // serialises selector picks: the run's goroutine's and triggers'
+	rng   *rand.Rand
+
+	trigMu   sync.Mutex // guards the armed on commands and the peers' roles
+	triggers []*trigger
+	roles    []raftpb.Role // each peer's role, as its raft events have it
 
 	checkMu sync.Mutex // serialises the Suite's Observe (bus) and Advance (run)
 	checks  *check.Suite
@@ -109,6 +116,7 @@ type Runner struct {
 	rate       float64
 	nextWork   time.Duration
 	background []*background
+	fired      []func() // triggers fired on a cluster that is no chaos.Reactor
 	kvResult   *kv.Result
 	kvReported bool // a linearizability violation has been published
 	paused     bool
@@ -174,7 +182,9 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 	// totals come from the engine, in the run's end event.)
 	cfg.Sinks = append(cfg.Sinks,
 		chaos.Sink{Fn: r.observeChecks, Kinds: check.EventKinds()},
-		chaos.Sink{Fn: r.observeModel, Kinds: modelKinds})
+		chaos.Sink{Fn: r.observeModel, Kinds: modelKinds},
+		chaos.Sink{Fn: r.observeTriggers, Kinds: []chaos.EventKind{chaos.EventRaft}})
+	r.roles = make([]raftpb.Role, sc.Header.Peers)
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
 		tool := opts.Tool
@@ -551,7 +561,9 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 	switch c := cmd.(type) {
 	case scenario.FaultCmd:
 		peers := r.peers()
+		r.rngMu.Lock()
 		f, err := c.Resolve(peers, r.rng)
+		r.rngMu.Unlock()
 		if err == nil {
 			if why := noEffect(f, peers); why != "" {
 				note("%s: no effect: %s", c, why)
@@ -578,6 +590,10 @@ func (r *Runner) do(cmd scenario.Command, line int) bool {
 			note("%s: skipped: %v", c, err)
 			return false
 		}
+	case scenario.OnCmd:
+		r.trigMu.Lock()
+		r.triggers = append(r.triggers, &trigger{cmd: c, line: line, left: c.Times})
+		r.trigMu.Unlock()
 	default:
 		note("%s: cannot run here", cmd)
 		return false
@@ -627,6 +643,55 @@ func noEffect(f chaos.Fault, peers []chaos.PeerStatus) string {
 		return fmt.Sprintf(one, ids)
 	}
 	return fmt.Sprintf(all, ids)
+}
+
+// trigger is an armed on command.
+type trigger struct {
+	cmd     scenario.OnCmd
+	line    int
+	left    int  // firings left
+	pending bool // a firing is queued and has not run yet: later matches join it
+}
+
+// observeTriggers checks each raft event against the armed on commands (a bus sink):
+// each one it matches has its fault carried out the moment after (chaos.Reactor), or,
+// on a cluster that cannot, in the run's next slice.
+func (r *Runner) observeTriggers(e chaos.Event) {
+	r.trigMu.Lock()
+	defer r.trigMu.Unlock()
+	ev := e.Raft
+	was := raftpb.Follower
+	if ev.Peer >= 0 && ev.Peer < len(r.roles) {
+		was = r.roles[ev.Peer]
+		if ev.Kind == raftpb.EventRole || ev.Kind == raftpb.EventBoot {
+			r.roles[ev.Peer] = ev.Role
+		}
+	}
+	for _, t := range r.triggers {
+		if t.left == 0 || t.pending || !t.cmd.Matches(*ev, was) {
+			continue
+		}
+		t.left--
+		t.pending = true
+		fire := func() { r.fire(t, *ev) }
+		if re, ok := r.c.(chaos.Reactor); ok {
+			re.React(fire)
+		} else {
+			r.mu.Lock()
+			r.fired = append(r.fired, fire)
+			r.mu.Unlock()
+		}
+	}
+}
+
+// fire carries out a trigger's fault, after the event e that fired it.
+func (r *Runner) fire(t *trigger, e raftpb.Event) {
+	r.trigMu.Lock()
+	t.pending = false
+	r.trigMu.Unlock()
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventNote, Peer: e.Peer, Line: t.line,
+		Text: fmt.Sprintf("%s: fired by %s", t.cmd, e)})
+	r.do(t.cmd.Cmd, t.line)
 }
 
 // observation is what conditions are evaluated against, now: the run model.
@@ -807,7 +872,12 @@ func (r *Runner) tick(ctx context.Context) {
 		}
 	}
 	r.background = kept
+	fired := r.fired
+	r.fired = nil
 	r.mu.Unlock()
+	for _, fire := range fired {
+		fire()
+	}
 	for _, b := range run {
 		r.c.Events().Publish(chaos.Event{Kind: chaos.EventStep, Peer: -1, Text: b.step.String(), Line: b.step.Pos.Line})
 		r.do(b.step.Cmd, b.step.Pos.Line)

@@ -71,7 +71,7 @@ func init() {
 		})
 	}
 	specs = append(specs, otherCommands...)
-	specs = append(specs, atSchedule, everySchedule)
+	specs = append(specs, triggerCommand, atSchedule, everySchedule)
 	byName = make(map[string]*CommandSpec, len(specs))
 	for i := range specs {
 		byName[specs[i].Name] = &specs[i]
@@ -316,7 +316,7 @@ var everySchedule = CommandSpec{
 // everyProblem says why c cannot be repeated by every, or "".
 func everyProblem(c Command) string {
 	switch c := c.(type) {
-	case SleepCmd, WaitCmd:
+	case SleepCmd, WaitCmd, OnCmd:
 		return "every cannot repeat"
 	case ExpectCmd:
 		if c.For > 0 {
@@ -326,7 +326,7 @@ func everyProblem(c Command) string {
 	return ""
 }
 
-// maxTimes bounds every ... times N and propose N.
+// maxTimes bounds every ... times N, on ... times N and propose N.
 const maxTimes = 1_000_000
 
 func (p *parser) parseEvery() *Every {

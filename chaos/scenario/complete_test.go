@@ -47,6 +47,10 @@ func TestComplete(t *testing.T) {
 		{line: "workload kv ", words: []string{"clients=", "keys=", "rate=", "reads=", "timeout="}},
 		{line: "workload kv rate=1 ", words: []string{"clients=", "keys=", "reads=", "timeout="}},
 		{line: "propose ", want: "a number of commands"},
+		{line: "on ", words: []string{"leader", "candidate", "stepdown", "term", "vote", "append", "truncate", "commit", "snapshot", "install", "persist", "boot"}},
+		{line: "on vote ", peers: 2, has: []string{"0", "1", "once", "times", "crash", "tear"}, not: []string{"propose", "leader"}},
+		{line: "on vote 1 once ", has: []string{"crash", "heal"}, not: []string{"times", "wait"}},
+		{line: "loss 10% ", has: []string{"replies"}},
 		{line: "crsh ", words: nil},       // after a word the parser rejects: nothing
 		{line: "at 2s crash", words: nil}, // schedules are for files
 		{line: "crash leader # a comment", words: nil},

@@ -40,6 +40,10 @@ func stripCmd(c Command) Command {
 	case ExpectCmd:
 		c.Cond.Sel = stripSel(c.Cond.Sel)
 		return c
+	case OnCmd:
+		c.Peers = stripSel(c.Peers)
+		c.Cmd = stripCmd(c.Cmd).(FaultCmd)
+		return c
 	}
 	return c
 }

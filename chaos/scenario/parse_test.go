@@ -71,6 +71,12 @@ func TestParseCommand(t *testing.T) {
 		{"duplicate 20% replies 0 -> 1", links(FaultCmd{Kind: chaos.Duplicate, P: 0.2, Replies: true}, ids(0), ids(1))},
 		{"tear 2", peers(chaos.Tear, ids(2))},
 		{"tear follower", peers(chaos.Tear, role(chaos.SelFollower))},
+		{"on vote 2 crash 2", OnCmd{Event: OnVote, Peers: ids(2), Times: 1, Cmd: peers(chaos.Crash, ids(2))}},
+		{"on leader crash leader", OnCmd{Event: OnLeader, Times: 1, Cmd: peers(chaos.Crash, role(chaos.SelLeader))}},
+		{"on leader once crash leader", OnCmd{Event: OnLeader, Times: 1, Cmd: peers(chaos.Crash, role(chaos.SelLeader))}},
+		{"on install 3 times 2 restart 3", OnCmd{Event: OnInstall, Peers: ids(3), Times: 2, Cmd: peers(chaos.Restart, ids(3))}},
+		{"on persist 0,1 isolate 0", OnCmd{Event: OnPersist, Peers: ids(0, 1), Times: 1, Cmd: peers(chaos.Isolate, ids(0))}},
+		{"on stepdown times 5 delay 1s replies", OnCmd{Event: OnStepDown, Times: 5, Cmd: FaultCmd{Kind: chaos.Delay, Min: time.Second, Max: time.Second, Replies: true}}},
 		{"skew 0 1.5x", skew(ids(0), 1.5)},
 		{"skew random 0.5", skew(role(chaos.SelRandom), 0.5)},
 		{"skew all 1x", skew(role(chaos.SelAll), 1)},
@@ -301,10 +307,18 @@ func TestCommandErrors(t *testing.T) {
 		{"crsh 1", `col 1: unknown command "crsh" (did you mean "crash"?)`},
 		{"Crash 1", `col 1: unknown command "Crash" (did you mean "crash"?)`},
 		{"parition 0 | 1", `col 1: unknown command "parition" (did you mean "partition"?)`},
-		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect)`},
+		{"xyzzy", `col 1: unknown command "xyzzy" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect on)`},
 		{"peers 5", `col 1: not a command: "peers" (header lines go at the top of a scenario file)`},
 		{"at 2s crash 1", `col 1: a command cannot be scheduled here: "at" (type the command alone; at and every belong in scenario files)`},
 		{"every 2s crash 1", `col 1: a command cannot be scheduled here: "every" (type the command alone; at and every belong in scenario files)`},
+		{"on", `col 4: expected an event like leader, vote or persist after "on" (as in on vote 2 crash 2)`},
+		{"on vots 2 crash 2", `col 4: unknown event "vots" (did you mean "vote"?)`},
+		{"on vote 2", `col 11: expected a fault after "2" (as in on vote 2 crash 2)`},
+		{"on vote 2 propose", `col 11: on fires faults only, got "propose" (as in on vote 2 crash 2)`},
+		{"on vote 2 crsh 2", `col 11: unknown fault "crsh" (did you mean "crash"?)`},
+		{"on vote leader crash 2", `col 9: unknown fault "leader" (faults are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear)`},
+		{"on leader times 0 crash leader", `col 17: expected a number of times from 1 to 1000000, got "0"`},
+		{"on leader 15 crash leader", `col 11: no such peer "15" (a cluster has at most 15 peers, 0..14)`},
 		{"crash", `col 7: expected peers (an id like 0 or 0,2,4, or a role like leader) after "crash"`},
 		{"crash 15", `col 7: no such peer "15" (a cluster has at most 15 peers, 0..14)`},
 		{"crash 99999999999999999999", `col 7: no such peer "99999999999999999999" (a cluster has at most 15 peers, 0..14)`},
@@ -474,7 +488,7 @@ func TestFileErrors(t *testing.T) {
 		{"peers 1\ncrash 1", `f.chaos:2:7: no such peer "1" (the only peer is 0)`},
 		{"peers 99\ncrash 7", `f.chaos:1:7: expected a number of peers from 1 to 15, got "99"`},
 		{"peer 3", `f.chaos:1:1: unknown command "peer" (did you mean "peers"?)`},
-		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect)`},
+		{"# ok\n\nseed 1\nleader crash", `f.chaos:4:1: unknown command "leader" (commands are crash restart pause resume isolate partition bridge cut heal loss delay reorder duplicate skew reset tear propose workload sleep wait expect on)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("f.chaos", []byte(tt.src))
@@ -592,8 +606,8 @@ func TestCommandsHelp(t *testing.T) {
 			t.Errorf("bad help entry %+v", c)
 		}
 	}
-	if n := len(Commands()); n != len(chaos.FaultSpecs)+5 {
-		t.Errorf("%d commands listed, want %d", n, len(chaos.FaultSpecs)+5)
+	if n := len(Commands()); n != len(chaos.FaultSpecs)+6 {
+		t.Errorf("%d commands listed, want %d", n, len(chaos.FaultSpecs)+6)
 	}
 }
 
