@@ -121,6 +121,12 @@ type Runner struct {
 	kvReported bool // a linearizability violation has been published
 	paused     bool
 	resumed    chan struct{}
+	// sliceCtx is the context the cluster runs under, made from runCtx (Run's) anew
+	// after each pause: Pause cancels it, so that a run computing a slice of cluster
+	// time when the pause comes returns to take commands.
+	runCtx      context.Context
+	sliceCtx    context.Context
+	sliceCancel context.CancelFunc
 
 	// Used by the run's goroutine only.
 	pace         pacer
@@ -342,6 +348,9 @@ func (r *Runner) Pause() {
 	}
 	r.paused = true
 	r.resumed = make(chan struct{})
+	if r.sliceCancel != nil {
+		r.sliceCancel()
+	}
 	r.mu.Unlock()
 	r.c.Pause() // not under mu: the cluster publishes under its lock, and sinks take mu
 }
@@ -357,6 +366,10 @@ func (r *Runner) Resume() {
 	}
 	r.paused = false
 	resumed := r.resumed
+	if r.runCtx != nil {
+		r.sliceCancel()
+		r.sliceCtx, r.sliceCancel = context.WithCancel(r.runCtx)
+	}
 	r.mu.Unlock()
 	r.c.Resume() // not under mu, as in Pause
 	close(resumed)
@@ -390,6 +403,18 @@ var errStop = errors.New("stopped")
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	wallStart := time.Now()
 	r.pace = pacer{wall: wallStart}
+	r.mu.Lock()
+	r.runCtx = ctx
+	r.sliceCtx, r.sliceCancel = context.WithCancel(ctx)
+	if r.paused {
+		r.sliceCancel()
+	}
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.sliceCancel()
+		r.mu.Unlock()
+	}()
 	err := r.timeline(ctx)
 	if errors.Is(err, errStop) || err != nil && ctx.Err() != nil {
 		err = nil // stopped, or the context ended (a signal came): the result says where
@@ -724,12 +749,15 @@ func (r *Runner) advance(ctx context.Context, until time.Duration, cond func() b
 			return false, nil
 		}
 		next := min(until, now+slice, r.nextBackground(now))
+		r.mu.Lock()
+		sctx := r.sliceCtx
+		r.mu.Unlock()
 		var err error
 		if cond != nil || r.kv != nil {
 			// Stop early when cond holds, or when a kv clerk has been answered (so that it
 			// can go on at once, rather than at the end of the slice).
 			var ok, met bool
-			ok, err = r.c.RunUntil(ctx, next-now, func() bool {
+			ok, err = r.c.RunUntil(sctx, next-now, func() bool {
 				met = cond != nil && cond()
 				return met || r.kvWoken()
 			})
@@ -737,11 +765,14 @@ func (r *Runner) advance(ctx context.Context, until time.Duration, cond func() b
 				return true, nil
 			}
 		} else {
-			err = r.c.RunFor(ctx, next-now)
+			err = r.c.RunFor(sctx, next-now)
 		}
 		if err != nil {
 			if errors.Is(err, chaos.ErrStopped) {
 				return false, errStop
+			}
+			if ctx.Err() == nil && sctx.Err() != nil {
+				continue // paused in the slice: take commands while paused
 			}
 			return false, err
 		}

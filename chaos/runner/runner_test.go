@@ -314,3 +314,30 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Commands typed while the run is paused run at once, wherever the pause found the run
+// (it may be computing a slice of cluster time).
+func TestCommandsRunWhilePaused(t *testing.T) {
+	r, events := held(t, "peers 3\nwait leader within 5s\n")
+	next(t, events, "leader", func(e chaos.Event) bool { return e.Kind == chaos.EventExpect && e.OK })
+	for i := range 10 {
+		if i%2 == 0 {
+			// The cluster pauses first, as it does when a pause comes while the run
+			// computes a slice: the run is then held inside the cluster.
+			r.Cluster().Pause()
+		}
+		r.Pause()
+		line := "crash 1"
+		if i%2 == 1 {
+			line = "restart 1"
+		}
+		if err := r.Exec(line); err != nil {
+			t.Fatal(err)
+		}
+		next(t, events, "the fault of "+line+" while paused", func(e chaos.Event) bool { return e.Kind == chaos.EventFault })
+		if !r.Paused() || !r.Cluster().Paused() {
+			t.Fatal("the run went on while paused")
+		}
+		r.Resume()
+	}
+}
