@@ -334,7 +334,8 @@ func (h *history) add(e chaos.Event, eff model.Effect) {
 			h.ops = thin(append(h.ops, clientOp{call: c.Call, ret: c.Return, status: c.Status, peer: c.Peer}), func(clientOp) bool { return false })
 		}
 	case chaos.EventExpect:
-		if !e.OK {
+		// A failed step of the timeline is told once, by the violation that follows it.
+		if !e.OK && e.Line <= 0 {
 			h.tell(e.At, "FAILED: "+eventText(e))
 		}
 	case chaos.EventNote:

@@ -129,6 +129,11 @@ expect leaders == 3
 	if steps := all(byID(doc, "steps"), "tr", "fail"); len(steps) != 1 || !strings.Contains(text(steps[0]), "FAILED") {
 		t.Errorf("failed steps: %d, want 1 saying FAILED", len(steps))
 	}
+	// The key events name the failure once.
+	story := text(byID(doc, "story"))
+	if n := strings.Count(story, "expect leaders == 3"); n != 1 {
+		t.Errorf("the key events name the failure %d times, want once:\n%s", n, story)
+	}
 	// A red line marks the failure on the timeline.
 	if got := len(all(chart(doc, "timeline"), "line", "viol")); got != 1 {
 		t.Errorf("%d violation lines on the timeline, want 1", got)
