@@ -4,8 +4,9 @@
 // (every peer's role, term, vote, leader, log, commit and apply indexes, snapshot, a
 // leader's match and next for each follower, up, crashed or paused, clock rate; the
 // network; the scenario's timeline, the workload's and the run's figures), and moves
-// through the run: playing at a speed, pausing, stepping one event forward or back, and
-// seeking to a time or to the first violation. Source shows a Player in a UI.
+// through the run: playing at a speed, pausing, stepping one event forward or back,
+// seeking to a time, to the first violation, or to the next or previous fault, new
+// leader or violation. Source shows a Player in a UI.
 //
 // It reads only the trace, never runs Raft and links no engine, so a replay shows
 // exactly what was recorded, on either engine.
@@ -303,6 +304,50 @@ func (p *Player) SeekViolation() (chaos.Violation, error) {
 	return *e.Violation, nil
 }
 
+// IsLandmark reports whether e is an event a replay jumps to: a fault, a new leader or
+// a violation.
+func IsLandmark(e chaos.Event) bool {
+	return e.Kind == chaos.EventFault || IsViolation(e) ||
+		e.Kind == chaos.EventRaft && e.Raft != nil && e.Raft.Kind == raftpb.EventRole && e.Raft.Role == raftpb.Leader
+}
+
+// IsViolation reports whether e is a violation (of a checker, or a failed expectation).
+func IsViolation(e chaos.Event) bool { return e.Kind == chaos.EventViolation }
+
+// ErrNoMore is returned by SeekNext when no event fits.
+var ErrNoMore = errors.New("none")
+
+// SeekNext moves to the next event that fits after the current one (forward), or to
+// the last one before the current one, and pauses. It returns that event.
+func (p *Player) SeekNext(is func(chaos.Event) bool, forward bool) (chaos.Event, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.advance()
+	p.playing = false
+	i := -1
+	if forward {
+		for j := p.cur; j < len(p.events); j++ {
+			if is(p.events[j]) {
+				i = j
+				break
+			}
+		}
+	} else {
+		// The current event is events[cur-1]: the previous one is before it.
+		for j := p.cur - 2; j >= 0; j-- {
+			if is(p.events[j]) {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		return chaos.Event{}, ErrNoMore
+	}
+	p.moveTo(i+1, p.events[i].At)
+	return p.events[i], nil
+}
+
 // advance plays the events due by now when playing. p.mu must be held.
 func (p *Player) advance() {
 	if !p.playing {
@@ -389,7 +434,7 @@ var errCommand = errors.New("a replay shows what was recorded and takes no comma
 
 // Source shows a Player in a UI, with the shape a live run's source has (see
 // runner.Source): View, Wake, Drain, Caps and the controls; and, since it plays back a
-// recording, Step, Seek and SeekViolation, which pause it and say where it stopped.
+// recording, Step, Seek and Jump, which pause it and say where it stopped.
 // Safe for concurrent use.
 type Source struct{ P *Player }
 
@@ -416,6 +461,38 @@ func (s Source) Resume() { s.P.Play() }
 // SetSpeed sets the playing speed.
 func (s Source) SetSpeed(x float64) error { return s.P.SetSpeed(x) }
 
+// Jump moves to the next (forward) or the previous violation, or, with violations
+// false, fault, new leader or violation; it says what it found.
+func (s Source) Jump(violations, forward bool) (string, error) {
+	is, what := IsLandmark, "fault, new leader or violation"
+	if violations {
+		is, what = IsViolation, "violation"
+	}
+	e, err := s.P.SeekNext(is, forward)
+	if err != nil {
+		where := "after"
+		if !forward {
+			where = "before"
+		}
+		n, _ := s.P.Pos()
+		return "", fmt.Errorf("no %s %s event %d of %d", what, where, n, s.P.Len())
+	}
+	return fmt.Sprintf("%.3fs: %s", e.At.Seconds(), landmarkText(e)), nil
+}
+
+// landmarkText says what a landmark event is.
+func landmarkText(e chaos.Event) string {
+	switch {
+	case e.Violation != nil:
+		return "violation: " + e.Violation.String()
+	case e.Fault != nil:
+		return "fault: " + e.Fault.String()
+	case e.Raft != nil && e.Raft.Role == raftpb.Leader:
+		return fmt.Sprintf("peer %d is leader of term %d", e.Raft.Peer, e.Raft.Term)
+	}
+	return strings.TrimSpace(e.String())
+}
+
 // Step moves n events forward (n < 0: back) and says where it stopped.
 func (s Source) Step(n int) string { s.P.Step(n); return s.Where() }
 
@@ -423,15 +500,6 @@ func (s Source) Step(n int) string { s.P.Step(n); return s.Where() }
 func (s Source) Seek(at time.Duration) (string, error) {
 	s.P.Seek(at)
 	return s.Where(), nil
-}
-
-// SeekViolation moves to the first violation and says what it was.
-func (s Source) SeekViolation() (string, error) {
-	v, err := s.P.SeekViolation()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("at %.3fs: %s", v.At.Seconds(), v), nil
 }
 
 // Where says where the replay stands, for a message line.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -348,5 +349,106 @@ func TestOpenBadTraces(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Open = %v, want an error saying %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// A replay jumps to the next and the previous landmark (a fault, a new leader, a
+// violation), or violation, from wherever it stands, and says when there is none.
+func TestReplayJumps(t *testing.T) {
+	trace, _, _ := runScenario(t, "leader-crash", 1)
+	p, err := Open(bytes.NewReader(trace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := Source{P: p}
+	var marks []chaos.Event
+	for i := 0; i < p.Len(); i++ {
+		if e := p.events[i]; IsLandmark(e) {
+			marks = append(marks, e)
+		}
+	}
+	if len(marks) < 4 {
+		t.Fatalf("%d landmarks in leader-crash: the test needs more", len(marks))
+	}
+	// Forward through every landmark, in order.
+	for i, want := range marks {
+		msg, err := src.Jump(false, true)
+		if err != nil {
+			t.Fatalf("jump %d: %v", i, err)
+		}
+		if cur, _ := p.Current(); cur.Seq != want.Seq || p.Playing() {
+			t.Fatalf("jump %d: at seq %d (%s), want %d", i, cur.Seq, msg, want.Seq)
+		}
+		if want.Fault != nil && !strings.Contains(msg, "fault: "+want.Fault.String()) {
+			t.Errorf("jump %d: message %q does not name the fault", i, msg)
+		}
+	}
+	if _, err := src.Jump(false, true); err == nil || !strings.Contains(err.Error(), "no fault, new leader or violation after") {
+		t.Errorf("past the last landmark: %v", err)
+	}
+	// And back.
+	for i := len(marks) - 2; i >= 0; i-- {
+		if _, err := src.Jump(false, false); err != nil {
+			t.Fatalf("back to %d: %v", i, err)
+		}
+		if cur, _ := p.Current(); cur.Seq != marks[i].Seq {
+			t.Fatalf("back to landmark %d: at seq %d, want %d", i, cur.Seq, marks[i].Seq)
+		}
+	}
+	if _, err := src.Jump(false, false); err == nil {
+		t.Error("a jump back from the first landmark found one")
+	}
+	// No violation in a passing run, either way.
+	if _, err := src.Jump(true, true); err == nil || !strings.Contains(err.Error(), "no violation after") {
+		t.Errorf("next violation in a passing run: %v", err)
+	}
+}
+
+// v and V go through the violations of a trace with several.
+func TestReplayJumpsViolations(t *testing.T) {
+	sc, err := scenario.Parse("fails.chaos", []byte("peers 3\nseed 4\nwait leader within 5s\nat 1s expect term >= 99\nat 2s expect term >= 98\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	// Held open, the run goes on after the first failure; it stops once the last step
+	// (line 5) has ended.
+	ended := make(chan struct{})
+	var once sync.Once
+	r, err := runner.New(sc, runner.Options{Trace: &b, Hold: true, Observers: []func(chaos.Event){func(e chaos.Event) {
+		if e.Kind == chaos.EventStep && e.Line == 5 && e.Outcome != "" {
+			once.Do(func() { close(ended) })
+		}
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Source()
+	s.Start(context.Background())
+	<-ended
+	if _, err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := Source{P: p}
+	var at []time.Duration
+	for {
+		if _, err := src.Jump(true, true); err != nil {
+			break
+		}
+		_, now := p.Pos()
+		at = append(at, now)
+	}
+	if len(at) != 2 || at[0] != time.Second || at[1] != 2*time.Second {
+		t.Fatalf("violations at %v, want 1s and 2s", at)
+	}
+	if _, err := src.Jump(true, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, now := p.Pos(); now != time.Second {
+		t.Errorf("back from the second violation: at %v, want 1s", now)
 	}
 }

@@ -30,8 +30,9 @@ were at each moment of the recording. Nothing is run again: what you see is what
 was recorded.
 
 keys: space plays or pauses; → and ← step one event forward or back; g goes to a
-time (12.5s, or +2s from now); v goes to the first violation; + and - change the
-speed; ? lists every key; q quits.
+time (12.5s, or +2s from now); ] and [ go to the next and previous fault, new
+leader or violation, v and V to the next and previous violation; + and - change
+the speed (1/8x to 1024x); / searches the events; ? lists every key; q quits.
 
 With --print, no TUI: the state at --at (or at the first violation, with
 --violation; else at the end) is printed as text.

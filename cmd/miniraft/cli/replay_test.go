@@ -134,7 +134,9 @@ func TestReplayTUI(t *testing.T) {
 	key(tcell.KeyRight, 0)
 	waitFor("event ")
 	key(tcell.KeyRune, 'v')
-	waitFor("the trace has no violation")
+	waitFor("no violation after event")
+	key(tcell.KeyRune, ']')
+	waitFor("s: fault: crash ") // the message, not the events list ("4.100s fault: crash 0")
 	key(tcell.KeyRune, ' ')
 	waitFor("replaying")
 
