@@ -16,6 +16,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ type App struct {
 	stopped  atomic.Bool // the tview loop is ending: post no more frames
 
 	// Used by the UI goroutine only.
+	now     func() time.Time // the clock of key timings (tests replace it)
 	frame   *frame
 	view    viewState
 	history []string
@@ -65,15 +67,20 @@ type App struct {
 
 // viewState is what the person chose to see. The UI goroutine owns it.
 type viewState struct {
-	sel        int
-	follow     bool // sel follows the leader, until the person chooses a peer
-	filter     int
-	peerOnly   bool
-	scroll     int
+	sel      int
+	follow   bool // sel follows the leader, until the person chooses a peer
+	filter   int
+	peerOnly bool
+	// anchor is the Seq of the event row at the bottom of the events, or 0 to follow
+	// the newest; search is the text searched for in them, match the Seq of the row
+	// found.
+	anchor     uint64
+	search     string
+	match      uint64
 	help       bool
 	helpScroll int
 	bar        bool
-	seek       bool // the bar takes a time to go to (in a replay)
+	mode       barMode
 	barErr     error
 	barText    string // the text barErr is about
 	msg        string
@@ -81,12 +88,44 @@ type viewState struct {
 	msgAt      time.Time
 	lastRate   float64
 	lay        layout
+	// digit is the peer id digit typed last, at digitAt, or -1: a second digit soon
+	// after it selects a peer of two digits.
+	digit   int
+	digitAt time.Time
+	// comp is the completion Tab cycles through, while Tab is pressed.
+	comp *cycle
+	// rows caches the event rows of a frame, for a filter.
+	rows rowsCache
+}
+
+// barMode is what the bar at the bottom takes.
+type barMode uint8
+
+const (
+	barCommand barMode = iota // a command of the scenario language
+	barSeek                   // a time to go to, in a replay
+	barSearch                 // a text to search the events for
+)
+
+// cycle is a completion with several words: each Tab puts the next in the bar.
+type cycle struct {
+	head  string // the bar's text before the word
+	words []string
+	i     int
+}
+
+// rowsCache is the event rows of a frame, for a filter and a peer.
+type rowsCache struct {
+	f      *frame
+	filter int
+	peer   int
+	rows   []row
 }
 
 // New makes an App over src. It starts nothing until Run.
 func New(src Source, opts Options) *App {
-	a := &App{src: src, caps: src.Caps(), app: tview.NewApplication(), frame: emptyFrame()}
-	a.view.follow = true
+	a := &App{src: src, caps: src.Caps(), app: tview.NewApplication(), frame: emptyFrame(), now: time.Now}
+	a.view.follow, a.view.digit = true, -1
 	if opts.Screen != nil {
 		a.app.SetScreen(opts.Screen)
 	}
@@ -136,6 +175,10 @@ func (a *App) post(f *frame) {
 		return
 	}
 	a.app.QueueUpdateDraw(func() {
+		if f.gen != a.frame.gen {
+			// The events were replaced (a replay moved back): where the view stood is gone.
+			a.view.anchor, a.view.match = 0, 0
+		}
 		a.frame = f
 		if a.view.follow && f.leader != raft.None {
 			a.view.sel = f.leader
@@ -159,9 +202,6 @@ func (a *App) onKey(ev *tcell.EventKey) *tcell.EventKey {
 	}
 	b := lookupKey(ev)
 	if b == nil {
-		if ev.Key() == tcell.KeyEscape {
-			return nil
-		}
 		a.say(fmt.Sprintf("no key %s: press ? for the keys", keyName(ev)), true)
 		return nil
 	}
@@ -204,7 +244,14 @@ func (a *App) helpKey(ev *tcell.EventKey) {
 
 // barKey handles keys while the command bar is open.
 func (a *App) barKey(ev *tcell.EventKey) {
+	if ev.Key() != tcell.KeyTab && ev.Key() != tcell.KeyBacktab {
+		a.view.comp = nil
+	}
 	switch ev.Key() {
+	case tcell.KeyTab, tcell.KeyBacktab:
+		if a.view.mode == barCommand {
+			a.complete(ev.Key() == tcell.KeyBacktab)
+		}
 	case tcell.KeyEscape, tcell.KeyCtrlC:
 		a.closeBar()
 	case tcell.KeyEnter:
@@ -232,9 +279,9 @@ func (a *App) barKey(ev *tcell.EventKey) {
 
 func (a *App) openBar() {
 	a.view.bar = true
-	a.view.seek = false
+	a.view.mode = barCommand
 	a.bar.SetLabel(": ")
-	a.view.barErr = nil
+	a.view.barErr, a.view.comp = nil, nil
 	a.histAt = len(a.history)
 	a.bar.SetText("")
 	a.bar.Focus(nil)
@@ -242,9 +289,91 @@ func (a *App) openBar() {
 
 func (a *App) closeBar() {
 	a.view.bar = false
-	a.view.seek = false
-	a.view.barErr = nil
+	a.view.mode = barCommand
+	a.view.barErr, a.view.comp = nil, nil
 	a.bar.Blur()
+}
+
+// complete completes the word being typed at the command bar from what the language
+// accepts there (scenario.Complete): the only word that fits, or as much as the words
+// that fit share; when that adds nothing, each Tab puts the next word that fits (the
+// previous one with back).
+func (a *App) complete(back bool) {
+	if c := a.view.comp; c != nil {
+		step := 1
+		if back {
+			step = len(c.words) - 1
+		}
+		c.i = (c.i + step) % len(c.words)
+		a.bar.SetText(c.head + withSpace(c.words[c.i]))
+		return
+	}
+	text := a.bar.GetText()
+	c := scenario.Complete(text, len(a.frame.snap.Peers))
+	if len(c.Words) == 0 {
+		return
+	}
+	head := text[:c.Start]
+	if len(c.Words) == 1 {
+		a.bar.SetText(head + withSpace(c.Words[0]))
+		return
+	}
+	if common := commonPrefix(c.Words); len(common) > len(c.Prefix) {
+		a.bar.SetText(head + common)
+		return
+	}
+	i := 0
+	if back {
+		i = len(c.Words) - 1
+	}
+	a.view.comp = &cycle{head: head, words: c.Words, i: i}
+	a.bar.SetText(head + withSpace(c.Words[i]))
+}
+
+// withSpace returns a completed word with the space that comes after it, unless what
+// follows it comes right after (a value after "=", an id after ",").
+func withSpace(w string) string {
+	if strings.HasSuffix(w, "=") || w == "," {
+		return w
+	}
+	return w + " "
+}
+
+// commonPrefix returns the longest prefix all words share.
+func commonPrefix(words []string) string {
+	p := words[0]
+	for _, w := range words[1:] {
+		for !strings.HasPrefix(w, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	return p
+}
+
+// barHint says what the command being typed at the bar takes: its usage and summary,
+// and what may come next (the words Tab offers, or what belongs there).
+func (a *App) barHint(w int) line {
+	var l line
+	text := a.bar.GetText()
+	c := scenario.Complete(text, len(a.frame.snap.Peers))
+	if fs := strings.Fields(text); len(fs) > 0 && (len(fs) > 1 || strings.HasSuffix(text, " ")) {
+		if spec, ok := scenario.SpecOf(fs[0]); ok && spec.Form == scenario.FormCommand {
+			l.add("  "+spec.Usage, stKey)
+			l.add("  "+spec.Summary+"   ", stDim)
+		}
+	}
+	switch {
+	case len(c.Words) > 0:
+		l.add("Tab: "+strings.Join(c.Words, " "), stDefault)
+	case c.Want != "":
+		l.add("next: "+c.Want, stDefault)
+	case text == "":
+		l.add("  Enter runs, Esc cancels, ↑↓ recall, Tab completes.  e.g.  crash leader   partition 0,1 | others   loss 20%   wait leader within 5s   (? lists all)", stDim)
+	}
+	if l.width() > w {
+		l = line{{fit(l.String(), w), stDim}}
+	}
+	return l
 }
 
 // submit runs the command bar's text. A bad command keeps the bar open with the error
@@ -255,8 +384,13 @@ func (a *App) submit() {
 		a.closeBar()
 		return
 	}
-	if a.view.seek {
+	switch a.view.mode {
+	case barSeek:
 		a.submitSeek(text)
+		return
+	case barSearch:
+		a.closeBar()
+		a.startSearch(a.bar.GetText())
 		return
 	}
 	if err := a.src.Exec(text); err != nil {
@@ -282,7 +416,7 @@ func (a *App) step(n int) {
 // openSeek opens the bar for a time to go to (the g key).
 func (a *App) openSeek() {
 	a.openBar()
-	a.view.seek = true
+	a.view.mode = barSeek
 	a.bar.SetLabel("go to: ")
 }
 
@@ -333,10 +467,11 @@ func parseSeek(text string, now time.Duration) (time.Duration, error) {
 	return max(now+time.Duration(sign)*d, 0), nil
 }
 
-// seekViolation goes to the first violation (the v key).
-func (a *App) seekViolation() {
+// jump moves a replay to the next (forward) or previous landmark: a violation, or any
+// of a fault, a new leader and a violation (the ], [, v and V keys).
+func (a *App) jump(violations, forward bool) {
 	if st, ok := a.src.(Stepper); ok {
-		msg, err := st.SeekViolation()
+		msg, err := st.Jump(violations, forward)
 		if err != nil {
 			a.say(err.Error(), true)
 			return
@@ -367,13 +502,30 @@ func (a *App) selectPeer(id int) {
 		return
 	}
 	if id < 0 || id >= n {
-		if id >= n && id <= 9 {
-			a.say(fmt.Sprintf("there is no peer %d (peers are 0..%d)", id, n-1), true)
-			return
-		}
 		id = (id + n) % n
 	}
 	a.view.sel = id
+}
+
+// digitGap is how soon a second digit must follow the first to select a peer of two
+// digits.
+const digitGap = time.Second
+
+// selectDigit selects a peer by the digit typed: peer d, or, in a cluster of more than
+// ten, the peer of two digits when this one comes soon after another (1 then 2: 12).
+func (a *App) selectDigit(d int) {
+	n, now := len(a.frame.snap.Peers), a.now()
+	if prev := a.view.digit; prev > 0 && n > 10 && now.Sub(a.view.digitAt) < digitGap && prev*10+d < n {
+		a.view.digit = -1
+		a.view.sel = prev*10 + d
+		return
+	}
+	a.view.digit, a.view.digitAt = d, now
+	if d >= n {
+		a.say(fmt.Sprintf("there is no peer %d (peers are 0..%d)", d, n-1), true)
+		return
+	}
+	a.view.sel = d
 }
 
 func (a *App) togglePause() {
@@ -419,10 +571,110 @@ func (a *App) eventPeer() int {
 	return -1
 }
 
-func (a *App) scrollEvents(d int) {
-	total := len(filterEvents(a.frame.events, eventFilters[a.view.filter], a.eventPeer(), maxEvents))
-	a.view.scroll = max(0, min(a.view.scroll+d, total-a.eventRows()))
+// rows returns the event rows the events view shows, for the current frame and filter.
+func (a *App) rows() []row {
+	c := &a.view.rows
+	if c.f != a.frame || c.filter != a.view.filter || c.peer != a.eventPeer() {
+		*c = rowsCache{f: a.frame, filter: a.view.filter, peer: a.eventPeer(),
+			rows: filterEvents(a.frame.events, eventFilters[a.view.filter], a.eventPeer())}
+	}
+	return c.rows
 }
+
+// scrollEvents moves the events view d rows back (d < 0: forward). Scrolled back, the
+// view stays where it is as events come; forward to the newest, it follows them again.
+func (a *App) scrollEvents(d int) {
+	rows := a.rows()
+	if len(rows) == 0 {
+		return
+	}
+	bottom := bottomRow(rows, a.view.anchor) - d
+	a.showBottom(max(min(bottom, len(rows)-1), min(a.eventRows(), len(rows))-1))
+}
+
+// showBottom anchors the events view with row i at its bottom.
+func (a *App) showBottom(i int) {
+	rows := a.rows()
+	if i >= len(rows)-1 {
+		a.view.anchor = 0
+		return
+	}
+	a.view.anchor = rows[i].seq()
+}
+
+// follow goes back to following the newest events (End).
+func (a *App) followEvents() { a.view.anchor = 0 }
+
+// openSearch opens the bar for a text to search the events for (the / key).
+func (a *App) openSearch() {
+	a.openBar()
+	a.view.mode = barSearch
+	a.bar.SetLabel("/")
+}
+
+// startSearch searches the events for text, from the bottom of the view back, and
+// shows the match; it says so when nothing matches.
+func (a *App) startSearch(text string) {
+	a.view.search, a.view.match = text, 0
+	if text == "" {
+		return
+	}
+	rows := a.rows()
+	i := findMatch(rows, text, bottomRow(rows, a.view.anchor), -1)
+	if i < 0 {
+		i = findMatch(rows, text, len(rows)-1, -1)
+	}
+	if i < 0 {
+		a.say(fmt.Sprintf("no event matches %q (yet: the search stays on; Esc ends it)", text), true)
+		return
+	}
+	a.showMatch(i)
+}
+
+// searchNext goes to the next match of the search: an older one (dir < 0, n) or a
+// newer one (dir > 0, N), round from the other end when there is none.
+func (a *App) searchNext(dir int) {
+	if a.view.search == "" {
+		a.say("no search: / searches the events", true)
+		return
+	}
+	rows := a.rows()
+	from := bottomRow(rows, a.view.anchor)
+	if a.view.match != 0 {
+		if i := sort.Search(len(rows), func(i int) bool { return rows[i].seq() >= a.view.match }); i < len(rows) && rows[i].seq() == a.view.match {
+			from = i + dir
+		}
+	}
+	i := findMatch(rows, a.view.search, from, dir)
+	if i < 0 {
+		end := len(rows) - 1
+		if dir > 0 {
+			end = 0
+		}
+		if i = findMatch(rows, a.view.search, end, dir); i >= 0 {
+			a.say("search went round to the "+map[bool]string{true: "oldest", false: "newest"}[dir > 0]+" events", false)
+		}
+	}
+	if i < 0 {
+		a.say(fmt.Sprintf("no event matches %q", a.view.search), true)
+		return
+	}
+	a.showMatch(i)
+}
+
+// showMatch makes row i the current match and scrolls the view to it (a match out of
+// view comes to its middle).
+func (a *App) showMatch(i int) {
+	rows := a.rows()
+	a.view.match = rows[i].seq()
+	bottom, n := bottomRow(rows, a.view.anchor), a.eventRows()
+	if i > bottom || i <= bottom-n {
+		a.showBottom(min(len(rows)-1, max(i+n/2, n-1)))
+	}
+}
+
+// endSearch clears the search (Esc).
+func (a *App) endSearch() { a.view.search, a.view.match = "", 0 }
 
 // barErrorLine renders a command's error under the command bar: the command with the
 // offending token highlighted, then the error.
@@ -460,10 +712,10 @@ func (a *App) hintLine(w int) line {
 		l.add("│", stDim)
 	}
 	hints := [][2]string{{"?", "help"}, {"q", "quit"}, {":", "command"}, {"↑↓", "select"}, {"c", "crash"},
-		{"r", "restart"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"L", "leader"}, {"i", "isolate"}}
+		{"r", "restart"}, {"x", "partition"}, {"h", "heal"}, {"space", "pause"}, {"/", "search"}, {"L", "leader"}, {"i", "isolate"}}
 	if a.caps.Replay {
-		hints = [][2]string{{"?", "help"}, {"q", "quit"}, {"space", "play/pause"}, {"→←", "step"}, {"g", "go to"},
-			{"v", "violation"}, {"+-", "speed"}, {"↑↓", "select"}, {"f", "filter"}}
+		hints = [][2]string{{"?", "help"}, {"q", "quit"}, {"space", "play/pause"}, {"→←", "step"}, {"][", "fault/leader"},
+			{"v", "violation"}, {"g", "go to"}, {"+-", "speed"}, {"/", "search"}, {"↑↓", "select"}, {"f", "filter"}}
 	}
 	for _, h := range hints {
 		if l.width()+len(h[0])+len(h[1])+2 > w {
@@ -482,56 +734,56 @@ const (
 	helpRight  = 90
 )
 
-// rect is a rectangle of the screen.
-type rect struct{ x, y, w, h int }
-
-func (r rect) contains(x, y int) bool { return x >= r.x && x < r.x+r.w && y >= r.y && y < r.y+r.h }
-
-// layout places the views on a screen.
-type layout struct {
-	tooSmall                                   bool
-	header, peers, logs, events, net, timeline rect
-	bottom                                     rect // the hint line or the command bar
+// tooSmallLines says that the screen is too small, and what it needs, in words wrapped
+// to its width.
+func tooSmallLines(w, h, n int) []line {
+	var out []line
+	for _, m := range []struct {
+		text  string
+		style tcell.Style
+	}{
+		{fmt.Sprintf("Terminal too small: %dx%d.", w, h), stBold},
+		{fmt.Sprintf("MiniRaft needs %dx%d for %d peers.", minWidth, minHeight(n), n), stDefault},
+		{"Make the window bigger, or press q to quit.", stDim},
+	} {
+		for _, l := range wrap(m.text, w) {
+			out = append(out, line{{l, m.style}})
+		}
+	}
+	return out
 }
 
-// Minimum sizes.
-const (
-	minWidth = 60
-	// The height needed is 2 header lines, peers and logs (a title and one row per
-	// peer each), three lines of events and the bottom line.
-	fixedRows = 2 + 2 + 3 + 1
-)
-
-// minHeight returns the height needed for n peers.
-func minHeight(n int) int { return fixedRows + 2*n }
-
-// computeLayout places the views on a w x h screen for n peers: header, peers, logs
-// stacked at the top; the events beside the network and the timeline below; the
-// bottom line last.
-func computeLayout(w, h, n int) layout {
-	if w < minWidth || h < minHeight(n) {
-		return layout{tooSmall: true}
+// wrap breaks s into lines of at most w cells, between words where it can.
+func wrap(s string, w int) []string {
+	if w <= 0 {
+		return nil
 	}
-	var l layout
-	l.header = rect{0, 0, w, 2}
-	l.peers = rect{0, 2, w, n + 1}
-	l.logs = rect{0, 3 + n, w, n + 1}
-	top := 4 + 2*n
-	zone := h - 1 - top
-	l.bottom = rect{0, h - 1, w, 1}
-	rw := w / 3
-	if w >= 100 {
-		rw = min(w*2/5, 56)
+	var out []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		for textWidth(word) > w {
+			if cur != "" {
+				out = append(out, cur)
+				cur = ""
+			}
+			r := []rune(word)
+			out = append(out, string(r[:w]))
+			word = string(r[w:])
+		}
+		switch {
+		case cur == "":
+			cur = word
+		case textWidth(cur)+1+textWidth(word) <= w:
+			cur += " " + word
+		default:
+			out = append(out, cur)
+			cur = word
+		}
 	}
-	rw = max(rw, 8+2*n+1) // the network matrix needs 8+2n
-	l.events = rect{0, top, w - rw - 1, zone}
-	netH := min(n+2+4, zone)
-	if zone-netH < 2 {
-		netH = min(n+2, zone) // drop the legend before the timeline
+	if cur != "" {
+		out = append(out, cur)
 	}
-	l.net = rect{w - rw, top, rw, netH}
-	l.timeline = rect{w - rw, top + netH, rw, zone - netH}
-	return l
+	return out
 }
 
 // rootView is the root primitive: it lays out and draws every view from the current
@@ -547,15 +799,10 @@ func (r *rootView) Draw(screen tcell.Screen) {
 	x, y, w, h := r.GetRect()
 	f := a.frame
 	n := len(f.snap.Peers)
-	lay := computeLayout(w, h, n)
+	lay := computeLayout(w, h, n, f.snap.Run.Clients != nil)
 	a.view.lay = lay
 	if lay.tooSmall {
-		msg := []line{
-			{{fmt.Sprintf("Terminal too small: %dx%d.", w, h), stBold}},
-			{{fmt.Sprintf("MiniRaft needs at least %dx%d for %d peers.", minWidth, minHeight(n), n), stDefault}},
-			{{"Make the window bigger, or press q to quit.", stDim}},
-		}
-		drawLines(screen, x, y, w, h, msg)
+		drawLines(screen, x, y, w, h, tooSmallLines(w, h, n))
 		return
 	}
 	if a.view.help {
@@ -580,11 +827,21 @@ func (r *rootView) Draw(screen tcell.Screen) {
 	}
 	draw := func(rc rect, ls []line) { drawLines(screen, x+rc.x, y+rc.y, rc.w, rc.h, ls) }
 	draw(lay.header, renderHeader(f, a.caps, w))
-	draw(lay.peers, renderPeers(f, a.view.sel, a.view.follow && f.leader == a.view.sel, w))
-	draw(lay.logs, renderLogs(f, a.view.sel, w))
-	draw(lay.events, renderEvents(f.events, eventFilters[a.view.filter], a.eventPeer(), a.view.scroll, lay.events.w, lay.events.h))
+	following := a.view.follow && f.leader == a.view.sel
+	if lay.compact {
+		draw(lay.peers, renderCompact(f, a.view.sel, following, w))
+	} else {
+		draw(lay.peers, renderPeers(f, a.view.sel, following, w))
+		draw(lay.logs, renderLogs(f, a.view.sel, w))
+	}
+	what := eventFilters[a.view.filter].name
+	if a.view.peerOnly {
+		what += fmt.Sprintf(", peer %d only", a.view.sel)
+	}
+	draw(lay.events, renderEvents(a.rows(), eventsView{what: what, anchor: a.view.anchor, search: a.view.search, match: a.view.match}, lay.events.w, lay.events.h))
 	draw(lay.net, renderNetwork(f.snap.Net, lay.net.w, lay.net.h))
-	draw(lay.timeline, renderTimeline(f.snap.Run, lay.timeline.w, lay.timeline.h))
+	draw(lay.clients, renderClients(f.snap.Run, lay.clients.w, lay.clients.h))
+	draw(lay.timeline, renderTimeline(f.snap.Run, a.caps, lay.timeline.w, lay.timeline.h))
 	for yy := lay.events.y; yy < lay.events.y+lay.events.h; yy++ {
 		screen.SetContent(x+lay.events.w, y+yy, '│', nil, stDim)
 	}
@@ -595,12 +852,15 @@ func (r *rootView) Draw(screen tcell.Screen) {
 	}
 	// The command bar, with its error or a reminder of the language just above it.
 	var above line
-	if a.view.barErr != nil {
+	switch {
+	case a.view.barErr != nil:
 		above = barErrorLine(a.view.barText, a.view.barErr, w)
-	} else if a.view.seek {
+	case a.view.mode == barSeek:
 		above.add("  Enter goes there, Esc cancels.  e.g.  12.5s   1m30s   0   +2s   -500ms", stDim)
-	} else {
-		above.add("  Enter runs, Esc cancels, ↑↓ recall.  e.g.  crash leader   partition 0,1 | others   loss 20%   wait leader within 5s   (? lists all)", stDim)
+	case a.view.mode == barSearch:
+		above.add("  Enter searches the events back from the bottom of the view (case ignored unless you type capitals); then n older, N newer, Esc ends", stDim)
+	default:
+		above = a.barHint(w)
 	}
 	drawLine(screen, x+b.x, y+b.y-1, b.w, above, &stDefault)
 	a.bar.SetRect(x+b.x, y+b.y, b.w, 1)

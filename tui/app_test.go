@@ -31,7 +31,7 @@ type harness struct {
 	t      *testing.T
 	screen tcell.SimulationScreen
 	app    *App
-	src    *runner.Source
+	close  func() // ends the source
 	done   chan error
 	drawn  chan struct{}
 
@@ -41,9 +41,9 @@ type harness struct {
 	frame  *frame
 }
 
-func start(t *testing.T, src string, w, h int) *harness {
+func start(t *testing.T, text string, w, h int) *harness {
 	t.Helper()
-	sc, err := scenario.Parse("test.chaos", []byte(src))
+	sc, err := scenario.Parse("test.chaos", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,21 @@ func start(t *testing.T, src string, w, h int) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &harness{t: t, screen: tcell.NewSimulationScreen("UTF-8"), done: make(chan error, 1), drawn: make(chan struct{}, 1)}
-	hs.src = r.Source()
-	hs.app = New(hs.src, Options{Screen: hs.screen, AfterDraw: hs.afterDraw})
+	src := r.Source()
+	src.Start(context.Background())
+	return startOn(t, src, func() { src.Close() }, w, h)
+}
+
+// startOn runs the App over src on a w x h simulated screen, after configure (if any)
+// has set it up; close ends src.
+func startOn(t *testing.T, src Source, close func(), w, h int, configure ...func(*App)) *harness {
+	t.Helper()
+	hs := &harness{t: t, screen: tcell.NewSimulationScreen("UTF-8"), close: close, done: make(chan error, 1), drawn: make(chan struct{}, 1)}
+	hs.app = New(src, Options{Screen: hs.screen, AfterDraw: hs.afterDraw})
+	for _, c := range configure {
+		c(hs.app)
+	}
 	hs.screen.SetSize(w, h)
-	hs.src.Start(context.Background())
 	go func() { hs.done <- hs.app.Run() }()
 	t.Cleanup(hs.stop)
 	return hs
@@ -154,7 +164,7 @@ func (hs *harness) stop() {
 	case <-time.After(30 * time.Second):
 		hs.t.Fatal("q did not end Run")
 	}
-	hs.src.Close()
+	hs.close()
 }
 
 // peerRow is a row of the peers table as the screen shows it.
@@ -344,7 +354,7 @@ func TestAppPauseAndPartition(t *testing.T) {
 	hs.mu.Unlock()
 	hs.typeKeys("h ")
 	hs.waitFor("healed and running", func(rows []string, f *frame) bool {
-		return rowWith(rows, "partitioned:") < 0 && rowWith(rows, "▶ running") == 0 && f.snap.Run.Now > at
+		return rowWith(rows, "partitioned:") < 0 && rowWith(rows, "PAUSED") < 0 && f.snap.Run.Now > at
 	})
 }
 

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"sort"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -31,16 +33,18 @@ const (
 type eventFilter struct {
 	name string
 	cats category
+	// fold: a peer's repeated elections fold into one row.
+	fold bool
 }
 
 // eventFilters are the presets the filter key cycles through; the first is the
 // default. Violations always show.
 var eventFilters = []eventFilter{
-	{"key events", catElection | catFault | catLog | catStep | catViolation},
-	{"key events + commits", catElection | catFault | catLog | catStep | catViolation | catCommit},
-	{"elections in detail", catElection | catDetail | catVote | catViolation},
-	{"faults and steps", catFault | catStep | catViolation},
-	{"everything", catElection | catDetail | catVote | catFault | catCommit | catLog | catPropose | catStep | catViolation},
+	{"key events", catElection | catFault | catLog | catStep | catViolation, true},
+	{"key events + commits", catElection | catFault | catLog | catStep | catViolation | catCommit, true},
+	{"elections in detail", catElection | catDetail | catVote | catViolation, false},
+	{"faults and steps", catFault | catStep | catViolation, true},
+	{"everything", catElection | catDetail | catVote | catFault | catCommit | catLog | catPropose | catStep | catViolation, true},
 }
 
 // item is an event as the event stream keeps it: with its category, worked out once as
@@ -94,8 +98,22 @@ func categorize(it item) category {
 		if e.Violation != nil {
 			return catViolation
 		}
+	case chaos.EventExpect:
+		if failedStep(e) {
+			return catViolation
+		}
 	}
 	return catStep
+}
+
+// failedStep reports whether e is an expectation of the scenario's timeline that failed:
+// the run's failure, shown as such (a command typed at the bar that fails is not).
+func failedStep(e chaos.Event) bool { return e.Kind == chaos.EventExpect && !e.OK && e.Line > 0 }
+
+// repeats reports whether e says again what the event before it said: the violation a
+// failed expectation is recorded as follows the expectation's own event.
+func repeats(e chaos.Event) bool {
+	return e.Kind == chaos.EventViolation && e.Violation != nil && e.Violation.Checker == "expect"
 }
 
 // describe returns an item's category, its text as the event stream shows it, and
@@ -172,6 +190,9 @@ func describe(it item) (category, string, tcell.Style) {
 		if e.OK {
 			return catStep, "✓ " + e.Text, stOK
 		}
+		if failedStep(e) {
+			return catViolation, "✗ FAILED " + e.Text, stBanner
+		}
 		return catStep, "✗ " + e.Text, stBad
 	case chaos.EventViolation:
 		if e.Violation != nil {
@@ -209,60 +230,248 @@ func involves(e chaos.Event, id int) bool {
 	return e.Peer < 0 && e.Kind != chaos.EventPropose
 }
 
-// filterEvents returns the events that pass filter (and, if peer >= 0, concern peer),
-// oldest first, keeping at most the last limit.
-func filterEvents(events []item, filter eventFilter, peer, limit int) []item {
-	var out []item
-	for i := len(events) - 1; i >= 0 && len(out) < limit; i-- {
-		e := events[i]
-		if e.cat&filter.cats == 0 && e.cat != catViolation {
+// row is one line of the event view: an event, or a peer's repeated elections folded
+// into one (the newest of them, how many, and the oldest).
+type row struct {
+	it item
+	// n is how many events the row stands for; from is the oldest of them.
+	n    int
+	from item
+	// still: nothing the view shows has happened to the peer since.
+	still bool
+}
+
+// seq returns the Seq of the row's newest event: rows are in its order.
+func (r row) seq() uint64 { return r.it.ev.Seq }
+
+// text returns the row's text and style.
+func (r row) text() (string, tcell.Style) {
+	if r.n <= 1 {
+		_, text, st := describe(r.it)
+		return text, st
+	}
+	e, old := r.it.ev.Raft, r.from.ev.Raft
+	terms := fmt.Sprintf("terms %d-%d", old.Term, e.Term)
+	if e.Role == raft.PreCandidate {
+		terms = fmt.Sprintf("for terms %d-%d", old.Term+1, e.Term+1)
+		if old.Term == e.Term {
+			terms = fmt.Sprintf("for term %d", e.Term+1)
+		}
+	} else if old.Term == e.Term {
+		terms = fmt.Sprintf("term %d", e.Term)
+	}
+	what := "elections"
+	if e.Role == raft.PreCandidate {
+		what = "pre-vote rounds"
+	}
+	text := fmt.Sprintf("peer %d: %d %s since %.1fs, %s, none won", e.Peer, r.n, what, r.from.ev.At.Seconds(), terms)
+	if r.still {
+		text += " yet"
+	}
+	return text, stWarn
+}
+
+// electionStart returns the peer an event shows standing for election (or asking for
+// pre-votes), with its role.
+func electionStart(it item) (peer int, role raft.Role, ok bool) {
+	e := it.ev
+	if e.Kind != chaos.EventRaft || e.Raft == nil || e.Raft.Kind != raft.EventRole {
+		return 0, 0, false
+	}
+	if r := e.Raft.Role; r == raft.Candidate || r == raft.PreCandidate {
+		return e.Raft.Peer, r, true
+	}
+	return 0, 0, false
+}
+
+// filterEvents returns the rows of the events that pass filter (and, if peer >= 0,
+// concern peer), oldest first. Unless the filter shows elections in detail, a peer's
+// elections with nothing shown about it between them (a peer cut off in a minority
+// stands again and again) fold into one row; a leader elected anywhere ends every fold.
+func filterEvents(events []item, filter eventFilter, peer int) []row {
+	type key struct {
+		peer int
+		role raft.Role
+	}
+	var out []row             // newest first
+	open := map[key]int{}     // the open folds: their index in out
+	touched := map[int]bool{} // peers something newer was shown about
+	npeers := 0
+	for _, it := range events {
+		if it.ev.Raft != nil {
+			npeers = max(npeers, it.ev.Raft.Peer+1)
+		}
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		it := events[i]
+		if it.cat&filter.cats == 0 && it.cat != catViolation {
 			continue
 		}
-		if peer >= 0 && !involves(e.ev, peer) {
+		if peer >= 0 && !involves(it.ev, peer) {
 			continue
 		}
-		out = append(out, e)
+		if p, role, ok := electionStart(it); ok && filter.fold {
+			k := key{p, role}
+			if j, ok := open[k]; ok {
+				out[j].n++
+				out[j].from = it
+				continue
+			}
+			open[k] = len(out)
+			out = append(out, row{it: it, n: 1, from: it, still: !touched[p]})
+			continue
+		}
+		leader := it.ev.Raft != nil && it.ev.Raft.Kind == raft.EventRole && it.ev.Raft.Role == raft.Leader
+		for k := range open {
+			if leader || involves(it.ev, k.peer) {
+				delete(open, k)
+			}
+		}
+		for p := range npeers {
+			if involves(it.ev, p) {
+				touched[p] = true
+			}
+		}
+		out = append(out, row{it: it, n: 1, from: it})
 	}
 	slices.Reverse(out)
 	return out
 }
 
-// renderEvents renders the event stream's last h-1 lines that pass the filter, under
-// a title line; scroll is how many lines back from the newest the view is.
-func renderEvents(events []item, filter eventFilter, peer, scroll, w, h int) []line {
+// eventsView is what the event view shows besides the events: the filter's name, where
+// it is scrolled to, and the search.
+type eventsView struct {
+	what string
+	// anchor is the Seq of the row at the bottom of the view, or 0 to follow the newest.
+	anchor uint64
+	// search is the text searched for ("" for none); match the Seq of the current match.
+	search string
+	match  uint64
+}
+
+// bottomRow returns the index of the row at the bottom of a view anchored at anchor:
+// the last row at or before it, or the newest for 0.
+func bottomRow(rows []row, anchor uint64) int {
+	if anchor == 0 {
+		return len(rows) - 1
+	}
+	i := sort.Search(len(rows), func(i int) bool { return rows[i].seq() > anchor })
+	return i - 1
+}
+
+// renderEvents renders the rows that end at the view's anchor, h-1 of them under a
+// title line, with the search's matches highlighted.
+func renderEvents(rows []row, v eventsView, w, h int) []line {
+	bottom := bottomRow(rows, v.anchor)
 	var title line
 	title.add(" Events", stTitle)
-	what := filter.name
-	if peer >= 0 {
-		what += fmt.Sprintf(", peer %d only", peer)
-	}
-	title.add("  "+what+"  (f filter, F selected peer", stTitleDim)
-	if scroll > 0 {
-		title.add(fmt.Sprintf("; %d newer below, End follows", scroll), stTitleDim)
+	title.add("  "+v.what+"  (f filter, F selected peer, / search", stTitleDim)
+	if newer := len(rows) - 1 - bottom; v.anchor != 0 && newer > 0 {
+		title.add(fmt.Sprintf("; %d newer below, End follows", newer), stTitleDim)
 	}
 	title.add(")", stTitleDim)
+	if v.search != "" {
+		k, n := matchIndex(rows, v.search, v.match)
+		where := "no match"
+		if n > 0 && k > 0 {
+			where = fmt.Sprintf("%d of %d (n older, N newer)", k, n)
+		} else if n > 0 {
+			where = fmt.Sprintf("%d matches (n, N)", n)
+		}
+		title = withLegend(title, fmt.Sprintf("/%s: %s", v.search, where), w, len(" Events"))
+	}
 	title.pad(w, stTitle)
 	out := []line{title}
-	rows := h - 1
-	if rows <= 0 {
+	n := h - 1
+	if n <= 0 {
 		return out[:max(h, 0)]
 	}
-	shown := filterEvents(events, filter, peer, rows+scroll)
-	shown = shown[:max(0, len(shown)-scroll)]
-	if len(shown) > rows {
-		shown = shown[len(shown)-rows:]
-	}
-	if len(shown) == 0 {
+	if bottom < 0 {
 		var l line
 		l.add(" nothing yet", stDim)
 		return append(out, l)
 	}
-	for _, e := range shown {
-		_, text, st := describe(e)
+	for _, r := range rows[max(0, bottom-n+1) : bottom+1] {
+		text, st := r.text()
 		var l line
-		l.add(fmt.Sprintf("%8.3fs ", e.ev.At.Seconds()), stDim)
-		l.add(fit(text, w-l.width()), st)
+		tst := stDim
+		if v.match != 0 && r.seq() == v.match {
+			tst = stSearchRow
+		}
+		l.add(fmt.Sprintf("%8.3fs ", r.it.ev.At.Seconds()), tst)
+		text = fit(text, w-l.width())
+		if v.search != "" {
+			l = append(l, highlight(text, v.search, st)...)
+		} else {
+			l.add(text, st)
+		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// Styles of the search.
+var (
+	stSearch    = tcell.StyleDefault.Background(tcell.ColorYellow).Foreground(tcell.ColorBlack)
+	stSearchRow = tcell.StyleDefault.Reverse(true).Bold(true)
+)
+
+// matches reports whether text has the search text: ignoring case, unless the search
+// has an upper-case letter (as less -i and vim's smartcase do).
+func matches(text, search string) bool { return matchAt(text, search) >= 0 }
+
+// matchAt returns the byte offset of the first match of search in text, or -1.
+func matchAt(text, search string) int {
+	if search == "" {
+		return -1
+	}
+	if strings.ToLower(search) == search {
+		return strings.Index(strings.ToLower(text), search)
+	}
+	return strings.Index(text, search)
+}
+
+// highlight renders text in st with each match of search highlighted.
+func highlight(text, search string, st tcell.Style) line {
+	var l line
+	if len(strings.ToLower(text)) != len(text) {
+		l.add(text, st) // lower-casing moved the bytes: no offsets to trust
+		return l
+	}
+	for {
+		i := matchAt(text, search)
+		if i < 0 {
+			l.add(text, st)
+			return l
+		}
+		l.add(text[:i], st)
+		l.add(text[i:i+len(search)], stSearch)
+		text = text[i+len(search):]
+	}
+}
+
+// matchIndex returns which match, counting from the newest, the row of Seq seq is, and
+// how many rows match.
+func matchIndex(rows []row, search string, seq uint64) (k, n int) {
+	for i := len(rows) - 1; i >= 0; i-- {
+		text, _ := rows[i].text()
+		if matches(text, search) {
+			n++
+			if rows[i].seq() == seq {
+				k = n
+			}
+		}
+	}
+	return k, n
+}
+
+// findMatch returns the index of the nearest row that matches search, from index from
+// (included) towards older rows (dir < 0) or newer ones (dir > 0), or -1.
+func findMatch(rows []row, search string, from, dir int) int {
+	for i := from; i >= 0 && i < len(rows); i += dir {
+		if text, _ := rows[i].text(); matches(text, search) {
+			return i
+		}
+	}
+	return -1
 }

@@ -61,8 +61,8 @@ func init() {
 			do: func(a *App, _ *tcell.EventKey) { a.selectPeer(a.view.sel - 1) }},
 		{keys: append([]key{{tcell.KeyDown, 0}}, runes('j')...), label: "↓ j", group: groupPeer, help: "select the next peer",
 			do: func(a *App, _ *tcell.EventKey) { a.selectPeer(a.view.sel + 1) }},
-		{keys: runes('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), label: "0-9", group: groupPeer, help: "select peer by id (or click its row)",
-			do: func(a *App, ev *tcell.EventKey) { a.selectPeer(int(ev.Rune() - '0')) }},
+		{keys: runes('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), label: "0-9", group: groupPeer, help: "select peer by id, or click its row; ids from 10: both digits within a second (1 then 2: peer 12)",
+			do: func(a *App, ev *tcell.EventKey) { a.selectDigit(int(ev.Rune() - '0')) }},
 		{keys: runes('L'), label: "L", group: groupPeer, help: "select the leader, and follow it from leader to leader",
 			do: func(a *App, _ *tcell.EventKey) {
 				a.view.follow = true
@@ -88,9 +88,9 @@ func init() {
 		// The cluster.
 		{keys: runes(' '), label: "space", group: groupCluster, help: "pause or resume the whole cluster",
 			do: func(a *App, _ *tcell.EventKey) { a.togglePause() }},
-		{keys: runes('n'), label: "n", group: groupCluster, help: "propose one command through the leader", needs: needsCommands,
+		{keys: runes('a'), label: "a", group: groupCluster, help: "add a command: propose one through the leader", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.exec("propose") }},
-		{keys: runes('N'), label: "N", group: groupCluster, help: "propose a burst of 50 commands", needs: needsCommands,
+		{keys: runes('A'), label: "A", group: groupCluster, help: "add a burst: propose 50 commands", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.exec("propose 50") }},
 		{keys: runes('w'), label: "w", group: groupCluster, help: "turn the client workload off, or on again", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.exec(a.workloadCmd()) }},
@@ -98,7 +98,7 @@ func init() {
 			do: func(a *App, _ *tcell.EventKey) { a.setSpeed(fasterSpeed(a.frame.snap.Run.Speed)) }},
 		{keys: runes('-', '_'), label: "-", group: groupCluster, help: "run slower (half the speed)", needs: needsSpeed,
 			do: func(a *App, _ *tcell.EventKey) { a.setSpeed(slowerSpeed(a.frame.snap.Run.Speed)) }},
-		{keys: runes(':'), label: ":", group: groupCluster, help: "type any command of the scenario language", needs: needsCommands,
+		{keys: runes(':'), label: ":", group: groupCluster, help: "type any command of the scenario language (Tab completes)", needs: needsCommands,
 			do: func(a *App, _ *tcell.EventKey) { a.openBar() }},
 
 		// The replay.
@@ -108,8 +108,14 @@ func init() {
 			do: func(a *App, _ *tcell.EventKey) { a.step(-1) }},
 		{keys: runes('g'), label: "g", group: groupReplay, help: "go to a time: 12.5s, 1m, +2s, -500ms", needs: needsReplay,
 			do: func(a *App, _ *tcell.EventKey) { a.openSeek() }},
-		{keys: runes('v'), label: "v", group: groupReplay, help: "go to the first violation", needs: needsReplay,
-			do: func(a *App, _ *tcell.EventKey) { a.seekViolation() }},
+		{keys: runes(']'), label: "]", group: groupReplay, help: "go to the next fault, new leader or violation", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.jump(false, true) }},
+		{keys: runes('['), label: "[", group: groupReplay, help: "go back to the previous fault, new leader or violation", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.jump(false, false) }},
+		{keys: runes('v'), label: "v", group: groupReplay, help: "go to the next violation (the first, from the start)", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.jump(true, true) }},
+		{keys: runes('V'), label: "V", group: groupReplay, help: "go back to the previous violation", needs: needsReplay,
+			do: func(a *App, _ *tcell.EventKey) { a.jump(true, false) }},
 
 		// The network.
 		{keys: runes('h'), label: "h", group: groupNet, help: "heal: remove every cut, isolation and partition", needs: needsCommands,
@@ -125,16 +131,27 @@ func init() {
 		{keys: runes('f'), label: "f", group: groupView, help: "cycle the event filter",
 			do: func(a *App, _ *tcell.EventKey) {
 				a.view.filter = (a.view.filter + 1) % len(eventFilters)
-				a.view.scroll = 0
+				a.view.anchor, a.view.match = 0, 0
 			}},
 		{keys: runes('F'), label: "F", group: groupView, help: "show only the selected peer's events, or all",
-			do: func(a *App, _ *tcell.EventKey) { a.view.peerOnly = !a.view.peerOnly; a.view.scroll = 0 }},
+			do: func(a *App, _ *tcell.EventKey) {
+				a.view.peerOnly = !a.view.peerOnly
+				a.view.anchor, a.view.match = 0, 0
+			}},
+		{keys: runes('/'), label: "/", group: groupView, help: "search the events for a text (from the bottom of the view back)",
+			do: func(a *App, _ *tcell.EventKey) { a.openSearch() }},
+		{keys: runes('n'), label: "n", group: groupView, help: "the next match of the search, older",
+			do: func(a *App, _ *tcell.EventKey) { a.searchNext(-1) }},
+		{keys: runes('N'), label: "N", group: groupView, help: "the previous match of the search, newer",
+			do: func(a *App, _ *tcell.EventKey) { a.searchNext(+1) }},
+		{keys: []key{{tcell.KeyEscape, 0}}, label: "Esc", group: groupView, help: "end the search",
+			do: func(a *App, _ *tcell.EventKey) { a.endSearch() }},
 		{keys: []key{{tcell.KeyPgUp, 0}}, label: "PgUp", group: groupView, help: "scroll the events back",
 			do: func(a *App, _ *tcell.EventKey) { a.scrollEvents(+a.eventRows()) }},
 		{keys: []key{{tcell.KeyPgDn, 0}}, label: "PgDn", group: groupView, help: "scroll the events forward",
 			do: func(a *App, _ *tcell.EventKey) { a.scrollEvents(-a.eventRows()) }},
 		{keys: []key{{tcell.KeyEnd, 0}}, label: "End", group: groupView, help: "follow the newest events",
-			do: func(a *App, _ *tcell.EventKey) { a.view.scroll = 0 }},
+			do: func(a *App, _ *tcell.EventKey) { a.followEvents() }},
 		{keys: runes('?'), label: "?", group: groupView, help: "this help (Esc closes it)",
 			do: func(a *App, _ *tcell.EventKey) { a.view.help = !a.view.help; a.view.helpScroll = 0 }},
 		{keys: append([]key{{tcell.KeyCtrlC, 0}}, runes('q')...), label: "q", group: groupView, help: "quit",
@@ -212,7 +229,7 @@ func delayCmd(cur chaos.LinkFaults) string {
 }
 
 // speeds are the paces + and - step through.
-var speeds = []float64{0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64}
+var speeds = []float64{0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}
 
 func fasterSpeed(cur float64) float64 {
 	if cur <= 0 {
@@ -275,7 +292,7 @@ func helpLines(caps Caps, commands [][2]string, w int) (keys, more []line) {
 	title("The command bar (:) takes any command of the scenario language")
 	text(" SEL is a peer id (2), ids (0,1), or leader, follower, followers, random,", stDefault)
 	text(" majority, minority, all, others, crashed. Enter runs, Esc cancels, ↑↓ recall", stDefault)
-	text(" earlier commands.", stDefault)
+	text(" earlier commands, Tab completes (again: the next word that fits).", stDefault)
 	for _, c := range commands {
 		var l line
 		l.add(fmt.Sprintf("   %-31s ", c[0]), stKey)
@@ -284,13 +301,20 @@ func helpLines(caps Caps, commands [][2]string, w int) (keys, more []line) {
 	}
 	text("", stDefault)
 	title("Reading the views")
-	text(" Logs: one row per peer, one cell per entry, aligned by index. The digit and", stDefault)
-	text(" colour are the entry's term; a filled cell is committed, a bare digit is not", stDefault)
-	text(" yet; ▒ is the part of the log compacted into a snapshot. The ruler shows every", stDefault)
-	text(" tenth index.", stDefault)
+	text(" Logs: one row per peer, one cell per entry, aligned by index. The character", stDefault)
+	text(" and colour are the entry's term: 1-9, then a-z for terms 10-35 and A-Z for", stDefault)
+	text(" 36-61 (then round again, in another colour); the logs' title names the terms", stDefault)
+	text(" above 9 in view (a=10 c=12). A filled cell is committed, a bare one is not yet;", stDefault)
+	text(" ▒ is the part of the log compacted into a snapshot. The ruler shows every", stDefault)
+	text(" tenth index. On a short screen each peer's row holds its figures and its log.", stDefault)
 	text(" Network: row = sender, column = receiver. · up, X cut, L lossy, S slow,", stDefault)
-	text(" R reordering, D duplicating.", stDefault)
+	text(" R reordering, D duplicating; in words when the matrix does not fit.", stDefault)
 	text(" Peers: the leader's match/next column is what the leader knows of each log.", stDefault)
 	text(" The selection (▶) follows the leader until you choose a peer; L follows again.", stDefault)
+	text(" Peers 10 to 14: type both digits within a second (1 then 2 selects 12).", stDefault)
+	text(" Events: a peer standing for election again and again, with nothing else shown", stDefault)
+	text(" about it, is one line (peer 4: 12 elections since 3.2s, terms 3-14, none won).", stDefault)
+	text(" KV clients (with a kv workload): answers per second, operations pending, the", stDefault)
+	text(" linearizability check once the timeline is over, the last operations.", stDefault)
 	return keys, out
 }

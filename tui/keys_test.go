@@ -136,9 +136,11 @@ func TestSpeeds(t *testing.T) {
 	}{
 		{1, 2, 0.5},
 		{0.125, 0.25, 0.125},
-		{64, 64, 32},
+		{16, 32, 8},
+		{64, 128, 32},
+		{1024, 1024, 512},
 		{3, 4, 2},
-		{0, 0, 64},
+		{0, 0, 1024},
 	}
 	for _, tt := range tests {
 		if got := fasterSpeed(tt.cur); got != tt.faster {
@@ -167,6 +169,21 @@ func TestRoleNames(t *testing.T) {
 		}
 		if got := roleAbbrev(tt.p); got != tt.abbrev {
 			t.Errorf("roleAbbrev(%v) = %q, want %q", tt.p.Role, got, tt.abbrev)
+		}
+	}
+}
+
+// The help says how to read terms above 9 and how to select peers from 10.
+func TestHelpExplains(t *testing.T) {
+	keys, more := helpLines(Caps{Commands: true}, nil, 120)
+	var all []string
+	for _, l := range append(keys, more...) {
+		all = append(all, l.String())
+	}
+	text := strings.Join(strings.Fields(strings.Join(all, " ")), " ")
+	for _, want := range []string{"a-z for terms 10-35", "names the terms above 9 in view", "1 then 2 selects 12", "Tab completes", "search the events"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("help lacks %q", want)
 		}
 	}
 }

@@ -151,6 +151,9 @@ func (m *model) drain() {
 		}
 	}
 	for _, e := range evs {
+		if repeats(e.Event) {
+			continue
+		}
 		if len(m.events) == cap(m.events) {
 			// Start a new array holding the newest maxEvents, with as much room again,
 			// so that copying costs O(1) per event. Frames already made keep the old one.
@@ -208,7 +211,8 @@ func sameFrame(a, b *frame) bool {
 	if ra.Now/(100*time.Millisecond) != rb.Now/(100*time.Millisecond) ||
 		ra.Paused != rb.Paused || ra.Done != rb.Done || ra.Speed != rb.Speed || ra.Rate != rb.Rate ||
 		ra.Current != rb.Current || ra.Faults != rb.Faults || ra.Workload != rb.Workload ||
-		ra.Checks != rb.Checks || (ra.Failure == nil) != (rb.Failure == nil) || a.snap.Stats != b.snap.Stats {
+		ra.Checks != rb.Checks || (ra.Failure == nil) != (rb.Failure == nil) || a.snap.Stats != b.snap.Stats ||
+		(ra.Interrupted == nil) != (rb.Interrupted == nil) || !sameClients(ra, rb) {
 		return false
 	}
 	if !slices.EqualFunc(ra.Steps, rb.Steps, func(x, y runnerStep) bool { return x == y }) {
@@ -218,6 +222,22 @@ func sameFrame(a, b *frame) bool {
 		return false
 	}
 	return sameNet(a.snap.Net, b.snap.Net)
+}
+
+// sameClients reports whether the kv clients of a and b would look the same.
+func sameClients(a, b runmodel.State) bool {
+	ca, cb := a.Clients, b.Clients
+	if ca == nil || cb == nil {
+		return ca == cb
+	}
+	last := func(c *runmodel.KVClients) chaos.ClientOp {
+		if len(c.Recent) == 0 {
+			return chaos.ClientOp{}
+		}
+		return c.Recent[len(c.Recent)-1]
+	}
+	return ca.Rate == cb.Rate && ca.Answering == cb.Answering && ca.Pending == cb.Pending && ca.Oldest == cb.Oldest &&
+		(ca.Check == nil) == (cb.Check == nil) && last(ca) == last(cb) && (a.KV == nil) == (b.KV == nil) && (a.KV == nil || *a.KV == *b.KV)
 }
 
 func samePeer(a, b chaos.PeerStatus) bool {

@@ -235,3 +235,69 @@ func TestSameFrame(t *testing.T) {
 		}
 	}
 }
+
+// A failed expectation of the timeline is one event in the view, shown as the run's
+// failure: the violation it is recorded as says the same again.
+func TestFailedExpectationOnce(t *testing.T) {
+	src := newFakeSource(3)
+	r := startModel(t, src)
+	r.next(t, "the first frame")
+	msg := "line 6: expect leaders == 3: failed: leaders is 1"
+	src.q.Push(chaos.Event{Seq: 1, Kind: chaos.EventExpect, Peer: -1, Line: 6, Text: msg})
+	src.q.Push(chaos.Event{Seq: 2, Kind: chaos.EventViolation, Peer: -1, Line: 6, Violation: &chaos.Violation{Checker: "expect", Message: msg}})
+	src.q.Push(chaos.Event{Seq: 3, Kind: chaos.EventExpect, Peer: -1, Text: "expect leader: no leader"}) // typed at the bar
+	var f *frame
+	for f == nil || len(f.events) < 2 {
+		f = r.next(t, "the events")
+	}
+	if len(f.events) != 2 {
+		t.Fatalf("%d events, want the expectation once and the typed one", len(f.events))
+	}
+	for _, filter := range eventFilters {
+		rows := filterEvents(f.events, filter, -1)
+		if len(rows) == 0 || rows[0].it.ev.Seq != 1 {
+			t.Errorf("filter %q does not show the failure", filter.name)
+		}
+	}
+	if cat, text, _ := describe(f.events[0]); cat != catViolation || text != "✗ FAILED "+msg {
+		t.Errorf("the failure shows as %v %q", cat, text)
+	}
+	if cat, _, _ := describe(f.events[1]); cat != catStep {
+		t.Errorf("a typed expectation that fails is a %v, want a step", cat)
+	}
+}
+
+func TestSameFrameClients(t *testing.T) {
+	base := func() *frame {
+		f := &frame{snap: newFakeSource(3).View(), leader: raft.None}
+		f.snap.Run.Clients = &runmodel.KVClients{Rate: 10, Pending: 1}
+		return f
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*frame)
+	}{
+		{"pending", func(f *frame) { c := *f.snap.Run.Clients; c.Pending = 2; f.snap.Run.Clients = &c }},
+		{"an answer", func(f *frame) {
+			c := *f.snap.Run.Clients
+			c.Recent = []chaos.ClientOp{{Client: 1, Seq: 1}}
+			f.snap.Run.Clients = &c
+		}},
+		{"the check", func(f *frame) {
+			c := *f.snap.Run.Clients
+			c.Check = &chaos.KVCheck{Outcome: "linearizable"}
+			f.snap.Run.Clients = &c
+		}},
+		{"kv figures", func(f *frame) { f.snap.Run.KV = &runmodel.KVStats{OK: 1} }},
+		{"interrupted", func(f *frame) { f.snap.Run.Interrupted = &runmodel.Interruption{} }},
+	} {
+		a, b := base(), base()
+		tt.change(b)
+		if sameFrame(a, b) {
+			t.Errorf("%s changed, yet the frames look the same", tt.name)
+		}
+	}
+	if a, b := base(), base(); !sameFrame(a, b) {
+		t.Error("equal clients look different")
+	}
+}

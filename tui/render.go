@@ -50,6 +50,20 @@ func termColor(t int) tcell.Color {
 	return termPalette[(t-1)%len(termPalette)]
 }
 
+// termGlyphs are the characters log entries show their term by: terms 1 to 9 as digits,
+// 10 to 35 as a to z, 36 to 61 as A to Z; then round again (term 62 shows as 1), in
+// another colour: a glyph and a colour tell terms apart over 488 terms, and the logs'
+// legend names the terms above 9 in view.
+const termGlyphs = "123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// termGlyph returns the character of entries of term t.
+func termGlyph(t int) rune {
+	if t <= 0 {
+		return '0'
+	}
+	return rune(termGlyphs[(t-1)%len(termGlyphs)])
+}
+
 // roleStyle returns the style a peer's role is shown in.
 func roleStyle(p chaos.PeerStatus) tcell.Style {
 	if p.State == chaos.Crashed {
@@ -102,68 +116,213 @@ func speedText(run runmodel.State, caps Caps) string {
 	return strconv.FormatFloat(run.Speed, 'g', 4, 64) + "x"
 }
 
-// renderHeader renders the two header lines: who and when, then the checkers' state
-// (a red banner naming the first violation).
+// part is a piece of a header line. When the line is too narrow, the pieces of lowest
+// priority go first; the one that fills (the step) is cut to the room left instead.
+type part struct {
+	text  string
+	style tcell.Style
+	prio  int
+	fill  bool
+}
+
+// fitParts lays parts out in order in w cells. It drops the pieces of lowest priority
+// (the later of equals first) until the rest fit; but the filling piece is cut, down to
+// minFill cells, before a piece of higher priority than its own goes, and before it
+// goes itself.
+func fitParts(parts []part, w int) line {
+	const minFill = 12
+	keep := make([]bool, len(parts))
+	fill := -1
+	for i, p := range parts {
+		keep[i] = true
+		if p.fill {
+			fill = i
+		}
+	}
+	width := func(cut bool) int {
+		n := 0
+		for i, p := range parts {
+			switch {
+			case !keep[i]:
+			case i == fill && cut:
+				n += min(textWidth(p.text), minFill)
+			default:
+				n += textWidth(p.text)
+			}
+		}
+		return n
+	}
+	// drop drops the kept piece of lowest priority, of at most prio, but for the fill.
+	drop := func(prio int) bool {
+		d := -1
+		for i, p := range parts {
+			if keep[i] && i != fill && p.prio <= prio && (d < 0 || p.prio <= parts[d].prio) {
+				d = i
+			}
+		}
+		if d >= 0 {
+			keep[d] = false
+		}
+		return d >= 0
+	}
+	fillPrio := -1
+	if fill >= 0 {
+		fillPrio = parts[fill].prio
+	}
+	for width(false) > w && drop(fillPrio) {
+	}
+	for width(true) > w && drop(1<<30) {
+	}
+	if fill >= 0 && width(true) > w {
+		keep[fill] = false
+	}
+	var l line
+	for i, p := range parts {
+		switch {
+		case !keep[i]:
+		case i == fill:
+			l.add(fit(p.text, w-width(false)+textWidth(p.text)), p.style)
+		default:
+			l.add(p.text, p.style)
+		}
+	}
+	return l
+}
+
+// stepInfo says where the timeline stands: the step running, the next one due, or
+// that the timeline is over; and whether that is news (bold) or background.
+func stepInfo(run runmodel.State, caps Caps) (string, tcell.Style) {
+	n := len(run.Steps)
+	if in := run.Interrupted; in != nil {
+		return in.String(), stWarn
+	}
+	if n == 0 {
+		return "", stDim
+	}
+	if c := run.Current; c >= 0 && c < n && run.Steps[c].Status == runmodel.StepRunning {
+		return fmt.Sprintf("step %d/%d: %s", c+1, n, run.Steps[c].Text), stDefault
+	}
+	for i := max(run.Current, 0); i < n; i++ {
+		if run.Steps[i].Status == runmodel.StepPending {
+			return fmt.Sprintf("next %d/%d: %s", i+1, n, run.Steps[i].Text), stDim
+		}
+	}
+	if !run.TimelineOver() {
+		return fmt.Sprintf("steps done; the scenario runs to %s", seconds(run.Duration)), stDim
+	}
+	done := "the step is done"
+	if n > 1 {
+		done = fmt.Sprintf("all %d steps done", n)
+	}
+	if caps.Replay {
+		return done, stDim
+	}
+	return done + "; the cluster keeps running: break it", stDim
+}
+
+// verdictPart is the run's status once its timeline is over: passed, failed, or the
+// kv workload's history still being checked.
+func verdictPart(run runmodel.State) (string, tcell.Style) {
+	switch {
+	case run.Failure != nil:
+		return "✗ scenario failed", stBad
+	case run.Interrupted != nil:
+		return "■ interrupted", stWarn
+	case run.Clients != nil && run.Clients.Check == nil && (run.Clients.Pending > 0 || len(run.Clients.Recent) > 0):
+		return "… checking linearizability", stWarn
+	}
+	return "✓ scenario passed", stOK.Bold(true)
+}
+
+// renderHeader renders the two header lines: who and when, with where the timeline
+// stands; then the checkers' state (a red banner naming the first failure) and the
+// figures. What does not fit goes, least important first.
 func renderHeader(f *frame, caps Caps, w int) []line {
 	run := f.snap.Run
-	var l1 line
-	l1.add(" MiniRaft ", stTitle)
 	name := run.Name
 	if name == "" {
 		name = "(no scenario)"
 	}
-	l1.add(" "+name+"  ", stBold)
-	l1.add("t="+seconds(run.Now)+"  ", stBold)
+	status, stStatus := "▶ running", stOK
+	over := run.TimelineOver() && len(run.Steps) > 0
 	switch {
 	case run.Done && caps.Replay:
-		l1.add(" REPLAY: END (space replays) ", stBanner)
+		status, stStatus = " REPLAY: END (space replays) ", stBanner
 	case run.Done:
-		l1.add(" STOPPED ", stBanner)
+		status, stStatus = " STOPPED ", stBanner
 	case run.Paused && caps.Replay:
-		l1.add(" REPLAY PAUSED (space plays) ", stPaused)
+		status, stStatus = " REPLAY PAUSED (space plays) ", stPaused
 	case run.Paused:
-		l1.add(" PAUSED (space resumes) ", stPaused)
+		status, stStatus = " PAUSED (space resumes) ", stPaused
 	case caps.Replay:
-		l1.add("▶ replaying", stOK)
-	default:
-		l1.add("▶ running", stOK)
+		status = "▶ replaying"
+	case over:
+		status, stStatus = verdictPart(run)
 	}
-	l1.add(fmt.Sprintf("  %s  %s engine  seed %d  %d peers", speedText(run, caps), run.Engine, run.Seed, len(f.snap.Peers)), stDefault)
-	if run.Current >= 0 && run.Current < len(run.Steps) && l1.width()+20 < w {
-		st := run.Steps[run.Current]
-		l1.add(fmt.Sprintf("  step %d/%d: ", run.Current+1, len(run.Steps)), stDim)
-		l1.add(fit(st.Text, w-l1.width()), stDefault)
+	step, stStep := stepInfo(run, caps)
+	if step != "" {
+		step = "  " + step
 	}
+	if over && (run.Done || run.Paused || caps.Replay) {
+		// The banner took the status's place: the verdict goes with the steps.
+		v, _ := verdictPart(run)
+		step = "  " + v + ";" + strings.TrimPrefix(step, " ")
+	}
+	l1 := fitParts([]part{
+		{" MiniRaft ", stTitle, 100, false},
+		{" " + fit(name, 24) + "  ", stBold, 90, false},
+		{"t=" + seconds(run.Now) + "  ", stBold, 95, false},
+		{status, stStatus, 99, false},
+		{"  " + speedText(run, caps), stDefault, 60, false},
+		{fmt.Sprintf("  %d peers", len(f.snap.Peers)), stDefault, 50, false},
+		{"  " + run.Engine + " engine", stDefault, 40, false},
+		{fmt.Sprintf("  seed %d", run.Seed), stDefault, 30, false},
+		{step, stStep, 80, true},
+	}, w)
 
-	var l2 line
 	if v := run.Failure; v != nil {
 		what := "VIOLATION " + v.Checker
 		if v.Checker == "expect" {
 			what = "EXPECTATION FAILED"
 		}
+		var l2 line
 		l2.add(fit(fmt.Sprintf(" ✗ %s at %s: %s", what, seconds(v.At), v.Message), w), stBanner)
 		l2.pad(w, stBanner)
 		return []line{l1, l2}
 	}
-	l2.add(" ✓ safety checks pass", stOK)
-	leader := chaos.LeaderOf(f.snap.Peers)
-	if leader != raft.None {
-		l2.add(fmt.Sprintf("   leader %d (term %d)", leader, f.snap.Peers[leader].Term), roleStyle(f.snap.Peers[leader]))
+	parts := []part{{" ✓ safety checks pass", stOK, 100, false}}
+	if leader := chaos.LeaderOf(f.snap.Peers); leader != raft.None {
+		parts = append(parts, part{fmt.Sprintf("   leader %d (term %d)", leader, f.snap.Peers[leader].Term), roleStyle(f.snap.Peers[leader]), 95, false})
 	} else {
-		l2.add("   no leader", stWarn)
+		parts = append(parts, part{"   no leader", stWarn, 95, false})
 	}
-	wl := run.Workload
-	l2.add(fmt.Sprintf("   commits %d", wl.Committed), stDefault)
-	if wl.Lost > 0 {
-		l2.add(fmt.Sprintf(" lost %d", wl.Lost), stWarn)
+	wl, kv := run.Workload, run.Clients
+	if kv == nil || wl.Proposed > 0 || run.Rate > 0 {
+		parts = append(parts, part{fmt.Sprintf("   commits %d", wl.Committed), stDefault, 80, false})
+		if wl.Lost > 0 {
+			parts = append(parts, part{fmt.Sprintf(" lost %d", wl.Lost), stWarn, 79, false})
+		}
 	}
-	if run.Rate > 0 {
-		l2.add(fmt.Sprintf("   workload %g/s", run.Rate), stDefault)
-	} else {
-		l2.add("   workload off", stDim)
+	if kv != nil {
+		ok := 0
+		if run.KV != nil {
+			ok = run.KV.OK
+		}
+		parts = append(parts, part{fmt.Sprintf("   kv %d ok, %.0f/s", ok, kv.Answering), stDefault, 85, false})
 	}
-	l2.add(fmt.Sprintf("   elections %d   faults %d   RPCs %d", run.Checks.Elections, run.Faults, f.snap.Stats.RPCs), stDefault)
-	return []line{l1, l2}
+	switch {
+	case run.Rate > 0:
+		parts = append(parts, part{fmt.Sprintf("   workload %g/s", run.Rate), stDefault, 70, false})
+	case kv != nil && kv.Rate > 0:
+		parts = append(parts, part{fmt.Sprintf("   workload kv %g/s", kv.Rate), stDefault, 70, false})
+	default:
+		parts = append(parts, part{"   workload off", stDim, 70, false})
+	}
+	parts = append(parts,
+		part{fmt.Sprintf("   elections %d", run.Checks.Elections), stDefault, 50, false},
+		part{fmt.Sprintf("   faults %d", run.Faults), stDefault, 45, false},
+		part{fmt.Sprintf("   RPCs %d", f.snap.Stats.RPCs), stDefault, 30, false})
+	return []line{l1, fitParts(parts, w)}
 }
 
 // column is one column of the peers table.
@@ -301,6 +460,85 @@ func renderPeers(f *frame, sel int, following bool, w int) []line {
 	return out
 }
 
+// compactColumns returns the columns of the compact peers table (one row per peer with
+// its log) that fit in w cells: the id, the role (which says crashed or paused too), the
+// term and the commit index first.
+func compactColumns(f *frame, w int) []column {
+	all := peerColumns(f, 1<<20)
+	byTitle := map[string]column{}
+	for _, c := range all {
+		byTitle[c.title] = c
+	}
+	cols := []column{byTitle["id"],
+		{"role", 5, false, func(_ int, p chaos.PeerStatus, _ *frame) (string, tcell.Style) {
+			st := roleStyle(p)
+			if p.State != chaos.Up {
+				st = stateStyle(p.State)
+			}
+			return roleAbbrev(p), st
+		}},
+		byTitle["term"], byTitle["commit"]}
+	for _, t := range []string{"last i/t", "applied", "voted", "snap", "group", "clock"} {
+		if c, ok := byTitle[t]; ok {
+			cols = append(cols, c)
+		}
+	}
+	used := 1
+	for i, c := range cols {
+		if used+c.width+1 > w {
+			return cols[:i]
+		}
+		used += c.width + 1
+	}
+	return cols
+}
+
+// renderCompact renders the peers and their logs as one table, for a screen too short
+// for both: a title row of column names and the logs' ruler, then one row per peer with
+// its main figures and its log (as renderLogs draws it).
+func renderCompact(f *frame, sel int, following bool, w int) []line {
+	cols := compactColumns(f, max(w/2, w-minLogCells))
+	var head line
+	head.add(" ", stTitle)
+	for _, c := range cols {
+		head.add(cell(c.title, c.width, c.right)+" ", stTitle)
+	}
+	labelW := head.width()
+	cells := max(1, w-labelW)
+	lo, hi := logWindow(f.snap.Peers, cells)
+	head = append(head, logRuler("", 0, lo, hi, w-labelW)...)
+	legend := termLegend(f.snap.Peers, lo, hi)
+	if following && legend == "" {
+		legend = "▶ follows the leader"
+	}
+	out := []line{withLegend(head, legend, w, w/2)}
+	for id, p := range f.snap.Peers {
+		var l line
+		base, marker := stDefault, " "
+		if id == sel {
+			base, marker = stSelected, "▶"
+		}
+		l.add(marker, base.Bold(true))
+		for _, c := range cols {
+			text, st := c.cell(id, p, f)
+			if p.State == chaos.Crashed && c.title != "role" && c.title != "id" {
+				st = stDim
+			}
+			if id == sel {
+				st = st.Background(tcell.ColorNavy)
+			}
+			l.add(cell(text, c.width, c.right), st)
+			l.add(" ", base)
+		}
+		l = append(l, logRow(p, lo, hi)...)
+		out = append(out, l)
+	}
+	return out
+}
+
+// minLogCells is the fewest entries the compact table keeps for the logs.
+const minLogCells = 30
+
 // cell pads or cuts s to w cells, aligned right or left.
 func cell(s string, w int, right bool) string {
 	s = fit(s, w)
@@ -348,7 +586,7 @@ func roleAbbrev(p chaos.PeerStatus) string {
 func renderLogs(f *frame, sel, w int) []line {
 	cells := max(1, w-logLabelWidth)
 	lo, hi := logWindow(f.snap.Peers, cells)
-	out := []line{logRuler(lo, hi, w)}
+	out := []line{withLegend(logRuler(" Logs", logLabelWidth, lo, hi, w), termLegend(f.snap.Peers, lo, hi), w, w/2)}
 	for id, p := range f.snap.Peers {
 		var l line
 		lab, marker := roleStyle(p), " "
@@ -362,10 +600,10 @@ func renderLogs(f *frame, sel, w int) []line {
 	return out
 }
 
-// logRuler renders the title row of the logs view: its name, then the index of every
-// tenth entry above its cell.
-func logRuler(lo, hi, w int) line {
-	buf := []rune(cell(" Logs", logLabelWidth, false))
+// logRuler renders the title row of the logs: label in the first label cells, then the
+// index of every tenth entry above its cell.
+func logRuler(label string, labelWidth, lo, hi, w int) line {
+	buf := []rune(cell(label, labelWidth, false))
 	for i := lo; i <= hi; i++ {
 		buf = append(buf, ' ')
 	}
@@ -374,7 +612,7 @@ func logRuler(lo, hi, w int) line {
 			continue
 		}
 		s := strconv.Itoa(i)
-		at := logLabelWidth + i - lo
+		at := labelWidth + i - lo
 		if at+len(s) > len(buf) {
 			continue
 		}
@@ -387,6 +625,66 @@ func logRuler(lo, hi, w int) line {
 	l.add(string(buf[:min(len(buf), w)]), stTitle)
 	l.pad(w, stTitle)
 	return l
+}
+
+// termLegend names the terms above 9 of the entries lo..hi of the peers' logs, by
+// their glyph: "a=10 b=11"; or "" when every term in view shows as its digit.
+func termLegend(peers []chaos.PeerStatus, lo, hi int) string {
+	seen := map[int]bool{}
+	for _, p := range peers {
+		for i, r := range p.Terms {
+			end := p.LastIndex
+			if i+1 < len(p.Terms) {
+				end = p.Terms[i+1].Index - 1
+			}
+			if r.Term > 9 && r.Index <= hi && end >= lo && end >= max(r.Index, p.SnapshotIndex+1) {
+				seen[r.Term] = true
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return ""
+	}
+	terms := make([]int, 0, len(seen))
+	for t := range seen {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = fmt.Sprintf("%c=%d", termGlyph(t), t)
+	}
+	return "terms " + strings.Join(parts, " ")
+}
+
+// withLegend writes legend over the right end of a title line w wide, keeping at least
+// keep cells of the line; a legend too long for that is cut.
+func withLegend(l line, legend string, w, keep int) line {
+	if legend == "" {
+		return l
+	}
+	legend = " " + legend + " "
+	room := w - keep
+	if textWidth(legend) > room {
+		legend = fit(legend, room)
+	}
+	keep = w - textWidth(legend)
+	var out line
+	col := 0
+	for _, s := range l {
+		if col >= keep {
+			break
+		}
+		text := []rune(s.text)
+		if col+len(text) > keep {
+			text = text[:keep-col]
+		}
+		out.add(string(text), s.style)
+		col += len(text)
+	}
+	out.pad(keep, stTitle)
+	out.add(legend, stTitleDim)
+	return out
 }
 
 // logRow renders one peer's log entries lo..hi.
@@ -425,7 +723,7 @@ func logRow(p chaos.PeerStatus, lo, hi int) line {
 			if ri < len(runs) && runs[ri].Index <= i {
 				t = runs[ri].Term
 			}
-			ch = rune('0' + t%10)
+			ch = termGlyph(t)
 			c := termColor(t)
 			if i <= p.CommitIndex {
 				st = tcell.StyleDefault.Background(c).Foreground(tcell.ColorBlack)
@@ -490,19 +788,38 @@ func linkText(lf chaos.LinkFaults) string {
 	return strings.Join(parts, ", ")
 }
 
-// renderNetwork renders the network: a matrix of directed links (row: from, column:
-// to), a legend, the settings on every link and the partition groups, as much as fits
-// in h lines.
+// legend is what the network's symbols mean, in the order the legend shows them.
+var legend = []struct{ sym, what string }{{"·", "up"}, {"X", "cut"}, {"L", "loss"}, {"S", "slow"}, {"R", "reord"}, {"D", "dup"}}
+
+// legendWidth is the width of the legend beside the matrix: its widest entry;
+// legendLineWidth its width on one line, below.
+const (
+	legendWidth     = 7
+	legendLineWidth = 39
+)
+
+// Rows of the network view in summary form (a title and two lines).
+const netSummaryRows = 3
+
+// renderNetwork renders the network in w x h cells: a matrix of directed links (row:
+// from, column: to) with its legend beside it (or below, if narrow), then the settings
+// on every link and the partition groups, as much as fits. When the matrix does not fit,
+// it says the same in words.
 func renderNetwork(n chaos.NetState, w, h int) []line {
+	peers := len(n.Cut)
+	if h < peers+2 || w < matrixWidth(peers) {
+		return renderNetSummary(n, w, h)
+	}
 	var title line
 	title.add(" Network", stTitle)
 	title.add("  row → column", stTitleDim)
 	title.pad(w, stTitle)
 	out := []line{title}
+	cw := netColumn(peers)
 	var head line
-	head.add("from\\to", stDim)
+	head.add(`from\to`, stDim)
 	for j := range n.Cut {
-		head.add(fmt.Sprintf("%2d", j), stBold)
+		head.add(fmt.Sprintf("%*d", cw, j), stBold)
 	}
 	out = append(out, head)
 	for i := range n.Cut {
@@ -510,7 +827,7 @@ func renderNetwork(n chaos.NetState, w, h int) []line {
 		l.add(fmt.Sprintf("%5d  ", i), stBold)
 		for j := range n.Cut {
 			s, st := netSymbol(n, i, j)
-			l.add(" ", stDefault)
+			l.add(strings.Repeat(" ", cw-1), stDefault)
 			l.add(s, st)
 		}
 		out = append(out, l)
@@ -528,24 +845,83 @@ func renderNetwork(n chaos.NetState, w, h int) []line {
 		l.add(groups, stWarn)
 		extra = append(extra, l)
 	}
-	var legend line
-	for _, x := range []struct{ sym, what string }{{"·", "up"}, {"X", "cut"}, {"L", "lossy"}, {"S", "slow"}, {"R", "reorder"}, {"D", "dup"}} {
-		if legend.width()+len(x.what)+3 > w {
-			extra = append(extra, legend)
-			legend = nil
+	if beside := w - matrixWidth(peers) - 1; beside >= legendWidth {
+		// One entry a row, beside the header and the matrix's rows.
+		for i, x := range legend {
+			if 1+i >= len(out) {
+				break
+			}
+			s, st := symbolStyle(x.sym)
+			out[1+i] = append(out[1+i], span{strings.Repeat(" ", matrixWidth(peers)+1-out[1+i].width()), stDefault})
+			out[1+i].add(s, st)
+			out[1+i].add(" "+x.what, stDim)
 		}
-		s, st := symbolStyle(x.sym)
-		legend.add(s, st)
-		legend.add(" "+x.what+" ", stDim)
+	} else {
+		var l line
+		for _, x := range legend {
+			if l.width()+len(x.what)+3 > w {
+				extra = append(extra, l)
+				l = nil
+			}
+			s, st := symbolStyle(x.sym)
+			l.add(s, st)
+			l.add(" "+x.what+" ", stDim)
+		}
+		extra = append(extra, l)
 	}
-	extra = append(extra, legend)
 	for _, l := range extra {
 		if len(out) < h {
 			out = append(out, l)
 		}
 	}
+	return out[:min(len(out), max(h, 0))]
+}
+
+// renderNetSummary says in words what the matrix shows, in h lines: the partition
+// groups, the cut links and the link faults, or that every link is up.
+func renderNetSummary(n chaos.NetState, w, h int) []line {
+	var title line
+	title.add(" Network", stTitle)
+	title.pad(w, stTitle)
+	out := []line{title}
+	var parts []string
+	if groups := groupText(n.Groups); groups != "" {
+		parts = append(parts, "partitioned: "+groups)
+	}
+	if g := linkText(n.Global); g != "" {
+		parts = append(parts, "all links: "+g)
+	}
+	var cuts, faulty []string
+	for i := range n.Cut {
+		for j := range n.Cut[i] {
+			switch {
+			case i == j:
+			case n.Cut[i][j] && (len(n.Groups) <= max(i, j) || n.Groups[i] == n.Groups[j]):
+				cuts = append(cuts, fmt.Sprintf("%d→%d", i, j))
+			case !n.Cut[i][j] && n.Links[i][j] != n.Global && linkText(n.Links[i][j]) != "":
+				faulty = append(faulty, fmt.Sprintf("%d→%d %s", i, j, linkText(n.Links[i][j])))
+			}
+		}
+	}
+	if len(cuts) > 0 {
+		parts = append(parts, "cut: "+strings.Join(cuts, " "))
+	}
+	parts = append(parts, faulty...)
+	if len(parts) == 0 {
+		var l line
+		l.add("every link up", stOK)
+		out = append(out, l)
+	}
+	for _, p := range parts {
+		var l line
+		l.add(fit(p, w), stWarn)
+		out = append(out, l)
+	}
 	if len(out) > h {
 		out = out[:max(h, 0)]
+		if h > 1 && len(parts) > h-1 {
+			out[h-1] = line{{fit(out[h-1].String(), w-1) + "…", stWarn}}
+		}
 	}
 	return out
 }
@@ -605,8 +981,9 @@ func stepGlyph(s runmodel.StepStatus) (string, tcell.Style) {
 	return "·", stDim
 }
 
-// renderTimeline renders the scenario's steps around the current one, in h lines.
-func renderTimeline(run runmodel.State, w, h int) []line {
+// renderTimeline renders the scenario's steps around the current one, in h lines, and,
+// once the timeline is over, how it ended.
+func renderTimeline(run runmodel.State, caps Caps, w, h int) []line {
 	var title line
 	title.add(" Timeline", stTitle)
 	if n := len(run.Steps); n > 0 {
@@ -617,17 +994,36 @@ func renderTimeline(run runmodel.State, w, h int) []line {
 	if len(run.Steps) == 0 {
 		var l line
 		l.add(" no timeline: type commands with :", stDim)
-		return append(out, l)
+		return append(out, l)[:min(2, max(h, 0))]
 	}
 	rows := h - 1
 	if rows <= 0 {
 		return out[:max(h, 0)]
 	}
-	start := 0
-	if run.Current >= 0 {
-		start = max(0, min(run.Current-rows/3, len(run.Steps)-rows))
+	// The end: the verdict once the timeline is over, or where the run was stopped.
+	var end []line
+	if in := run.Interrupted; in != nil {
+		end = append(end, line{{" ■ " + in.String(), stWarn}})
+	} else if run.TimelineOver() {
+		v, st := verdictPart(run)
+		end = append(end, line{{" " + v, st}})
 	}
-	for i := start; i < len(run.Steps) && len(out) < h; i++ {
+	rows -= len(end)
+	// Around the step running, or the next one due.
+	focus := run.Current
+	if focus >= 0 && run.Steps[focus].Status != runmodel.StepRunning {
+		for i := focus; i < len(run.Steps); i++ {
+			if run.Steps[i].Status == runmodel.StepPending {
+				focus = i
+				break
+			}
+		}
+	}
+	start := 0
+	if focus >= 0 {
+		start = max(0, min(focus-rows/3, len(run.Steps)-rows))
+	}
+	for i := start; i < len(run.Steps) && len(out) < 1+rows; i++ {
 		st := run.Steps[i]
 		g, gs := stepGlyph(st.Status)
 		var l line
@@ -647,5 +1043,8 @@ func renderTimeline(run runmodel.State, w, h int) []line {
 		l.add(fit(st.Text, w-l.width()), ts)
 		out = append(out, l)
 	}
-	return out
+	for _, l := range end {
+		out = append(out, line{{fit(l.String(), w), l[0].style}})
+	}
+	return out[:min(len(out), max(h, 0))]
 }

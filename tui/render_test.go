@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,8 @@ func TestLogRow(t *testing.T) {
 			"1111  ", "##...."},
 		{"two terms", peer(0, raft.Leader, 3, 5, 5, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 4, Term: 3}), 1, 5,
 			"11133", "#####"},
-		{"term 12 shows its last digit", peer(0, raft.Leader, 12, 2, 0, 0, raft.TermRun{Index: 1, Term: 12}), 1, 2,
-			"22", ".."},
+		{"term 12 shows as c", peer(0, raft.Leader, 12, 2, 0, 0, raft.TermRun{Index: 1, Term: 12}), 1, 2,
+			"cc", ".."},
 		{"window after the start", peer(0, raft.Leader, 2, 30, 28, 0, raft.TermRun{Index: 1, Term: 1}, raft.TermRun{Index: 26, Term: 2}), 21, 30,
 			"1111122222", "########.."},
 		{"snapshot as a block", peer(0, raft.Follower, 2, 8, 8, 5, raft.TermRun{Index: 6, Term: 2}), 1, 8,
@@ -142,7 +143,7 @@ func TestLogRuler(t *testing.T) {
 		{1, 12, " Logs     1        10 "},
 	}
 	for _, tt := range tests {
-		if got := logRuler(tt.lo, tt.hi, logLabelWidth+tt.hi-tt.lo+1).String(); got != tt.want {
+		if got := logRuler(" Logs", logLabelWidth, tt.lo, tt.hi, logLabelWidth+tt.hi-tt.lo+1).String(); got != tt.want {
 			t.Errorf("logRuler(%d, %d) =\n%q, want\n%q", tt.lo, tt.hi, got, tt.want)
 		}
 	}
@@ -212,8 +213,10 @@ func TestRenderNetwork(t *testing.T) {
 			t.Errorf("network view lacks %q:\n%s", want, all)
 		}
 	}
-	if got := len(renderNetwork(n, 40, 4)); got != 4 {
-		t.Errorf("network view in 4 lines has %d lines", got)
+	// Too short for the matrix: the same, in words.
+	short := renderNetwork(n, 40, 4)
+	if len(short) > 4 || !strings.Contains(short[1].String()+short[2].String(), "partitioned: {0,1} {2,3,4}") {
+		t.Errorf("network view in 4 lines: %q", short)
 	}
 }
 
@@ -348,7 +351,12 @@ func TestFilterEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := seqs(filterEvents(all, eventFilters[tt.filter], tt.peer, tt.limit))
+			rows := filterEvents(all, eventFilters[tt.filter], tt.peer)
+			var its []item
+			for _, r := range rows[max(0, len(rows)-tt.limit):] {
+				its = append(its, r.it)
+			}
+			got := seqs(its)
 			if !slicesEqual(got, tt.want) {
 				t.Errorf("filter %q peer %d: got events %v, want %v", eventFilters[tt.filter].name, tt.peer, got, tt.want)
 			}
@@ -373,30 +381,30 @@ func TestRenderEventsScroll(t *testing.T) {
 	for i := range 10 {
 		es = append(es, chaos.Event{Kind: chaos.EventNote, Peer: -1, Text: "note " + string(rune('a'+i))})
 	}
-	its := items(es...)
+	rows := filterEvents(items(es...), eventFilters[0], -1)
 	tests := []struct {
-		scroll    int
+		anchor    uint64
 		wantFirst string
 		wantLast  string
 	}{
 		{0, "note g", "note j"},
-		{2, "note e", "note h"},
-		{20, "", ""},
+		{8, "note e", "note h"},
+		{4, "note a", "note d"},
 	}
 	for _, tt := range tests {
-		ls := renderEvents(its, eventFilters[0], -1, tt.scroll, 60, 5)
-		if tt.wantFirst == "" {
-			if len(ls) != 2 || !strings.Contains(ls[1].String(), "nothing") {
-				t.Errorf("scrolled past the start: %q", ls)
-			}
-			continue
-		}
+		ls := renderEvents(rows, eventsView{what: "key events", anchor: tt.anchor}, 60, 5)
 		if len(ls) != 5 {
-			t.Fatalf("scroll %d: %d lines, want 5", tt.scroll, len(ls))
+			t.Fatalf("anchor %d: %d lines, want 5", tt.anchor, len(ls))
 		}
 		if !strings.HasSuffix(ls[1].String(), tt.wantFirst) || !strings.HasSuffix(ls[4].String(), tt.wantLast) {
-			t.Errorf("scroll %d: lines %q .. %q, want %q .. %q", tt.scroll, ls[1], ls[4], tt.wantFirst, tt.wantLast)
+			t.Errorf("anchor %d: lines %q .. %q, want %q .. %q", tt.anchor, ls[1], ls[4], tt.wantFirst, tt.wantLast)
 		}
+		if newer := strings.Contains(ls[0].String(), "newer below"); newer != (tt.anchor != 0) {
+			t.Errorf("anchor %d: title %q", tt.anchor, ls[0])
+		}
+	}
+	if ls := renderEvents(nil, eventsView{}, 60, 5); len(ls) != 2 || !strings.Contains(ls[1].String(), "nothing") {
+		t.Errorf("no events: %q", ls)
 	}
 }
 
@@ -511,7 +519,7 @@ func TestRenderTimeline(t *testing.T) {
 		}
 		run.Steps = append(run.Steps, runmodel.StepState{Text: "step " + string(rune('a'+i)), Status: st})
 	}
-	ls := renderTimeline(run, 40, 5)
+	ls := renderTimeline(run, Caps{}, 40, 5)
 	if len(ls) != 5 {
 		t.Fatalf("%d lines, want 5", len(ls))
 	}
@@ -532,26 +540,41 @@ func TestRenderTimeline(t *testing.T) {
 func TestComputeLayout(t *testing.T) {
 	tests := []struct {
 		w, h, n  int
+		kv       bool
 		tooSmall bool
+		compact  bool
 	}{
-		{80, 24, 5, false},
-		{80, 24, 7, false},
-		{120, 40, 5, false},
-		{200, 60, 15, false},
-		{59, 24, 5, true},
-		{80, 17, 5, true},
-		{80, 24, 9, true},
+		{80, 24, 3, false, false, false},
+		{80, 24, 5, false, false, false},
+		{80, 24, 7, false, false, true},
+		{80, 24, 9, false, false, true},
+		{80, 24, 14, false, false, true},
+		{80, 24, 15, false, true, false},
+		{80, 25, 15, false, false, true},
+		{120, 40, 3, false, false, false},
+		{120, 40, 5, true, false, false},
+		{120, 40, 9, false, false, false},
+		{120, 40, 15, false, false, true},
+		{120, 40, 15, true, false, true},
+		{200, 60, 15, true, false, false},
+		{59, 24, 5, false, true, false},
+		{80, 14, 5, false, true, false},
+		{80, 15, 5, false, false, true},
 	}
 	for _, tt := range tests {
-		l := computeLayout(tt.w, tt.h, tt.n)
-		if l.tooSmall != tt.tooSmall {
-			t.Errorf("%dx%d with %d peers: tooSmall = %v, want %v", tt.w, tt.h, tt.n, l.tooSmall, tt.tooSmall)
+		l := computeLayout(tt.w, tt.h, tt.n, tt.kv)
+		if l.tooSmall != tt.tooSmall || l.compact != tt.compact {
+			t.Errorf("%dx%d with %d peers: tooSmall %v, compact %v; want %v, %v", tt.w, tt.h, tt.n, l.tooSmall, l.compact, tt.tooSmall, tt.compact)
 			continue
 		}
 		if l.tooSmall {
+			if tt.h >= minHeight(tt.n) && tt.w >= minWidth {
+				t.Errorf("%dx%d with %d peers: too small, yet minHeight says %d", tt.w, tt.h, tt.n, minHeight(tt.n))
+			}
 			continue
 		}
-		rs := map[string]rect{"header": l.header, "peers": l.peers, "logs": l.logs, "events": l.events, "net": l.net, "timeline": l.timeline, "bottom": l.bottom}
+		rs := map[string]rect{"header": l.header, "peers": l.peers, "logs": l.logs, "events": l.events, "net": l.net,
+			"clients": l.clients, "timeline": l.timeline, "bottom": l.bottom}
 		for name, r := range rs {
 			if r.x < 0 || r.y < 0 || r.x+r.w > tt.w || r.y+r.h > tt.h {
 				t.Errorf("%dx%d: %s %+v is off the screen", tt.w, tt.h, name, r)
@@ -563,11 +586,17 @@ func TestComputeLayout(t *testing.T) {
 				}
 			}
 		}
-		if l.peers.h != tt.n+1 || l.logs.h != tt.n+1 || l.events.h < 3 {
+		if l.peers.h != tt.n+1 || l.compact != (l.logs.h == 0) || !l.compact && l.logs.h != tt.n+1 || l.events.h < minZone {
 			t.Errorf("%dx%d: peers %d, logs %d, events %d lines", tt.w, tt.h, l.peers.h, l.logs.h, l.events.h)
 		}
-		if l.net.h < tt.n+2 && l.net.h < l.events.h {
-			t.Errorf("%dx%d: the network matrix gets %d lines, wants %d", tt.w, tt.h, l.net.h, tt.n+2)
+		if l.events.w < 30 {
+			t.Errorf("%dx%d: the events get %d columns", tt.w, tt.h, l.events.w)
+		}
+		if tt.kv && l.clients.h < clientsMinRows || !tt.kv && l.clients.h != 0 {
+			t.Errorf("%dx%d, kv %v: the clients get %d lines", tt.w, tt.h, tt.kv, l.clients.h)
+		}
+		if l.timeline.h < 2 {
+			t.Errorf("%dx%d: the timeline gets %d lines", tt.w, tt.h, l.timeline.h)
 		}
 	}
 }
@@ -598,5 +627,182 @@ func TestBarErrorLine(t *testing.T) {
 		if !strings.Contains(l.String(), tt.message) {
 			t.Errorf("%q: line %q lacks %q", tt.text, l, tt.message)
 		}
+	}
+}
+
+// Terms above 9 stay readable: letters a to z are terms 10 to 35, A to Z 36 to 61, and
+// the logs' title names the terms above 9 in view.
+func TestTermGlyphs(t *testing.T) {
+	tests := []struct {
+		term int
+		want rune
+	}{{1, '1'}, {9, '9'}, {10, 'a'}, {12, 'c'}, {30, 'u'}, {35, 'z'}, {36, 'A'}, {61, 'Z'}, {62, '1'}}
+	for _, tt := range tests {
+		if got := termGlyph(tt.term); got != tt.want {
+			t.Errorf("termGlyph(%d) = %q, want %q", tt.term, got, tt.want)
+		}
+	}
+	// A glyph and a colour tell apart every term up to 488.
+	seen := map[string]int{}
+	for term := 1; term <= 488; term++ {
+		k := fmt.Sprintf("%c %v", termGlyph(term), termColor(term))
+		if other, ok := seen[k]; ok {
+			t.Fatalf("terms %d and %d look the same", other, term)
+		}
+		seen[k] = term
+	}
+	p := peer(0, raft.Leader, 30, 6, 6, 0, raft.TermRun{Index: 1, Term: 3}, raft.TermRun{Index: 3, Term: 10}, raft.TermRun{Index: 5, Term: 30})
+	if got := logRow(p, 1, 6).String(); got != "33aauu" {
+		t.Errorf("log of terms 3, 10 and 30: %q, want %q", got, "33aauu")
+	}
+	ls := renderLogs(&frame{snap: Snapshot{Peers: []chaos.PeerStatus{p}}}, 0, 60)
+	if !strings.HasSuffix(strings.TrimRight(ls[0].String(), " "), "terms a=10 u=30") {
+		t.Errorf("the logs' title %q does not name terms 10 and 30", ls[0])
+	}
+	// Out of view, no legend.
+	if got := termLegend([]chaos.PeerStatus{p}, 1, 2); got != "" {
+		t.Errorf("legend of entries of term 3: %q", got)
+	}
+}
+
+// A peer standing for election again and again, with nothing else shown about it, is
+// one line; a leader elected anywhere, or something about the peer, ends the fold.
+func TestFoldElections(t *testing.T) {
+	var es []chaos.Event
+	stand := func(peer, term int) { es = append(es, raftEv(raft.EventRole, peer, raft.Candidate, term)) }
+	es = append(es, raftEv(raft.EventRole, 0, raft.Leader, 2))
+	for term := 3; term <= 14; term++ {
+		stand(4, term) // peer 4, cut off, stands again and again
+		if term == 8 {
+			stand(3, 3) // another peer's once
+		}
+	}
+	rows := filterEvents(items(es...), eventFilters[0], -1)
+	var text []string
+	for _, r := range rows {
+		s, _ := r.text()
+		text = append(text, s)
+	}
+	want := []string{"★ peer 0 is leader of term 2", "peer 3 stands for election in term 3", "peer 4: 12 elections since 0.0s, terms 3-14, none won yet"}
+	if !slicesEqual(text, want) {
+		t.Errorf("rows:\n%q\nwant\n%q", text, want)
+	}
+	// A new leader ends the fold; so does a fault on the peer.
+	es = append(es, raftEv(raft.EventRole, 0, raft.Leader, 15))
+	stand(4, 16)
+	stand(4, 17)
+	es = append(es, chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &chaos.Fault{Kind: chaos.Crash, Peers: []int{4}}})
+	stand(4, 18)
+	rows = filterEvents(items(es...), eventFilters[0], -1)
+	text = nil
+	for _, r := range rows[3:] {
+		s, _ := r.text()
+		text = append(text, s)
+	}
+	want = []string{"★ peer 0 is leader of term 15", "peer 4: 2 elections since 0.0s, terms 16-17, none won", "fault: crash 4", "peer 4 stands for election in term 18"}
+	if !slicesEqual(text, want) {
+		t.Errorf("rows:\n%q\nwant\n%q", text, want)
+	}
+	// Elections in detail: no folding (every event but the fault shows).
+	if rows := filterEvents(items(es...), eventFilters[2], -1); len(rows) != len(es)-1 {
+		t.Errorf("in detail: %d rows for %d events and a fault", len(rows), len(es)-1)
+	}
+}
+
+// The header says where the timeline stands: the step running, the next one due, or
+// that it is over and passed or failed.
+func TestRenderHeaderTimeline(t *testing.T) {
+	f := sampleFrame(3)
+	line1 := func(f *frame, caps Caps) string { return renderHeader(f, caps, 160)[0].String() }
+	if got := line1(f, Caps{Speed: true}); !strings.Contains(got, "▶ running") || !strings.Contains(got, "step 3/5: wait leader within 5s") {
+		t.Errorf("running: %q", got)
+	}
+	f.snap.Run.Steps[2].Status = runmodel.StepDone
+	if got := line1(f, Caps{Speed: true}); !strings.Contains(got, "next 4/5: at +3s restart crashed") {
+		t.Errorf("between steps: %q", got)
+	}
+	for i := range f.snap.Run.Steps {
+		f.snap.Run.Steps[i].Status = runmodel.StepDone
+	}
+	if got := line1(f, Caps{Speed: true}); !strings.Contains(got, "✓ scenario passed") || !strings.Contains(got, "all 5 steps done; the cluster keeps running") || strings.Contains(got, "running  ") {
+		t.Errorf("over: %q", got)
+	}
+	f.snap.Run.Duration = 20 * time.Second
+	if got := line1(f, Caps{Speed: true}); !strings.Contains(got, "▶ running") || !strings.Contains(got, "steps done; the scenario runs to 20.0s") {
+		t.Errorf("steps done, duration to go: %q", got)
+	}
+	f.snap.Run.Duration = 0
+	f.snap.Run.Failure = &chaos.Violation{Checker: "expect", Message: "line 6: expect leaders == 3: failed"}
+	if got := line1(f, Caps{Speed: true}); !strings.Contains(got, "✗ scenario failed") {
+		t.Errorf("over, failed: %q", got)
+	}
+	f.snap.Run.Failure = nil
+	f.snap.Run.Done = true
+	f.snap.Run.Interrupted = &runmodel.Interruption{Step: 2, Steps: 5, Text: "at 3s crash leader"}
+	if got := line1(f, Caps{Replay: true, Speed: true}); !strings.Contains(got, "REPLAY: END") || !strings.Contains(got, "interrupted at step 2 of 5") {
+		t.Errorf("a replay of an interrupted run, at its end: %q", got)
+	}
+	ls := renderTimeline(f.snap.Run, Caps{Replay: true}, 40, 8)
+	if last := ls[len(ls)-1].String(); !strings.Contains(last, "interrupted at step 2 of 5") {
+		t.Errorf("the timeline ends %q", last)
+	}
+}
+
+// With a kv workload, the header counts its operations and names its rate.
+func TestRenderHeaderKV(t *testing.T) {
+	f := sampleFrame(3)
+	f.snap.Run.Rate, f.snap.Run.Workload = 0, runmodel.WorkloadStats{}
+	f.snap.Run.KV = &runmodel.KVStats{Operations: 130, OK: 123, Clients: 10, Keys: 3}
+	f.snap.Run.Clients = &runmodel.KVClients{Rate: 200, Answering: 181.5}
+	got := renderHeader(f, Caps{Speed: true}, 160)[1].String()
+	for _, want := range []string{"kv 123 ok, 182/s", "workload kv 200/s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("header %q lacks %q", got, want)
+		}
+	}
+	for _, not := range []string{"commits 0", "workload off"} {
+		if strings.Contains(got, not) {
+			t.Errorf("header %q says %q", got, not)
+		}
+	}
+}
+
+// The kv clients' view: answers per second, pending operations and for how long, how
+// they ended, the check, and the last operations, newest first.
+func TestRenderClients(t *testing.T) {
+	ms := time.Millisecond
+	run := runmodel.State{Now: 5 * time.Second,
+		KV: &runmodel.KVStats{Operations: 130, OK: 120, TimedOut: 2, Clients: 10, Keys: 3, P50: 3 * ms, P99: 40 * ms, Retries: 7},
+		Clients: &runmodel.KVClients{Rate: 200, Answering: 181, Pending: 3, Oldest: 3500 * ms, Recent: []chaos.ClientOp{
+			{Client: 1, Seq: 4, Op: "put", Key: "k1", Input: "1.4;", Status: chaos.ClientOK, Peer: 2, Index: 40, Call: 4900 * ms, Return: 4903 * ms},
+			{Client: 2, Seq: 9, Op: "get", Key: "k0", Output: "1.4;", Status: chaos.ClientOK, Peer: 2, Index: 41, Call: 4901 * ms, Return: 4904 * ms},
+		}}}
+	text := func(ls []line) string {
+		var s []string
+		for _, l := range ls {
+			s = append(s, l.String())
+		}
+		return strings.Join(s, "\n")
+	}
+	got := text(renderClients(run, 60, 8))
+	for _, want := range []string{"KV clients  10 clients, 3 keys", "181 ops/s (asked 200)", "3 pending since 1.5s", "120 ok 2 timed out",
+		"p50 3ms p99 40ms", "checked when the timeline is over", `c2 get k0 → "1.4;" from 2 in 3ms`, `c1 put k1 "1.4;" ok from 2 in 3ms`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("clients view lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Index(got, "c2 get") > strings.Index(got, "c1 put") {
+		t.Errorf("the newest operation is not first:\n%s", got)
+	}
+	run.Clients.Check, run.Clients.CheckAt = &chaos.KVCheck{Outcome: "linearizable", Operations: 120}, 6*time.Second
+	if got := text(renderClients(run, 60, 8)); !strings.Contains(got, "✓ linearizable: 120 operations to 6.0s") {
+		t.Errorf("after the check:\n%s", got)
+	}
+	run.Clients.Check = &chaos.KVCheck{Outcome: "not linearizable", Key: "k1", Operations: 120}
+	if got := text(renderClients(run, 60, 8)); !strings.Contains(got, "✗ not linearizable: key k1") {
+		t.Errorf("a failed check:\n%s", got)
+	}
+	if got := renderClients(run, 60, 4); len(got) != 4 {
+		t.Errorf("in 4 lines: %d", len(got))
 	}
 }

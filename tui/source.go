@@ -23,8 +23,9 @@ type Stepper interface {
 	Step(n int) string
 	// Seek moves to a time of the recording.
 	Seek(at time.Duration) (string, error)
-	// SeekViolation moves to the first violation.
-	SeekViolation() (string, error)
+	// Jump moves to the next event (forward) or the previous one that is a violation,
+	// or, with violations false, a fault, a new leader or a violation.
+	Jump(violations, forward bool) (string, error)
 }
 
 // Source is where the views' data comes from and where their commands go: a running

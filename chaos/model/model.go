@@ -588,6 +588,10 @@ func (m *Run) State() State {
 		Steps: slices.Clone(m.steps), Current: m.current, Done: m.ended, Rate: m.rate,
 		Faults: m.fig.Faults, Failure: m.Failure(), Workload: m.wl.stats(), Checks: m.fig, KV: m.KV(),
 	}
+	if m.stoppedIn != nil {
+		in := *m.stoppedIn
+		st.Interrupted = &in
+	}
 	if m.kvRate > 0 || m.kv.ops > 0 || len(m.kv.pending) > 0 || m.info.KVRate > 0 || m.usesKV() {
 		st.Clients = m.kv.clientsAt(m.now, m.kvRate)
 	}

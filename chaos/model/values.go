@@ -147,6 +147,9 @@ type State struct {
 	// Clients is what a kv workload's clients are doing now; nil when no kv workload
 	// has run.
 	Clients *KVClients
+	// Interrupted says where the run was stopped, if its end came before its timeline
+	// was over.
+	Interrupted *Interruption
 }
 
 // KVClients is what a kv workload's clients are doing, for a view. It is a plain value.

@@ -269,7 +269,7 @@ func TestHeldKVChecksWhenTheTimelineIsOver(t *testing.T) {
 	s := r.Source()
 	s.Start(context.Background())
 	note := next(t, events, "the check's note", func(e chaos.Event) bool { return e.KV != nil })
-	if note.KV.Outcome != "linearizable" || note.KV.Operations == 0 || !strings.Contains(note.Text, "linearizable") {
+	if note.KV.Outcome != "linearizable" || note.KV.Operations == 0 || !strings.Contains(note.Text, "are linearizable") {
 		t.Errorf("the check: %+v %q", *note.KV, note.Text)
 	}
 	v := s.View()

@@ -99,3 +99,41 @@ func TestTUIRunsAndQuits(t *testing.T) {
 		t.Errorf("the summary after quitting does not say the run was interrupted: %q", out.String())
 	}
 }
+
+// Quitting once the scenario's timeline is over gives its verdict: the header said
+// "scenario passed", and the run passed.
+func TestTUIQuitAfterTheTimeline(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	screen := &readyScreen{tcell.NewSimulationScreen("UTF-8"), make(chan struct{})}
+	old := newScreen
+	newScreen = func() (tcell.Screen, error) { return screen, nil }
+	defer func() { newScreen = old }()
+
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"tui", "--speed", "64", "--seed", "2", "leader-crash"}, &out, &errb) }()
+	select {
+	case <-screen.ready:
+	case code := <-done:
+		t.Fatalf("miniraft tui ended at once with %d: %s", code, errb.String())
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(screenText(screen), "✓ scenario passed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no verdict shown; the screen:\n%s\nstderr: %s", screenText(screen), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	select {
+	case code := <-done:
+		if code != exitPass {
+			t.Errorf("exit %d, want %d; stderr: %s", code, exitPass, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("q did not end miniraft tui")
+	}
+	if !strings.HasPrefix(out.String(), "PASS leader-crash (engine sim, seed 2, 5 peers)") || strings.Contains(out.String(), "interrupted") {
+		t.Errorf("the summary: %q", out.String())
+	}
+}
