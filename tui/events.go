@@ -264,11 +264,11 @@ func (r row) text() (string, tcell.Style) {
 	if e.Role == raft.PreCandidate {
 		what = "pre-vote rounds"
 	}
-	text := fmt.Sprintf("peer %d: %d %s since %.1fs, %s, none won", e.Peer, r.n, what, r.from.ev.At.Seconds(), terms)
+	text := fmt.Sprintf("peer %d: %d %s, %s, none won", e.Peer, r.n, what, terms)
 	if r.still {
 		text += " yet"
 	}
-	return text, stWarn
+	return text + fmt.Sprintf(" (since %.1fs)", r.from.ev.At.Seconds()), stWarn
 }
 
 // electionStart returns the peer an event shows standing for election (or asking for
@@ -282,6 +282,17 @@ func electionStart(it item) (peer int, role raft.Role, ok bool) {
 		return e.Raft.Peer, r, true
 	}
 	return 0, 0, false
+}
+
+// about reports whether e says something of peer id that ends a fold of its elections:
+// an event of its own, or a fault that touches it. The scenario's steps and notes, which
+// concern every peer, do not.
+func about(e chaos.Event, id int) bool {
+	switch e.Kind {
+	case chaos.EventStep, chaos.EventExpect, chaos.EventNote:
+		return false
+	}
+	return involves(e, id)
 }
 
 // filterEvents returns the rows of the events that pass filter (and, if peer >= 0,
@@ -323,12 +334,12 @@ func filterEvents(events []item, filter eventFilter, peer int) []row {
 		}
 		leader := it.ev.Raft != nil && it.ev.Raft.Kind == raft.EventRole && it.ev.Raft.Role == raft.Leader
 		for k := range open {
-			if leader || involves(it.ev, k.peer) {
+			if leader || about(it.ev, k.peer) {
 				delete(open, k)
 			}
 		}
 		for p := range npeers {
-			if involves(it.ev, p) {
+			if about(it.ev, p) {
 				touched[p] = true
 			}
 		}
@@ -365,7 +376,7 @@ func renderEvents(rows []row, v eventsView, w, h int) []line {
 	bottom := bottomRow(rows, v.anchor)
 	var title line
 	title.add(" Events", stTitle)
-	title.add("  "+v.what+"  (f filter, F selected peer, / search", stTitleDim)
+	title.add("  "+v.what+"  (f filter, F peer, / search", stTitleDim)
 	if newer := len(rows) - 1 - bottom; v.anchor != 0 && newer > 0 {
 		title.add(fmt.Sprintf("; %d newer below, End follows", newer), stTitleDim)
 	}

@@ -313,7 +313,7 @@ func helpLines(caps Caps, commands [][2]string, w int) (keys, more []line) {
 	text(" The selection (▶) follows the leader until you choose a peer; L follows again.", stDefault)
 	text(" Peers 10 to 14: type both digits within a second (1 then 2 selects 12).", stDefault)
 	text(" Events: a peer standing for election again and again, with nothing else shown", stDefault)
-	text(" about it, is one line (peer 4: 12 elections since 3.2s, terms 3-14, none won).", stDefault)
+	text(" about it, is one line (peer 4: 12 elections, terms 3-14, none won yet).", stDefault)
 	text(" KV clients (with a kv workload): answers per second, operations pending, the", stDefault)
 	text(" linearizability check once the timeline is over, the last operations.", stDefault)
 	return keys, out

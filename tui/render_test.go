@@ -676,6 +676,9 @@ func TestFoldElections(t *testing.T) {
 		if term == 8 {
 			stand(3, 3) // another peer's once
 		}
+		if term == 10 { // a step of the scenario concerns every peer, but ends no fold
+			es = append(es, chaos.Event{Kind: chaos.EventStep, Peer: -1, Line: 9, Text: "wait leader within 5s"})
+		}
 	}
 	rows := filterEvents(items(es...), eventFilters[0], -1)
 	var text []string
@@ -683,7 +686,7 @@ func TestFoldElections(t *testing.T) {
 		s, _ := r.text()
 		text = append(text, s)
 	}
-	want := []string{"★ peer 0 is leader of term 2", "peer 3 stands for election in term 3", "peer 4: 12 elections since 0.0s, terms 3-14, none won yet"}
+	want := []string{"★ peer 0 is leader of term 2", "peer 3 stands for election in term 3", "» wait leader within 5s", "peer 4: 12 elections, terms 3-14, none won yet (since 0.0s)"}
 	if !slicesEqual(text, want) {
 		t.Errorf("rows:\n%q\nwant\n%q", text, want)
 	}
@@ -695,17 +698,17 @@ func TestFoldElections(t *testing.T) {
 	stand(4, 18)
 	rows = filterEvents(items(es...), eventFilters[0], -1)
 	text = nil
-	for _, r := range rows[3:] {
+	for _, r := range rows[4:] {
 		s, _ := r.text()
 		text = append(text, s)
 	}
-	want = []string{"★ peer 0 is leader of term 15", "peer 4: 2 elections since 0.0s, terms 16-17, none won", "fault: crash 4", "peer 4 stands for election in term 18"}
+	want = []string{"★ peer 0 is leader of term 15", "peer 4: 2 elections, terms 16-17, none won (since 0.0s)", "fault: crash 4", "peer 4 stands for election in term 18"}
 	if !slicesEqual(text, want) {
 		t.Errorf("rows:\n%q\nwant\n%q", text, want)
 	}
-	// Elections in detail: no folding (every event but the fault shows).
-	if rows := filterEvents(items(es...), eventFilters[2], -1); len(rows) != len(es)-1 {
-		t.Errorf("in detail: %d rows for %d events and a fault", len(rows), len(es)-1)
+	// Elections in detail: no folding (every event but the fault and the step shows).
+	if rows := filterEvents(items(es...), eventFilters[2], -1); len(rows) != len(es)-2 {
+		t.Errorf("in detail: %d rows for %d events, a fault and a step", len(rows), len(es)-2)
 	}
 }
 
