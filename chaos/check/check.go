@@ -110,8 +110,8 @@ const (
 	DefaultCandidateBound = 200 * time.Millisecond
 )
 
-// MaxPeers is the largest cluster a Suite checks.
-const MaxPeers = 64
+// MaxPeers is the largest cluster a Suite checks: the engines' (chaos.MaxPeers).
+const MaxPeers = chaos.MaxPeers
 
 // Options configure a Suite. The zero value checks everything with the default bounds,
 // for a cluster observed from its start.
