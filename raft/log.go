@@ -1,6 +1,10 @@
 package raft
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/miniraft/miniraft/internal/bugs"
+)
 
 // raftLog is the part of the log after the snapshot, with the snapshot's index and term.
 //
@@ -139,6 +143,9 @@ func (l *raftLog) lastIndexOfTerm(t int) int {
 // isUpToDate reports whether a log ending at (index, term) is at least as up to date as
 // this one (section 5.4.1).
 func (l *raftLog) isUpToDate(index, term int) bool {
+	if bugs.On(bugs.UpToDateByLength) {
+		return index >= l.lastIndex() // the bug: the longer log wins, whatever its terms
+	}
 	lt := l.lastTerm()
 	return term > lt || (term == lt && index >= l.lastIndex())
 }

@@ -128,10 +128,16 @@ func NewNode(cfg Config, state, snapshot []byte) (*Node, error) {
 		votes:    make([]int8, cfg.Peers),
 		prs:      make([]progress, cfg.Peers),
 	}
+	if bugs.On(bugs.QuorumHalf) {
+		n.quorum = (cfg.Peers + 1) / 2 // the bug: half of an even cluster is no majority
+	}
 	n.log = raftLog{snapIndex: st.snapIndex, snapTerm: st.snapTerm}
 	n.log.append(st.entries...)
 	n.enc = newLogEncoder(st.encoded, st.offsets)
 	n.commitIndex, n.lastApplied = st.snapIndex, st.snapIndex
+	if bugs.On(bugs.RestartIgnoresSnapshot) {
+		n.commitIndex, n.lastApplied = 0, 0 // the bug: applying starts again at 1
+	}
 	n.becomeFollower(n.term, None)
 	n.emit(Event{Kind: EventBoot, Index: n.log.snapIndex, PrevTerm: n.log.snapTerm, LastIndex: n.log.lastIndex(), Other: None})
 	return n, nil
@@ -205,7 +211,7 @@ func (n *Node) setTerm(term int) {
 	}
 	prev := n.term
 	n.term, n.votedFor, n.leader = term, None, None
-	n.stateDirty = true
+	n.stateDirty = n.stateDirty || !bugs.On(bugs.TermNotSaved) // the bug: saved only with something else
 	n.emit(Event{Kind: EventTerm, PrevTerm: prev, Other: None})
 }
 
@@ -255,7 +261,11 @@ func (n *Node) becomeLeader() {
 	n.electionElapsed = 0
 	last := n.log.lastIndex()
 	for i := range n.prs {
+		old := n.prs[i].Match
 		n.prs[i] = progress{Progress: Progress{Next: last + 1}, epoch: n.prs[i].epoch + 1}
+		if bugs.On(bugs.StaleMatch) {
+			n.prs[i].Match = old // the bug: match is what the last leadership knew
+		}
 	}
 	n.prs[n.id].Match = last
 	n.setRole(Leader)
@@ -396,11 +406,14 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 		reply.Term, reply.VoteGranted = n.term, grant
 		n.emit(Event{Kind: EventVote, Other: args.CandidateID, Index: args.Term, Granted: grant, PreVote: args.PreVote})
 	}()
-	upToDate := n.log.isUpToDate(args.LastLogIndex, args.LastLogTerm)
+	upToDate := n.log.isUpToDate(args.LastLogIndex, args.LastLogTerm) || bugs.On(bugs.VoteIgnoresLog)
 	if args.PreVote {
 		// Grant if the candidate could win: a later term, a log at least as up to date as
 		// ours, and no leader heard from recently.
 		grant = args.Term > n.term && upToDate && !n.inLease()
+		if grant && bugs.On(bugs.PreVoteRaisesTerm) {
+			n.becomeFollower(args.Term, None) // the bug: a pre-vote changes the term
+		}
 		return
 	}
 	if args.Term < n.term {
@@ -424,9 +437,12 @@ func (n *Node) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 		grant = true
 		if n.votedFor != args.CandidateID {
 			n.votedFor = args.CandidateID
-			n.stateDirty = true
+			n.stateDirty = n.stateDirty || !bugs.On(bugs.VoteSavedLate) // the bug: saved only with something else
 		}
 		n.resetElectionTimer()
+	}
+	if bugs.On(bugs.TimerResetOnAnyVote) {
+		n.resetElectionTimer() // the bug: a vote refused restarts the timer too
 	}
 }
 
@@ -491,7 +507,7 @@ func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply)
 		reply.ConflictIndex = n.log.lastIndex() + 1
 		return
 	}
-	if t, _ := n.log.term(prev); t != prevTerm {
+	if t, _ := n.log.term(prev); t != prevTerm && !bugs.On(bugs.NoPrevCheck) {
 		reply.ConflictTerm = t
 		reply.ConflictIndex = n.log.firstIndexOfTerm(prev)
 		return
@@ -502,7 +518,7 @@ func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply)
 	for i, e := range entries {
 		idx := prev + 1 + i
 		if idx <= n.log.lastIndex() {
-			if t, _ := n.log.term(idx); t == e.Term {
+			if t, _ := n.log.term(idx); t == e.Term && !bugs.On(bugs.TruncateMatching) {
 				continue
 			}
 			n.truncateFrom(idx)
@@ -516,6 +532,9 @@ func (n *Node) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply)
 		break
 	}
 	if lastNew := args.PrevLogIndex + len(args.Entries); args.LeaderCommit > n.commitIndex {
+		if bugs.On(bugs.CommitPastNew) {
+			lastNew = n.log.lastIndex() // the bug: the end of our log, not of what the leader sent
+		}
 		n.commitTo(min(args.LeaderCommit, lastNew))
 	}
 }
@@ -528,6 +547,8 @@ func (n *Node) acceptLeader(term, leader int) bool {
 	case term == n.term && n.role == Leader:
 		// Two leaders in one term cannot happen; refuse rather than corrupt the log.
 		return false
+	case term == n.term && n.role == Candidate && bugs.On(bugs.CandidateRefusesLeader):
+		return false // the bug: a candidate does not give way to the leader of its term
 	case term > n.term || n.role != Follower || n.leader != leader:
 		n.becomeFollower(term, leader)
 	default:
@@ -579,8 +600,11 @@ func (n *Node) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshot
 	if args.Term < n.term || !n.acceptLeader(args.Term, args.LeaderID) {
 		return
 	}
-	if args.LastIncludedIndex <= n.commitIndex {
+	if args.LastIncludedIndex <= n.commitIndex && !bugs.On(bugs.OldSnapshotInstalled) {
 		return // we already have (and have committed) everything it holds
+	}
+	if bugs.On(bugs.SnapshotDropsTail) && args.LastIncludedIndex < n.log.lastIndex() {
+		n.truncateFrom(args.LastIncludedIndex + 1) // the bug: the log after the snapshot goes too
 	}
 	n.compact(args.LastIncludedIndex, args.LastIncludedTerm, args.Data)
 	n.commitTo(args.LastIncludedIndex)
@@ -639,6 +663,9 @@ func (n *Node) Snapshot(index int, data []byte) error {
 	if index <= n.log.snapIndex || index > n.lastApplied {
 		return fmt.Errorf("%w: %d, want %d < index <= %d (applied)", ErrSnapshotIndex, index, n.log.snapIndex, n.lastApplied)
 	}
+	if bugs.On(bugs.SnapshotIndexOffByOne) && index < n.lastApplied {
+		index++ // the bug: the snapshot is taken to cover one entry more than it holds
+	}
 	term, _ := n.log.term(index)
 	n.compact(index, term, data)
 	n.emit(Event{Kind: EventSnapshot, LastIndex: index, PrevTerm: term, Other: None})
@@ -682,6 +709,9 @@ func (n *Node) bcastHeartbeat() {
 func (n *Node) becomeProbe(pr *progress, next int) {
 	pr.State = Probe
 	pr.Next = max(next, pr.Match+1)
+	if bugs.On(bugs.NextOnStaleReject) {
+		pr.Next = next // the bug: next from the rejection as is, below what is matched
+	}
 	pr.Inflight = 0
 	pr.probeSent = false
 	pr.epoch++
@@ -774,7 +804,7 @@ func (n *Node) sendEntries(p, next int) int {
 }
 
 func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, reply *AppendEntriesReply) {
-	if n.role != Leader || args.Term != n.term {
+	if n.role != Leader || args.Term != n.term && !bugs.On(bugs.ReplyTermUnchecked) {
 		return
 	}
 	pr := &n.prs[from]
@@ -785,7 +815,7 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 	}
 	if reply.Success {
 		matched := false
-		if match := args.PrevLogIndex + len(args.Entries); match > pr.Match {
+		if match := args.PrevLogIndex + len(args.Entries); match > pr.Match || bugs.On(bugs.MatchBackwards) && match != pr.Match {
 			// Only a Match that moves counts as progress: a follower that answers
 			// heartbeats while the entries sent to it are lost must not keep the
 			// leader from resending them.
@@ -807,7 +837,7 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 		}
 		return
 	}
-	if args.PrevLogIndex < pr.Match || pr.State == SnapshotState {
+	if args.PrevLogIndex < pr.Match && !bugs.On(bugs.NextOnStaleReject) || pr.State == SnapshotState {
 		return // stale: we know more than this rejection does
 	}
 	next := reply.ConflictIndex
@@ -821,7 +851,7 @@ func (n *Node) handleAppendReply(from int, m Message, args *AppendEntriesArgs, r
 }
 
 func (n *Node) handleSnapshotReply(from int, args *InstallSnapshotArgs) {
-	if n.role != Leader || args.Term != n.term {
+	if n.role != Leader || args.Term != n.term && !bugs.On(bugs.SnapshotReplyTermUnchecked) {
 		return
 	}
 	pr := &n.prs[from]

@@ -113,6 +113,10 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 	go rf.ticker()
 	go rf.flusher()
 	go rf.applier()
+	if bugs.On(bugs.SecondApplier) {
+		rf.loops.Add(1)
+		go rf.applier() // the bug: two appliers drain one queue
+	}
 	return rf, nil
 }
 
@@ -189,7 +193,7 @@ func (rf *Raft) syncProposalsLocked() {
 		p.queue = p.queue[:0]
 	}
 	p.term = rf.node.Term()
-	p.open = rf.node.Role() == Leader && !rf.paused && !rf.killed()
+	p.open = rf.node.Role() == Leader && (!rf.paused || bugs.On(bugs.PausedStartAccepted)) && !rf.killed()
 	p.next = rf.node.log.lastIndex() + 1
 }
 
@@ -297,7 +301,9 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 		return
 	}
 	rf.node.RequestVote(args, reply)
-	rf.flushLocked()
+	if !bugs.On(bugs.ReplyBeforeSave) { // the bug: the vote is saved by the next tick, after the reply
+		rf.flushLocked()
+	}
 }
 
 // AppendEntries is the AppendEntries RPC handler.
@@ -308,7 +314,9 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 		return
 	}
 	rf.node.AppendEntries(args, reply)
-	rf.flushLocked()
+	if !bugs.On(bugs.ReplyBeforeSave) { // the bug: the entries are saved by the next tick, after the reply
+		rf.flushLocked()
+	}
 }
 
 // InstallSnapshot is the InstallSnapshot RPC handler.
@@ -354,8 +362,17 @@ func (rf *Raft) sendAsync(m Message) {
 // call sends m, waits for the outcome and steps the node with it.
 func (rf *Raft) call(m Message) {
 	reply := m.NewReply()
+	if a, ok := m.Args.(*AppendEntriesArgs); ok && bugs.On(bugs.RestampTerm) {
+		a.Term, _ = rf.GetState() // the bug: the request goes out in today's term, not the one it was made in
+	}
+	locked := bugs.On(bugs.LockAcrossCall)
+	if locked {
+		rf.mu.Lock() // the bug: the lock is held while the call waits for its reply
+	}
 	ok := rf.peers[m.To].Call(m.Method(), m.Args, reply)
-	rf.mu.Lock()
+	if !locked {
+		rf.mu.Lock()
+	}
 	defer rf.mu.Unlock()
 	if !rf.enterLocked() {
 		return
@@ -425,7 +442,10 @@ func (rf *Raft) applier() {
 		}
 		batch := rf.applyQ
 		rf.applyQ = nil
-		rf.mu.Unlock()
+		held := bugs.On(bugs.ApplyUnderLock) // the bug: rf.mu stays held while the service takes the batch
+		if !held {
+			rf.mu.Unlock()
+		}
 		for _, msg := range batch {
 			if rf.killed() {
 				return
@@ -435,6 +455,9 @@ func (rf *Raft) applier() {
 			case <-rf.stop:
 				return
 			}
+		}
+		if held {
+			rf.mu.Unlock()
 		}
 		if rf.killed() {
 			return

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/internal/bugs"
 )
 
 // DefaultMaxRaftState is the size of a peer's persisted Raft state, in bytes, past which
@@ -102,7 +103,7 @@ func (s *Store) Apply(index int, cmd interface{}) []byte {
 	}
 	s.mu.Unlock()
 	if waited {
-		ok := isKV && op.Client == w.client && op.Seq == w.seq
+		ok := isKV && (op.Client == w.client && op.Seq == w.seq || bugs.On(bugs.AnswerOtherOp)) // the bug: any command will do
 		w.done(Reply{OK: ok, Index: index, Value: result})
 	}
 	return snap
@@ -112,7 +113,7 @@ func (s *Store) Apply(index int, cmd interface{}) []byte {
 // held.
 func (s *Store) applyLocked(op Op) string {
 	d := s.dups[op.Client]
-	if op.Seq > d.seq {
+	if op.Seq > d.seq || bugs.On(bugs.NoDupDetection) && op.Seq == d.seq { // the bug: a retry is applied again
 		d = dup{seq: op.Seq}
 		switch op.Kind {
 		case Get:
@@ -274,6 +275,9 @@ func (s *Store) encodeLocked() []byte {
 		size += len(d.value) + 3*binary.MaxVarintLen64
 	}
 	slices.Sort(clients)
+	if bugs.On(bugs.DupsNotInSnapshot) {
+		clients = nil // the bug: a restored store has no duplicate table
+	}
 	b := make([]byte, 0, size)
 	b = append(b, snapMagic...)
 	b = binary.AppendUvarint(b, uint64(s.applied))

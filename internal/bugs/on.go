@@ -4,7 +4,9 @@ package bugs
 
 import (
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 )
 
@@ -12,6 +14,19 @@ import (
 const Available = true
 
 var active atomic.Pointer[[]string]
+
+// init switches on the bugs EnvVar names; an unknown name stops the program with exit
+// code 2.
+func init() {
+	v := os.Getenv(EnvVar)
+	if v == "" {
+		return
+	}
+	if err := Set(strings.Split(v, ",")...); err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%s: %v\n", EnvVar, v, err)
+		os.Exit(2)
+	}
+}
 
 // On reports whether the named bug is switched on.
 func On(name string) bool {
