@@ -109,6 +109,8 @@ type Failure struct {
 	Violation chaos.Violation `json:"violation"`
 	// File is where its schedule was written, if it was.
 	File string `json:"file,omitempty"`
+	// After is how long the campaign had been running when the run failed.
+	After time.Duration `json:"after_ns,omitempty"`
 }
 
 // Minimal is the smallest failing schedule found for one checker.
@@ -321,7 +323,7 @@ func (cc *campaign) record(ctx context.Context, s int64, sc *scenario.Scenario, 
 	if checker != "" {
 		r.Failed++
 		r.ByChecker[checker]++
-		f = Failure{Seed: s, Checker: checker, Violation: *o.Failure}
+		f = Failure{Seed: s, Checker: checker, Violation: *o.Failure, After: time.Since(cc.start)}
 		if cc.Out != "" && cc.kept[checker] < KeepEach {
 			cc.kept[checker]++
 			f.File = filepath.Join(cc.Out, fmt.Sprintf("%s-seed%d.chaos", checker, s))
