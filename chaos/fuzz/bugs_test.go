@@ -23,8 +23,8 @@ func TestBugFuzzFindsAndShrinks(t *testing.T) {
 		from    int64
 		checker []string // any of these
 	}{
-		{bugs.Figure8, 600, []string{"leader-completeness", "durability", "state-machine-safety"}},
-		{bugs.ForgetVote, 1100, []string{"election-safety"}},
+		{bugs.Figure8, 2270, []string{"leader-completeness", "durability", "state-machine-safety"}},
+		{bugs.ForgetVote, 1300, []string{"election-safety"}},
 	}
 	defer bugs.Set()
 	for _, tt := range tests {

@@ -460,13 +460,17 @@ func (g Generator) describe() string {
 	for i, k := range g.withDefaults().Kinds {
 		kinds[i] = string(k)
 	}
-	peers := "3 or 5 (by seed)"
+	peers := "2 to 7 (by seed)"
 	if g.Peers > 0 {
 		peers = fmt.Sprint(g.Peers)
 	}
 	gd := g.withDefaults()
-	return fmt.Sprintf("Generator: peers %s, duration %v, faults %g/s of %s, workload %g/s.",
-		peers, gd.Duration, gd.FaultRate, strings.Join(kinds, ","), gd.Rate)
+	swarm := "swarm testing"
+	if gd.NoSwarm {
+		swarm = "no swarm testing"
+	}
+	return fmt.Sprintf("Generator: peers %s, duration %v, faults %g/s of %s, workload %g/s (kv in %g of runs), %s.",
+		peers, gd.Duration, gd.FaultRate, strings.Join(kinds, ","), gd.Rate, max(gd.KV, 0), swarm)
 }
 
 // WriteSummary writes the campaign's figures and what it found as tables.

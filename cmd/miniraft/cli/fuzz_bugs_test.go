@@ -22,7 +22,7 @@ func TestBugFigure8FuzzShrinkRun(t *testing.T) {
 	defer bugs.Set()
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	args := []string{"fuzz", "--bug", "figure8", "--seed-start", "600", "--runs", "3000", "--stop-after", "1", "--out", dir}
+	args := []string{"fuzz", "--bug", "figure8", "--seed-start", "2270", "--runs", "3000", "--stop-after", "1", "--out", dir}
 	if code := run(args, &out, &errb); code != exitFail {
 		t.Fatalf("fuzz: exit %d, want %d\nstdout: %s\nstderr: %s", code, exitFail, out.String(), errb.String())
 	}
