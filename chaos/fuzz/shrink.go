@@ -268,7 +268,7 @@ func (sh *shrink) simplifyHeader() (bool, error) {
 			if r < 1 {
 				return false
 			}
-			h.Workload = rateSpec(r)
+			h.Workload = withRate(h.Workload, r)
 			return true
 		},
 		func(h *scenario.Header) bool { ok := h.PreVote; h.PreVote = false; return ok },
@@ -334,7 +334,7 @@ func smaller(st *scenario.Step) bool {
 	case scenario.WorkloadCmd:
 		if c.Spec != nil {
 			if r := math.Floor(c.Spec.Rate() / 2); r >= 1 {
-				st.Cmd = scenario.WorkloadCmd{Spec: rateSpec(r)}
+				st.Cmd = scenario.WorkloadCmd{Spec: withRate(c.Spec, r)}
 				return true
 			}
 		}
@@ -356,30 +356,48 @@ func smaller(st *scenario.Step) bool {
 			return true
 		}
 	case scenario.FaultCmd:
-		switch c.Kind {
-		case chaos.Loss, chaos.Reorder, chaos.Duplicate:
-			if p := math.Floor(c.P*50) / 100; p >= 0.01 && p < c.P {
-				c.P = p
-				st.Cmd = c
-				return true
-			}
-		case chaos.Delay:
-			if c.Min > 0 {
-				c.Min = 0
-				st.Cmd = c
-				return true
-			}
-			if d := halve(c.Max); d != c.Max && d > 0 {
-				c.Max = d
-				st.Cmd = c
-				return true
-			}
-		case chaos.Skew:
-			if r := math.Round((c.Rate+1)/2*100) / 100; r != c.Rate && math.Abs(r-1) >= 0.05 {
-				c.Rate = r
-				st.Cmd = c
-				return true
-			}
+		if smallerFault(&c) {
+			st.Cmd = c
+			return true
+		}
+	case scenario.OnCmd:
+		if c.Times > 1 {
+			c.Times /= 2
+			st.Cmd = c
+			return true
+		}
+		if smallerFault(&c.Cmd) {
+			st.Cmd = c
+			return true
+		}
+	}
+	return false
+}
+
+// smallerFault makes c smaller by the shape of its arguments (chaos.FaultArgs): a lower
+// probability, a shorter delay, a clock closer to true. It reports false if it has
+// nothing smaller.
+func smallerFault(c *scenario.FaultCmd) bool {
+	spec, _ := c.Kind.Spec()
+	switch spec.Args {
+	case chaos.ArgsProb:
+		if p := math.Floor(c.P*50) / 100; p >= 0.01 && p < c.P {
+			c.P = p
+			return true
+		}
+	case chaos.ArgsDelay:
+		if c.Min > 0 {
+			c.Min = 0
+			return true
+		}
+		if d := halve(c.Max); d != c.Max && d > 0 {
+			c.Max = d
+			return true
+		}
+	case chaos.ArgsPeersRate:
+		if r := math.Round((c.Rate+1)/2*100) / 100; r != c.Rate && math.Abs(r-1) >= 0.05 {
+			c.Rate = r
+			return true
 		}
 	}
 	return false

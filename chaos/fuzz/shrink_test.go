@@ -137,6 +137,11 @@ func TestSmaller(t *testing.T) {
 		{at(scenario.WorkloadCmd{Spec: rateSpec(20)}), "workload rate=10"},
 		{at(scenario.WorkloadCmd{Spec: rateSpec(1)}), ""},
 		{at(scenario.WorkloadCmd{}), ""},
+		{at(scenario.WorkloadCmd{Spec: kvSpec(20, 3)}), "workload kv clients=4 keys=3 rate=10"},
+		{at(scenario.OnCmd{Event: scenario.OnVote, Peers: ids(2), Times: 3, Cmd: scenario.FaultCmd{Kind: chaos.Crash, Peers: ids(2)}}), "on vote 2 crash 2"},
+		{at(scenario.OnCmd{Event: scenario.OnLeader, Times: 1, Cmd: scenario.FaultCmd{Kind: chaos.Loss, P: 0.2}}), "on leader loss 10%"},
+		{at(scenario.OnCmd{Event: scenario.OnLeader, Times: 1, Cmd: scenario.FaultCmd{Kind: chaos.Crash, Peers: sel(chaos.SelLeader)}}), ""},
+		{at(scenario.FaultCmd{Kind: chaos.Duplicate, P: 0.2, Replies: true}), "duplicate 10% replies"},
 		{at(scenario.SleepCmd{D: 3 * time.Second}), "sleep 1.5s"},
 		{at(scenario.FaultCmd{Kind: chaos.Loss, P: 0.3}), "loss 15%"},
 		{at(scenario.FaultCmd{Kind: chaos.Loss, P: 0.01}), ""},
@@ -157,5 +162,35 @@ func TestSmaller(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("smaller(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A failure that needs a trigger keeps it, fired as few times as it takes, and loses
+// the kv workload and the faults that play no part.
+func TestShrinkTriggerAndKV(t *testing.T) {
+	const src = `peers 3
+seed 5
+workload kv rate=20 clients=3 keys=3
+duration 10s
+
+on leader times 4 crash leader
+at 500ms delay 5ms-20ms replies
+at 1s reset
+at 3s expect elections <= 1
+`
+	sh, err := Shrinker{}.Shrink(context.Background(), parse(t, src), "expect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sh.Scenario
+	var steps []string
+	for _, st := range got.Steps {
+		steps = append(steps, st.Cmd.String())
+	}
+	if len(steps) != 2 || steps[0] != "on leader crash leader" || steps[1] != "expect elections <= 1" {
+		t.Errorf("shrunk to steps %q, want the trigger fired once and the expect:\n%s", steps, got.Source)
+	}
+	if got.Header.Workload != nil {
+		t.Errorf("shrunk scenario keeps workload %v, want none", got.Header.Workload)
 	}
 }
