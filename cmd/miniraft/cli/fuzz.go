@@ -21,11 +21,15 @@ var cmdFuzz = &command{
 	name:    "fuzz",
 	args:    "| fuzz merge [--json FILE] DIR...",
 	summary: "run random fault schedules until Raft breaks, and shrink what breaks it",
-	long: `Each seed gives a random fault schedule: crashes and reboots, pauses, isolations,
-partitions, bridges, one-way cuts, message loss, delay, reordering and duplication,
-clock skew and bursts or lulls of client load, each undone sooner or later, then a
-final heal. Every schedule runs on the sim engine (virtual time, as fast as the CPU
-goes) with every safety and liveness checker watching.
+	long: `Each seed gives a random fault schedule on 2 to 7 peers: crashes and reboots, pauses,
+isolations, partitions, bridges, one-way cuts, message loss, delay, reordering and
+duplication (of every message, or of replies alone), clock skew, torn saves, faults
+fired the moment after an event (a vote, an election, a save), and bursts or lulls of
+client load, each undone sooner or later, then a final heal. With swarm testing (the
+default) each run uses a random part of those kinds, with random weights and rates; a
+quarter of the runs (--kv) use clients of a kv store whose history is checked for
+linearizability. Every schedule runs on the sim engine (virtual time, as fast as the
+CPU goes) with every safety and liveness checker watching.
 
 When a run fails, fuzz writes its schedule to the output directory as a scenario
 file, shrinks it (drops steps, brings them earlier, lowers rates and delays, removes
@@ -49,7 +53,8 @@ examples:
   miniraft fuzz --time 10m --out failures/       as many as fit in ten minutes
   miniraft fuzz --runs 100000 --shard 3/8        the 4th of 8 machines' share
   miniraft fuzz merge shard-*/                   one summary of every shard's findings
-  miniraft fuzz --faults crash,partition --peers 3 --duration 10s`,
+  miniraft fuzz --faults crash,partition --peers 3 --duration 10s
+  miniraft fuzz --peers 4 --swarm=false --kv 1   every kind in every run, all with kv clients`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &fuzzOptions{}
 		fs.Int64Var(&o.runs, "runs", 1000, "number of seeds to try (no limit when only --time is given)")
@@ -57,11 +62,13 @@ examples:
 		fs.Int64Var(&o.seedStart, "seed-start", 1, "first seed of the range")
 		fs.StringVar(&o.shard, "shard", "", "take only shard i of n of the seeds (i/n, e.g. 0/4): those with seed % n == i; auto or auto/n: i from JOB_COMPLETION_INDEX")
 		fs.IntVar(&o.workers, "workers", 0, "runs at once (default GOMAXPROCS)")
-		fs.IntVar(&o.gen.Peers, "peers", 0, "cluster size (default 3 or 5, by seed)")
+		fs.IntVar(&o.gen.Peers, "peers", 0, "cluster size (default 2 to 7 by seed, mostly 3 and 5)")
 		fs.DurationVar(&o.gen.Duration, "duration", fuzz.DefaultDuration, "how long faults keep coming in each run (the run lasts 6s longer)")
 		fs.StringVar(&o.faults, "faults", "all", "fault kinds to use, comma-separated: "+kindNames()+", or all")
 		fs.Float64Var(&o.gen.FaultRate, "fault-rate", fuzz.DefaultFaultRate, "mean faults (and remedies) per second")
 		fs.Float64Var(&o.rate, "rate", fuzz.DefaultRate, "client proposals per second (0 for none)")
+		fs.Float64Var(&o.kv, "kv", fuzz.DefaultKV, "share of runs whose clients use a kv store, their history checked for linearizability (0 to 1)")
+		fs.BoolVar(&o.swarm, "swarm", true, "swarm testing: each run uses a random part of the fault kinds, with random weights and rates")
 		fs.BoolVar(&o.gen.PreVote, "prevote", false, "run Raft with PreVote")
 		fs.BoolVar(&o.gen.CheckQuorum, "checkquorum", false, "run Raft with CheckQuorum")
 		fs.BoolVar(&o.gen.NoLiveness, "no-liveness", false, "check safety only, not liveness")
@@ -100,6 +107,8 @@ type fuzzOptions struct {
 	workers            int
 	rate               float64
 	rateSet            bool
+	kv                 float64
+	swarm              bool
 	shrink, shrinkRuns int
 	stopAfter          int
 	quiet              bool
@@ -230,6 +239,14 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	} else {
 		c.Generator.Rate = o.rate
 	}
+	if !(o.kv >= 0 && o.kv <= 1) {
+		return usage("--kv %g: want a share from 0 to 1", o.kv)
+	}
+	c.Generator.KV = o.kv
+	if o.kv == 0 {
+		c.Generator.KV = -1
+	}
+	c.Generator.NoSwarm = !o.swarm
 	if o.shrink < 0 || o.shrinkRuns < 1 || o.stopAfter < 0 {
 		return usage("--shrink, --shrink-runs and --stop-after take counts (at least 1 for --shrink-runs)")
 	}

@@ -29,6 +29,9 @@ func TestFuzzBadUsage(t *testing.T) {
 		{[]string{"fuzz", "--duration", "10ms"}, "duration 10ms"},
 		{[]string{"fuzz", "--workers", "-2"}, "--workers -2"},
 		{[]string{"fuzz", "--shrink-runs", "0"}, "--shrink-runs"},
+		{[]string{"fuzz", "--kv", "1.5"}, "--kv 1.5: want a share from 0 to 1"},
+		{[]string{"fuzz", "--kv", "-0.1"}, "--kv -0.1"},
+		{[]string{"fuzz", "--swarm=maybe"}, "--swarm"},
 		{[]string{"fuzz", "--nope"}, "unknown flag: --nope"},
 	}
 	for _, tt := range tests {
@@ -42,7 +45,7 @@ func TestFuzzPasses(t *testing.T) {
 	report := filepath.Join(dir, "report.json")
 	var out, errb bytes.Buffer
 	args := []string{"fuzz", "--runs", "12", "--seed-start", "40", "--shard", "1/2", "--peers", "3", "--duration", "2s",
-		"--faults", "crash,partition,loss", "--workers", "2", "--out", filepath.Join(dir, "failures"), "--json", report}
+		"--faults", "crash,partition,loss,trigger", "--kv", "0.5", "--swarm=false", "--workers", "2", "--out", filepath.Join(dir, "failures"), "--json", report}
 	if code := run(args, &out, &errb); code != exitPass {
 		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, exitPass, out.String(), errb.String())
 	}
