@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -20,18 +22,147 @@ const TraceFormat = "miniraft-trace"
 // still reads version 1. docs/TRACE.md describes the format.
 const TraceVersion = 2
 
-// TraceHeader is the first line of a trace: everything needed to run the same scenario
-// again (for the sim engine, to get the same trace again).
+// TraceHeader is the first line of a trace: the format, and the run's configuration,
+// everything needed to run the same scenario again (for the sim engine, to get the same
+// trace again).
 type TraceHeader struct {
-	Format   string `json:"format"`
-	Version  int    `json:"version"`
-	Name     string `json:"name"`
-	Engine   string `json:"engine"`
-	Seed     int64  `json:"seed"`
-	Peers    int    `json:"peers"`
-	Scenario string `json:"scenario"` // the scenario's source text
-	// Tool is the program that wrote the trace, with its version.
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	RunConfig
+}
+
+// RunConfig is everything that fixes a run: the scenario as written and as it ran (after
+// the command line's overrides), the engine, seed and cluster size, the deliberate bugs
+// switched on and the build of the program, with the command that runs it again. A
+// trace's header, a run's JSON result and its report all carry it. It is a plain value.
+type RunConfig struct {
+	Name   string `json:"name"`
+	Engine string `json:"engine"`
+	Seed   int64  `json:"seed"`
+	Peers  int    `json:"peers"`
+	// Scenario is the scenario's source text, as written: the lines that events name
+	// are its lines.
+	Scenario string `json:"scenario"`
+	// Overrides are what the command line changed in the scenario's header; nil for
+	// none. Effective is then the scenario as it ran, with the overrides and the seed
+	// written into it (in the scenario language, without the original's comments and
+	// layout).
+	Overrides *Overrides `json:"overrides,omitempty"`
+	Effective string     `json:"effective,omitempty"`
+	// Bugs are the deliberate bugs switched on (a build with -tags bugs); a run again
+	// needs them.
+	Bugs []string `json:"bugs,omitempty"`
+	// Build is the build of the program that ran it.
+	Build *Build `json:"build,omitempty"`
+	// Tool is the program that ran it, with its version (and the bugs switched on).
 	Tool string `json:"tool,omitempty"`
+	// Repro is the command that runs it again.
+	Repro string `json:"repro,omitempty"`
+}
+
+// Overrides are the changes a command line made to a scenario's header, each one a
+// change from what the scenario's text says (a flag that repeats the text is none). With
+// the text they give the scenario that ran. It is a plain value.
+type Overrides struct {
+	// Peers is the cluster's size, if changed.
+	Peers int `json:"peers,omitempty"`
+	// PreVote and CheckQuorum are Raft's options, if changed.
+	PreVote     *bool `json:"prevote,omitempty"`
+	CheckQuorum *bool `json:"checkquorum,omitempty"`
+	// KV: the scenario's basic workloads were made kv workloads.
+	KV bool `json:"kv,omitempty"`
+}
+
+// IsZero reports whether o changes nothing.
+func (o Overrides) IsZero() bool { return o == Overrides{} }
+
+// Flags returns the command-line flags that make o, in a fixed order: --peers 3
+// --prevote=false --checkquorum --kv.
+func (o Overrides) Flags() []string {
+	var fs []string
+	if o.Peers != 0 {
+		fs = append(fs, "--peers", fmt.Sprint(o.Peers))
+	}
+	option := func(name string, v *bool) {
+		switch {
+		case v == nil:
+		case *v:
+			fs = append(fs, "--"+name)
+		default:
+			fs = append(fs, "--"+name+"=false")
+		}
+	}
+	option("prevote", o.PreVote)
+	option("checkquorum", o.CheckQuorum)
+	if o.KV {
+		fs = append(fs, "--kv")
+	}
+	return fs
+}
+
+// Build identifies a build of the program, as the go command stamped it. It is a plain
+// value.
+type Build struct {
+	// Version is the main module's version: a release's tag, a pseudo-version with
+	// +dirty for uncommitted changes, or "(devel)".
+	Version string `json:"version"`
+	// Revision, Time and Modified are the version control revision built, its commit
+	// time and whether the tree had uncommitted changes; empty when the go command
+	// recorded none (go test, go run, -buildvcs=false).
+	Revision string `json:"revision,omitempty"`
+	Time     string `json:"time,omitempty"`
+	Modified bool   `json:"modified,omitempty"`
+	// Go is the Go version it was built with.
+	Go string `json:"go"`
+}
+
+// CurrentBuild returns the build of the running program, from its build information.
+func CurrentBuild() Build {
+	b := Build{Version: "(devel)", Go: runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	return BuildOf(bi)
+}
+
+// BuildOf returns the Build that bi describes.
+func BuildOf(bi *debug.BuildInfo) Build {
+	b := Build{Version: bi.Main.Version, Go: bi.GoVersion}
+	if b.Version == "" {
+		b.Version = "(devel)"
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Revision = s.Value
+		case "vcs.time":
+			b.Time = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		}
+	}
+	return b
+}
+
+// String renders b on one line: "v1.2.0 (revision 3f2a9c1d0b7e, 2026-01-02T03:04:05Z,
+// modified; go1.26.8)".
+func (b Build) String() string {
+	var parts []string
+	if b.Revision != "" {
+		rev := "revision " + b.Revision
+		if b.Time != "" {
+			rev += ", " + b.Time
+		}
+		if b.Modified {
+			rev += ", modified"
+		}
+		parts = append(parts, rev)
+	} else {
+		parts = append(parts, "no VCS information")
+	}
+	parts = append(parts, b.Go)
+	return b.Version + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // TraceWriter writes a cluster's events as JSON Lines: a TraceHeader, then one Event per

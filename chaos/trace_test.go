@@ -83,7 +83,7 @@ func TestTraceRoundTrip(t *testing.T) {
 		{Kind: EventExpect, Peer: -1, Text: "wait leader within 5s: peer 0 leads", Line: 3, OK: true},
 	}
 	var b bytes.Buffer
-	tw, err := NewTraceWriter(&b, TraceHeader{Name: "x", Engine: "sim", Seed: 1, Peers: 3})
+	tw, err := NewTraceWriter(&b, TraceHeader{RunConfig: RunConfig{Name: "x", Engine: "sim", Seed: 1, Peers: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,10 @@ type Info struct {
 	Engine string
 	Seed   int64
 	Peers  int
+	// Config is the rest of what fixes the run, as a trace's header has it (the
+	// scenario's text, the overrides, bugs, build and the command that runs it again);
+	// a Result carries it, with the Name, Engine, Seed and Peers above.
+	Config chaos.RunConfig
 	// Steps is the scenario's timeline, nothing started; Bound how long it can take;
 	// Duration the least time it runs (its duration line), whatever its steps.
 	Steps    []StepState
@@ -53,7 +57,7 @@ type Info struct {
 // InfoOf returns the Info of a run of sc on engine with seed.
 func InfoOf(sc *scenario.Scenario, engine string, seed int64) Info {
 	in := Info{Name: sc.Name, Engine: engine, Seed: seed, Peers: sc.Header.Peers, Bound: sc.Bound(),
-		Duration: sc.Header.Duration, Rates: map[int]float64{}, KVRates: map[int]float64{}}
+		Duration: sc.Header.Duration, Rates: map[int]float64{}, KVRates: map[int]float64{}, Config: chaos.RunConfig{Scenario: sc.Source}}
 	for _, s := range sc.Steps {
 		in.Steps = append(in.Steps, StepState{Text: s.String(), Line: s.Pos.Line})
 		if w, ok := s.Cmd.(scenario.WorkloadCmd); ok {
@@ -66,13 +70,18 @@ func InfoOf(sc *scenario.Scenario, engine string, seed int64) Info {
 }
 
 // InfoFromHeader returns the Info a trace's header gives: its run, and the timeline of
-// the scenario it carries (none if that no longer parses: the run still plays).
+// the scenario it carries, with the command line's overrides applied as they were during
+// the run (no timeline if the scenario no longer parses: the run still plays).
 func InfoFromHeader(h chaos.TraceHeader) Info {
 	in := Info{Name: h.Name, Engine: h.Engine, Seed: h.Seed, Peers: h.Peers}
 	if sc, err := scenario.Parse(h.Name+".chaos", []byte(h.Scenario)); err == nil {
+		if h.Overrides != nil {
+			ApplyOverrides(sc, *h.Overrides)
+		}
 		sc.Header.Peers = h.Peers
 		in = InfoOf(sc, h.Engine, h.Seed)
 	}
+	in.Config = h.RunConfig
 	return in
 }
 
@@ -606,11 +615,13 @@ func (m *Run) View() View {
 // Result returns the run's outcome as of now: the model's figures and the verdict.
 func (m *Run) Result() Result {
 	res := Result{
-		Name: m.info.Name, Engine: m.info.Engine, Seed: m.info.Seed, Peers: m.info.Peers,
-		Duration: m.now, Failure: m.Failure(), Violations: slices.Clone(m.viols),
+		RunConfig: m.info.Config,
+		Duration:  m.now, Failure: m.Failure(), Violations: slices.Clone(m.viols),
 		Checks: m.fig, Workload: m.wl.stats(), Net: m.netStats, Faults: m.fig.Faults,
 		Recoveries: slices.Clone(m.recov), KVStats: m.KV(),
 	}
+	res.Name, res.Engine, res.Seed, res.Peers = m.info.Name, m.info.Engine, m.info.Seed, m.info.Peers
+	res.Bugs = slices.Clone(res.Bugs)
 	if k := m.kv.check; k != nil {
 		c := *k
 		res.KVCheck = &c

@@ -221,10 +221,10 @@ type Caps struct {
 // Result is the outcome of a run: the model at the end, and the verdict. It is a plain
 // value.
 type Result struct {
-	Name     string        `json:"name"`
-	Engine   string        `json:"engine"`
-	Seed     int64         `json:"seed"`
-	Peers    int           `json:"peers"`
+	// RunConfig is what fixes the run: name, engine, seed, peers, the scenario as written
+	// and as it ran, the bugs switched on, the build, and the command that runs it again
+	// (as the run's trace header has them).
+	chaos.RunConfig
 	Pass     bool          `json:"pass"`
 	Duration time.Duration `json:"duration"` // cluster time
 	// Wall is the real time the run took; a run rebuilt from a trace does not know it.

@@ -35,7 +35,7 @@ type moment struct {
 func record(t *testing.T, seed int64) ([]byte, []moment) {
 	t.Helper()
 	var b bytes.Buffer
-	tw, err := chaos.NewTraceWriter(&b, chaos.TraceHeader{Name: "recorded", Engine: "sim", Seed: seed, Peers: 5})
+	tw, err := chaos.NewTraceWriter(&b, chaos.TraceHeader{RunConfig: chaos.RunConfig{Name: "recorded", Engine: "sim", Seed: seed, Peers: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,10 @@ type page struct {
 	Failure     *violView
 	Repro       string
 	ReproNote   string   // what running Repro again gives, on this engine
+	Overrides   string   // the command line's overrides, as flags
+	Effective   string   // the scenario as it ran, after the overrides
+	Bugs        string   // the deliberate bugs switched on
+	Build       string   // the program's build
 	Description []string // paragraphs
 	Notes       []string
 	KeyFigures  []figure
@@ -137,9 +141,20 @@ func build(d Data) *page {
 	first, viols := p.verdict(res, end)
 	p.Repro = d.Repro
 	if p.Repro == "" {
+		p.Repro = h.Repro
+	}
+	if p.Repro == "" {
 		p.Repro = fmt.Sprintf("miniraft run --engine %s --seed %d %s", p.Engine, p.Seed, shellQuote(p.Name))
 	}
 	p.ReproNote = reproNote(p.Engine)
+	if h.Overrides != nil {
+		p.Overrides = strings.Join(h.Overrides.Flags(), " ")
+	}
+	p.Effective = h.Effective
+	p.Bugs = strings.Join(h.Bugs, ", ")
+	if h.Build != nil {
+		p.Build = h.Build.String()
+	}
 	p.Description = describe(h.Scenario)
 	p.figures(res, end)
 

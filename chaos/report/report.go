@@ -172,14 +172,21 @@ func WriteFile(path string, d Data) (err error) {
 // into a trace.
 func Header(sc *scenario.Scenario, res *model.Result) chaos.TraceHeader {
 	h := chaos.TraceHeader{Format: chaos.TraceFormat, Version: chaos.TraceVersion}
-	if sc != nil {
-		h.Name, h.Scenario, h.Peers = sc.Name, sc.Source, sc.Header.Peers
-		h.Seed = sc.Header.Seed
-	}
 	if res != nil {
-		h.Name, h.Engine, h.Seed = res.Name, res.Engine, res.Seed
-		if res.Peers > 0 {
-			h.Peers = res.Peers
+		h.RunConfig = res.RunConfig
+	}
+	if sc != nil {
+		if h.Name == "" {
+			h.Name = sc.Name
+		}
+		if h.Scenario == "" {
+			h.Scenario = sc.Source
+		}
+		if h.Peers == 0 {
+			h.Peers = sc.Header.Peers
+		}
+		if res == nil {
+			h.Seed = sc.Header.Seed
 		}
 	}
 	return h

@@ -219,7 +219,7 @@ func splitBrain(t *testing.T) []chaos.Event {
 
 func TestCheckerViolationFromATrace(t *testing.T) {
 	events := splitBrain(t)
-	d := Data{Header: chaos.TraceHeader{Name: "split-brain", Engine: "sim", Seed: 11, Peers: 3}, Events: events}
+	d := Data{Header: chaos.TraceHeader{RunConfig: chaos.RunConfig{Name: "split-brain", Engine: "sim", Seed: 11, Peers: 3}}, Events: events}
 	doc := parse(t, render(t, d))
 	top := text(byID(doc, "top"))
 	mustContain(t, "the header", top, "FAIL", "election-safety", "Two peers were leader in the same term", "peers involved 0 and 1", "terms 2")
@@ -509,7 +509,7 @@ func TestNonsenseEventsDoNotBreakThePage(t *testing.T) {
 			}
 			events = append(events, e)
 		}
-		d := Data{Header: chaos.TraceHeader{Peers: rng.IntN(4)}, Events: events, MaxMessages: rng.IntN(30)}
+		d := Data{Header: chaos.TraceHeader{RunConfig: chaos.RunConfig{Peers: rng.IntN(4)}}, Events: events, MaxMessages: rng.IntN(30)}
 		doc := parse(t, render(t, d))
 		if byID(doc, "timeline") == nil {
 			t.Fatalf("round %d: no timeline", round)
@@ -591,7 +591,7 @@ func TestReproSaysWhatHoldsForTheEngine(t *testing.T) {
 		{"sim", "the sim engine repeats a run event for event", "on the live engine"},
 		{"live", "on the live engine the seed fixes the scenario's random choices, but real time", "the sim engine repeats a run event for event from its seed, so this command gives this very run"},
 	} {
-		d := Data{Header: chaos.TraceHeader{Name: "split-brain", Engine: tt.engine, Seed: 11, Peers: 3}, Events: events}
+		d := Data{Header: chaos.TraceHeader{RunConfig: chaos.RunConfig{Name: "split-brain", Engine: tt.engine, Seed: 11, Peers: 3}}, Events: events}
 		top := text(byID(parse(t, render(t, d)), "top"))
 		mustContain(t, tt.engine+": the header", top, "miniraft run --engine "+tt.engine+" --seed 11 split-brain", tt.want)
 		if strings.Contains(top, tt.not) {

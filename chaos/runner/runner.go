@@ -50,6 +50,12 @@ type Options struct {
 	Trace io.Writer
 	// Tool names the program, for the trace header.
 	Tool string
+	// Overrides are the command line's changes to the scenario's header: New applies
+	// them to the scenario (see model.ApplyOverrides), and the run's configuration
+	// (trace header, Result) records them.
+	Overrides chaos.Overrides
+	// Repro is the command that runs the scenario again, for the run's configuration.
+	Repro string
 	// Hold keeps the cluster running after the last step, until the context ends or Stop
 	// is called, and keeps going after a violation (for the TUI).
 	Hold bool
@@ -155,6 +161,7 @@ type background struct {
 // the trace attached, and returns a Runner ready to Run. Errors are bad input (the
 // scenario, the engine) or a failure to start.
 func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
+	model.ApplyOverrides(sc, opts.Overrides)
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
@@ -162,6 +169,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		opts.Engine = "sim"
 	}
 	cfg := sc.ClusterConfig(opts.Seed)
+	conf := runConfig(sc, opts, cfg.Seed)
 	r := &Runner{
 		sc:      sc,
 		opts:    opts,
@@ -172,7 +180,9 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		resumed: make(chan struct{}),
 	}
 	r.SetSpeed(opts.Speed)
-	r.model = model.New(model.InfoOf(sc, opts.Engine, cfg.Seed))
+	info := model.InfoOf(sc, opts.Engine, cfg.Seed)
+	info.Config = conf
+	r.model = model.New(info)
 	live := sc.Header.Liveness
 	copts := check.Options{LeaderBound: live.Leader, CommitBound: live.Commit, OnViolation: r.violation}
 	if live.Off {
@@ -193,13 +203,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 	r.roles = make([]raftpb.Role, sc.Header.Peers)
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
 	if opts.Trace != nil {
-		tool := opts.Tool
-		if tool == "" {
-			tool = "miniraft"
-		}
-		r.trace, err = chaos.NewTraceWriter(opts.Trace, chaos.TraceHeader{
-			Name: sc.Name, Engine: opts.Engine, Seed: cfg.Seed, Peers: cfg.Peers, Scenario: sc.Source, Tool: tool,
-		})
+		r.trace, err = chaos.NewTraceWriter(opts.Trace, chaos.TraceHeader{RunConfig: conf})
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +229,33 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// runConfig returns the configuration of a run of sc (its overrides applied) with opts
+// and seed.
+func runConfig(sc *scenario.Scenario, opts Options, seed int64) chaos.RunConfig {
+	c := chaos.RunConfig{Name: sc.Name, Engine: opts.Engine, Seed: seed, Peers: sc.Header.Peers, Scenario: sc.Source,
+		Bugs: chaos.ActiveBugs(), Tool: opts.Tool, Repro: opts.Repro}
+	if c.Tool == "" {
+		c.Tool = "miniraft"
+	}
+	b := chaos.CurrentBuild()
+	c.Build = &b
+	if !opts.Overrides.IsZero() {
+		o := opts.Overrides
+		c.Overrides = &o
+		eff := *sc // the seed written in, however it was chosen: the text is the run's
+		eff.Header.Seed, eff.Header.HasSeed = seed, true
+		c.Effective = scenario.Format(&eff)
+	}
+	return c
+}
+
+// Config returns the run's configuration: what its trace's header and its Result say.
+func (r *Runner) Config() chaos.RunConfig {
+	r.modelMu.Lock()
+	defer r.modelMu.Unlock()
+	return r.model.Info().Config
 }
 
 // Cluster returns the cluster the runner drives.

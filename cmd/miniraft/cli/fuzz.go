@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
+	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/fuzz"
 	"github.com/miniraft/miniraft/internal/bugs"
 )
@@ -206,7 +207,7 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	c := &fuzz.Campaign{
 		Generator: o.gen, SeedStart: o.seedStart, Runs: o.runs, Time: o.time, Workers: o.workers,
 		ShrinkEach: o.shrink, ShrinkRuns: o.shrinkRuns, StopAfter: o.stopAfter, Out: o.out,
-		Tool: toolName(), Repro: reproCommand,
+		Tool: toolName(), Repro: fuzzRepro,
 	}
 	if o.time > 0 && !o.runsSet {
 		c.Runs = 0
@@ -290,14 +291,27 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	return exitPass
 }
 
-// reproCommand is the command line that runs a scenario file again, with the bugs this
-// run switched on.
-func reproCommand(file string) string {
+// fuzzRepro is the command line that runs a scenario file of the fuzzer's again (the
+// file carries its seed and options), with the bugs this run switched on.
+func fuzzRepro(file string) string {
 	cmd := "miniraft run"
-	for _, b := range activeBugs() {
+	for _, b := range chaos.ActiveBugs() {
 		cmd += " --bug " + b
 	}
-	return cmd + " " + file
+	return cmd + " " + shellWord(file)
+}
+
+// writeJSONDoc writes doc, indented, to the file path, or to stdout when path is "-".
+func writeJSONDoc(e *env, path string, doc interface{}) error {
+	b, err := jsonDoc(doc)
+	if err != nil {
+		return err
+	}
+	if path == "-" {
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 // writeFuzzJSON writes the campaign's record (the format of record.json, see
@@ -366,18 +380,6 @@ func (b *fuzzBar) finish() {
 	b.bar.Finish()
 }
 
-// activeBugs returns the deliberate bugs switched on (only builds with -tags bugs have
-// any).
-func activeBugs() []string {
-	var on []string
-	for _, b := range bugs.Known {
-		if bugs.On(b) {
-			on = append(on, b)
-		}
-	}
-	return on
-}
-
 // addBugFlag adds --bug to fs in builds that have the deliberate bugs, and returns the
 // function that switches on the bugs named, if the flag is given (or reports a bad name,
 // with exit code 2).
@@ -402,7 +404,7 @@ func addBugFlag(fs *pflag.FlagSet) func(e *env, cmd string) int {
 // run needs to be repeated.
 func toolName() string {
 	s := "miniraft " + version()
-	if on := activeBugs(); len(on) > 0 {
+	if on := chaos.ActiveBugs(); len(on) > 0 {
 		s += " with bugs " + strings.Join(on, ",")
 	}
 	return s

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -72,25 +74,37 @@ func TestRunRaftOverrides(t *testing.T) {
 	}
 }
 
-func TestRaftOverridesApply(t *testing.T) {
+// The flags record only what they change (a command that runs the scenario again needs
+// no flag that repeats it), and the summary's note names every flag given.
+func TestOverridesOfAJob(t *testing.T) {
+	yes, no := true, false
 	tests := []struct {
-		o               overrides
-		pre, cq         bool // the scenario's
-		wantPre, wantCQ bool
-		wantNote        string
+		o        overrides
+		src      string
+		want     chaos.Overrides
+		wantNote string
 	}{
-		{overrides{}, true, false, true, false, ""},
-		{overrides{prevote: false, prevoteSet: true}, true, true, false, true, "prevote off (the scenario has on)"},
-		{overrides{checkQuorum: true, checkQuorumSet: true}, false, false, false, true, "checkquorum on (the scenario has off)"},
-		{overrides{prevote: true, prevoteSet: true, checkQuorum: true, checkQuorumSet: true}, true, true, true, true,
+		{overrides{}, "prevote on", chaos.Overrides{}, ""},
+		{overrides{prevote: false, prevoteSet: true}, "prevote on", chaos.Overrides{PreVote: &no}, "prevote off (the scenario has on)"},
+		{overrides{checkQuorum: true, checkQuorumSet: true}, "", chaos.Overrides{CheckQuorum: &yes}, "checkquorum on (the scenario has off)"},
+		{overrides{prevote: true, prevoteSet: true, checkQuorum: true, checkQuorumSet: true}, "prevote on\ncheckquorum on", chaos.Overrides{},
 			"prevote on (the scenario has on), checkquorum on (the scenario has on)"},
+		{overrides{peers: 3, peersSet: true}, "", chaos.Overrides{Peers: 3}, "peers 3 (the scenario has 5)"},
+		{overrides{peers: 5, peersSet: true}, "", chaos.Overrides{}, "peers 5 (the scenario has 5)"},
+		{overrides{kv: true}, "workload rate=5\nwait leader within 1s\nworkload rate=9", chaos.Overrides{KV: true}, "kv (its 2 workload lines made kv workloads)"},
+		{overrides{kv: true}, "", chaos.Overrides{}, "kv (the scenario has no basic workload to change)"},
 	}
 	for _, tt := range tests {
-		sc := &scenario.Scenario{Header: scenario.Header{PreVote: tt.pre, CheckQuorum: tt.cq}}
-		note := tt.o.apply(sc)
-		if sc.Header.PreVote != tt.wantPre || sc.Header.CheckQuorum != tt.wantCQ || note != tt.wantNote {
-			t.Errorf("%+v on prevote %v checkquorum %v: got prevote %v checkquorum %v note %q; want %v %v %q",
-				tt.o, tt.pre, tt.cq, sc.Header.PreVote, sc.Header.CheckQuorum, note, tt.wantPre, tt.wantCQ, tt.wantNote)
+		sc, err := scenario.Parse("t.chaos", []byte(tt.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := tt.o.job("t.chaos", sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(j.ov, tt.want) || j.note != tt.wantNote {
+			t.Errorf("%+v on %q: got %+v, note %q; want %+v, %q", tt.o, tt.src, j.ov, j.note, tt.want, tt.wantNote)
 		}
 	}
 }

@@ -33,9 +33,9 @@ func TestRunWritesAReport(t *testing.T) {
 			contains: []string{"Messages from 1.000 s to 1.500 s"},
 		},
 		{
-			name: "a failing file, with --peers", args: []string{"run", "-q", "--seed", "5", "--peers", "3", "--report", "fail.html", "three.chaos"},
+			name: "a failing file, with --peers", args: []string{"run", "-q", "--seed", "5", "--peers", "4", "--report", "fail.html", "three.chaos"},
 			code: exitFail, files: []string{"fail.html"},
-			contains: []string{"FAIL", "expect leaders == 3", "--peers 3", filepath.Join(dir, "three.chaos")},
+			contains: []string{"FAIL", "expect leaders == 3", "--peers 4", filepath.Join(dir, "three.chaos")},
 		},
 	}
 	if err := os.WriteFile(filepath.Join(dir, "three.chaos"), []byte("peers 3\nwait leader within 5s\nexpect leaders == 3\n"), 0o644); err != nil {

@@ -18,6 +18,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
+	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/raft"
@@ -49,20 +51,19 @@ example:
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &runOptions{}
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
-		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
-		o.raft.addFlags(fs)
+		o.over.addFlags(fs)
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
-		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout)")
-		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory when running several scenarios)")
-		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory when running several scenarios)")
+		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout, and nothing else there)")
+		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory, for NAME.jsonl, when running several scenarios)")
+		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory, for NAME.html, when running several scenarios)")
 		fs.StringVar(&o.reportWindow, "report-window", "", "the span of the report's message diagram, as in 2s-4.5s (default: around the first violation, else the last 2s)")
 		fs.DurationVar(&o.checkBudget, "check-budget", 0, "how long the linearizability check of a kv workload may take before it says unknown (default 10s)")
-		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario")
+		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only one line per scenario (and the tally of several)")
 		fs.BoolVarP(&o.verbose, "verbose", "v", false, "print the events of the run as they happen (not messages)")
 		bug := addBugFlag(fs)
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
-			o.raft.parsed(fs)
+			o.over.parsed(fs)
 			if code := bug(e, "run"); code != exitPass {
 				return code
 			}
@@ -74,8 +75,7 @@ example:
 type runOptions struct {
 	seed           int64
 	seedSet        bool
-	peers          int
-	raft           overrides
+	over           overrides
 	engine         string
 	json, trace    string
 	report         string
@@ -84,48 +84,75 @@ type runOptions struct {
 	quiet, verbose bool
 }
 
+// job is one scenario to run: the argument that named it, the scenario, the command
+// line's overrides of it, and the files its run writes.
+type job struct {
+	arg    string
+	sc     *scenario.Scenario
+	ov     chaos.Overrides
+	note   string // the overrides in words, for the summary
+	trace  *output
+	report *output
+}
+
 func runScenarios(e *env, o *runOptions, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintf(e.stderr, "miniraft run: name at least one scenario (a file, or one of: %s)\n", strings.Join(scripts.Names(), ", "))
+	usage := func(format string, a ...interface{}) int {
+		fmt.Fprintf(e.stderr, "miniraft run: "+format+"\n", a...)
 		return exitUsage
+	}
+	if len(args) == 0 {
+		return usage("name at least one scenario (a file, or one of: %s)", strings.Join(scripts.Names(), ", "))
 	}
 	if o.engine != "sim" && o.engine != "live" {
-		fmt.Fprintf(e.stderr, "miniraft run: --engine %q: want sim or live\n", o.engine)
-		return exitUsage
+		return usage("--engine %q: want sim or live", o.engine)
 	}
-	if o.peers != 0 && (o.peers < 1 || o.peers > scenario.MaxPeers) {
-		fmt.Fprintf(e.stderr, "miniraft run: --peers %d: want 1..%d\n", o.peers, scenario.MaxPeers)
-		return exitUsage
+	if err := o.over.check(); err != nil {
+		return usage("%v", err)
+	}
+	var window report.Window
+	switch {
+	case o.reportWindow != "" && o.report == "":
+		return usage("--report-window needs --report")
+	case o.reportWindow != "":
+		var err error
+		if window, err = report.ParseWindow(o.reportWindow); err != nil {
+			return usage("--report-window: %v", err)
+		}
 	}
 	if len(args) == 1 && args[0] == "all" {
 		args = scripts.Names()
 	}
-	var scs []*scenario.Scenario
+	var jobs []*job
 	bad := false
 	for _, a := range args {
-		sc, err := loadScenario(a, o.peers)
+		sc, err := loadScenario(a)
+		if err == nil {
+			var j *job
+			if j, err = o.over.job(a, sc); err == nil {
+				jobs = append(jobs, j)
+			}
+		}
 		if err != nil {
 			fmt.Fprintln(e.stderr, err)
 			bad = true
-			continue
 		}
-		scs = append(scs, sc)
 	}
 	if bad {
 		return exitUsage
 	}
-	if o.trace != "" && len(scs) > 1 {
-		if err := os.MkdirAll(o.trace, 0o755); err != nil {
-			fmt.Fprintf(e.stderr, "miniraft run: --trace: %v\n", err)
-			return exitUsage
+	for _, j := range jobs {
+		if !window.IsZero() && window.From >= j.sc.Bound() {
+			return usage("--report-window %s: %s runs %s at most, so the window holds nothing", o.reportWindow, j.sc.Name, fmtSeconds(j.sc.Bound()))
+		}
+		if len(j.sc.Steps) == 0 && j.sc.Header.Duration == 0 {
+			fmt.Fprintf(e.stderr, "miniraft run: warning: %s has no steps: its run ends at once (a scenario is a header, then a timeline: see \"miniraft scenarios --show leader-crash\")\n", scenarioFile(j))
 		}
 	}
-	if o.report != "" && len(scs) > 1 {
-		if err := os.MkdirAll(o.report, 0o755); err != nil {
-			fmt.Fprintf(e.stderr, "miniraft run: --report: %v\n", err)
-			return exitUsage
-		}
+	outs, err := openOutputs(o, jobs)
+	if err != nil {
+		return usage("%v", err)
 	}
+	defer outs.close()
 
 	// With --json -, stdout carries the JSON alone: everything else goes to stderr.
 	human := *e
@@ -135,14 +162,11 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var results []*runner.Result
-	for _, sc := range scs {
-		res, err := runOne(ctx, &human, o, sc, len(scs) > 1)
+	for _, j := range jobs {
+		res, err := runOne(ctx, &human, o, j, window)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "miniraft run: %s: %v\n", sc.Name, err)
-			if ctx.Err() != nil {
-				return exitInterrupted
-			}
-			return exitUsage
+			fmt.Fprintf(e.stderr, "miniraft run: %s: %v\n", j.sc.Name, err)
+			return exitFail
 		}
 		results = append(results, res)
 		if res.Interrupted != nil {
@@ -153,13 +177,16 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	for _, r := range results {
 		code = max(code, exitCode(r)) // interrupted (130) over failed (1) over passed (0)
 	}
-	if len(scs) > 1 {
-		fmt.Fprintf(human.stdout, "\n%s\n", tally(results, len(scs)))
+	if len(jobs) > 1 {
+		fmt.Fprintf(human.stdout, "\n%s\n", tally(results, len(jobs)))
 	}
-	if o.json != "" {
-		if err := writeJSON(e, o.json, results); err != nil {
+	if outs.json != nil || o.json == "-" {
+		if err := writeJSON(e, outs.json, results); err != nil {
 			fmt.Fprintf(e.stderr, "miniraft run: --json: %v\n", err)
-			return exitUsage
+			return exitFail
+		}
+		if outs.json != nil && !o.quiet {
+			fmt.Fprintf(human.stdout, "results (JSON): %s\n", outs.json.path)
 		}
 	}
 	return code
@@ -184,10 +211,9 @@ func tally(results []*runner.Result, n int) string {
 	return s
 }
 
-// loadScenario reads a scenario from a file or the library (runner.Load), with
-// --peers applied. Parse errors come back as they are, naming file:line:col; other
-// errors say they come from miniraft.
-func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
+// loadScenario reads a scenario from a file or the library (runner.Load). Parse errors
+// come back as they are, naming file:line:col; other errors say they come from miniraft.
+func loadScenario(arg string) (*scenario.Scenario, error) {
 	sc, err := runner.Load(arg)
 	if err != nil {
 		var list scenario.ErrorList
@@ -196,25 +222,30 @@ func loadScenario(arg string, peers int) (*scenario.Scenario, error) {
 		}
 		return nil, fmt.Errorf("miniraft: %w", err)
 	}
-	if peers > 0 && peers != sc.Header.Peers {
-		sc.Header.Peers = peers
-		if err := sc.Validate(); err != nil {
-			return nil, fmt.Errorf("with --peers %d: %w", peers, err)
-		}
-	}
 	return sc, nil
 }
 
-// overrides are the flags of run and tui that change what a scenario says: --prevote
-// and --checkquorum replace the header's option, as --peers replaces its peer count,
-// and --kv turns its workloads into kv workloads.
+// scenarioFile names the file a job's scenario came from, or the built-in scenario.
+func scenarioFile(j *job) string {
+	if len(j.sc.Steps) > 0 && j.sc.Steps[0].Pos.File != "" {
+		return j.sc.Steps[0].Pos.File
+	}
+	return j.arg
+}
+
+// overrides are the flags of run and tui that change what a scenario says: --peers
+// replaces its peer count, --prevote and --checkquorum its options, and --kv turns its
+// workloads into kv workloads.
 type overrides struct {
+	peers                      int
+	peersSet                   bool
 	prevote, checkQuorum       bool
 	prevoteSet, checkQuorumSet bool
 	kv                         bool
 }
 
 func (o *overrides) addFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&o.peers, "peers", 0, fmt.Sprintf("number of peers (1 to %d), overriding the scenario's", scenario.MaxPeers))
 	fs.BoolVar(&o.prevote, "prevote", false, "turn Raft's PreVote on, or off with --prevote=false, overriding the scenario's")
 	fs.BoolVar(&o.checkQuorum, "checkquorum", false, "turn Raft's CheckQuorum on, or off with --checkquorum=false, overriding the scenario's")
 	fs.BoolVar(&o.kv, "kv", false, "make the scenario's workloads kv workloads: clients of a key-value store, checked for linearizability")
@@ -222,24 +253,51 @@ func (o *overrides) addFlags(fs *pflag.FlagSet) {
 
 // parsed notes which of the flags were given.
 func (o *overrides) parsed(fs *pflag.FlagSet) {
+	o.peersSet = fs.Changed("peers")
 	o.prevoteSet, o.checkQuorumSet = fs.Changed("prevote"), fs.Changed("checkquorum")
 }
 
-// apply changes sc as the flags say, and describes the changes for the summary (as in
-// "prevote off (the scenario has on)"), or returns "" if no flag was given.
-func (o *overrides) apply(sc *scenario.Scenario) string {
+// check checks the flags' values.
+func (o *overrides) check() error {
+	if o.peersSet && (o.peers < 1 || o.peers > scenario.MaxPeers) {
+		return fmt.Errorf("--peers %d: want 1..%d", o.peers, scenario.MaxPeers)
+	}
+	return nil
+}
+
+// job returns the job of running sc, named arg on the command line, with the flags'
+// overrides: only what differs from what sc says (a flag that repeats the scenario
+// changes nothing, and a command that runs it again needs no flag for it), and the
+// words for the summary (as in "prevote off (the scenario has on)"), for every flag
+// given. It fails if sc does not hold with --peers (a step names a peer beyond it).
+func (o *overrides) job(arg string, sc *scenario.Scenario) (*job, error) {
+	j := &job{arg: arg, sc: sc}
 	var parts []string
-	set := func(name string, given, v bool, opt *bool) {
+	h := sc.Header
+	if o.peersSet {
+		parts = append(parts, fmt.Sprintf("peers %d (the scenario has %d)", o.peers, h.Peers))
+		if o.peers != h.Peers {
+			j.ov.Peers = o.peers
+			v := *sc
+			v.Header.Peers = o.peers
+			if err := v.Validate(); err != nil {
+				return nil, fmt.Errorf("with --peers %d: %w", o.peers, err)
+			}
+		}
+	}
+	option := func(name string, given, v, has bool, ov **bool) {
 		if !given {
 			return
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (the scenario has %s)", name, onOff(v), onOff(*opt)))
-		*opt = v
+		parts = append(parts, fmt.Sprintf("%s %s (the scenario has %s)", name, onOff(v), onOff(has)))
+		if v != has {
+			*ov = &v
+		}
 	}
-	set("prevote", o.prevoteSet, o.prevote, &sc.Header.PreVote)
-	set("checkquorum", o.checkQuorumSet, o.checkQuorum, &sc.Header.CheckQuorum)
+	option("prevote", o.prevoteSet, o.prevote, h.PreVote, &j.ov.PreVote)
+	option("checkquorum", o.checkQuorumSet, o.checkQuorum, h.CheckQuorum, &j.ov.CheckQuorum)
 	if o.kv {
-		switch n := sc.AsKV(); n {
+		switch n := basicWorkloads(sc); n {
 		case 0:
 			parts = append(parts, "kv (the scenario has no basic workload to change)")
 		case 1:
@@ -247,8 +305,27 @@ func (o *overrides) apply(sc *scenario.Scenario) string {
 		default:
 			parts = append(parts, fmt.Sprintf("kv (its %d workload lines made kv workloads)", n))
 		}
+		j.ov.KV = basicWorkloads(sc) > 0
 	}
-	return strings.Join(parts, ", ")
+	j.note = strings.Join(parts, ", ")
+	return j, nil
+}
+
+// basicWorkloads counts the workloads of sc that --kv makes kv workloads.
+func basicWorkloads(sc *scenario.Scenario) int {
+	n := 0
+	basic := func(w *scenario.WorkloadSpec) {
+		if w != nil && w.Kind == scenario.DefaultWorkloadKind {
+			n++
+		}
+	}
+	basic(sc.Header.Workload)
+	for _, st := range sc.Steps {
+		if c, ok := st.Cmd.(scenario.WorkloadCmd); ok {
+			basic(c.Spec)
+		}
+	}
+	return n
 }
 
 func onOff(b bool) string {
@@ -268,32 +345,50 @@ func suggestScenario(word string) string {
 // pickSeed returns the seed a run uses when neither the flag nor the scenario sets one.
 func pickSeed() int64 { return rand.Int64N(1 << 40) }
 
-func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, many bool) (*runner.Result, error) {
-	if o.seedSet {
-		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
+// seedOf returns the seed a run of sc uses: the flag's, else the scenario's, else a
+// random one; and writes it into sc, so that every record of the run says it.
+func seedOf(sc *scenario.Scenario, seed int64, given bool) int64 {
+	switch {
+	case given:
+	case sc.Header.HasSeed:
+		seed = sc.Header.Seed
+	default:
+		seed = pickSeed()
 	}
-	overridden := o.raft.apply(sc)
-	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Tool: toolName(), CheckBudget: o.checkBudget}
-	tracePath := ""
-	if o.trace != "" {
-		path := o.trace
-		if many {
-			path = filepath.Join(o.trace, sc.Name+".jsonl")
-		}
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, fmt.Errorf("--trace: %w", err)
-		}
-		defer f.Close()
-		opts.Trace, tracePath = f, path
+	sc.Header.Seed, sc.Header.HasSeed = seed, true
+	return seed
+}
+
+// reproCommand is the command that runs a scenario (named arg on the command line; ""
+// for the TUI's demo) again as it ran: the command (run or tui), the engine, the seed, the overrides that
+// changed something and the deliberate bugs switched on. On the sim engine it repeats
+// the run event for event.
+func reproCommand(cmd, engine string, seed int64, ov chaos.Overrides, arg string) string {
+	words := []string{"miniraft", cmd, "--engine", engine, "--seed", fmt.Sprint(seed)}
+	words = append(words, ov.Flags()...)
+	for _, b := range chaos.ActiveBugs() {
+		words = append(words, "--bug", b)
 	}
-	rep, err := startReport(o, sc, many)
-	if err != nil {
-		return nil, err
+	if arg != "" {
+		words = append(words, shellWord(arg))
 	}
-	defer rep.close()
-	if rep != nil {
-		opts.Observers = append(opts.Observers, rep.rec.Observe)
+	return strings.Join(words, " ")
+}
+
+func runOne(ctx context.Context, e *env, o *runOptions, j *job, window report.Window) (*runner.Result, error) {
+	sc := j.sc
+	seed := seedOf(sc, o.seed, o.seedSet)
+	model.ApplyOverrides(sc, j.ov)
+	opts := runner.Options{Engine: o.engine, Seed: seed, Tool: toolName(), CheckBudget: o.checkBudget,
+		Overrides: j.ov, Repro: reproCommand("run", o.engine, seed, j.ov, j.arg)}
+	if j.trace != nil {
+		opts.Trace = j.trace.f
+	}
+	var rec *report.Recorder
+	if j.report != nil {
+		rec = report.NewRecorder(0, model.InfoOf(sc, o.engine, seed))
+		rec.Keep(window)
+		opts.Observers = append(opts.Observers, rec.Observe)
 	}
 	progress := !o.quiet && !o.verbose && e.isTerminal(e.stderr)
 	var line progressLine
@@ -344,20 +439,44 @@ func runOne(ctx context.Context, e *env, o *runOptions, sc *scenario.Scenario, m
 		}
 	} else {
 		res.WriteSummary(e.stdout)
-		if overridden != "" {
-			fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", overridden)
+		if j.note != "" {
+			fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", j.note)
+		}
+		fmt.Fprintf(e.stdout, "  run it again: %s\n", res.Repro)
+	}
+	say := func(what, path string) {
+		if !o.quiet {
+			fmt.Fprintf(e.stdout, "  %s: %s\n", what, path)
 		}
 	}
-	if err := writeVisualization(e, o, res, tracePath); err != nil {
+	if j.trace != nil {
+		if err := j.trace.finish(); err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		say("trace", j.trace.path)
+	}
+	if err := writeVisualization(e, o, res, j.trace); err != nil {
 		return nil, err
 	}
-	if rep != nil {
-		if err := rep.finish(o, sc, res); err != nil {
-			return nil, err
+	if j.report != nil {
+		if !window.IsZero() && window.From >= res.Duration {
+			fmt.Fprintf(e.stderr, "miniraft run: warning: --report-window %s: %s ended at %s, before the window: its report shows no messages\n",
+				o.reportWindow, res.Name, fmtSeconds(res.Duration))
 		}
+		d := rec.Data(sc, &res.Result, res.KV)
+		if err := report.Write(j.report.f, d); err != nil {
+			return nil, fmt.Errorf("--report %s: %w", j.report.path, err)
+		}
+		if err := j.report.finish(); err != nil {
+			return nil, fmt.Errorf("--report: %w", err)
+		}
+		say("report", j.report.path)
 	}
 	return res, nil
 }
+
+// fmtSeconds renders d in seconds, as the summaries do: "4.0s".
+func fmtSeconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 
 // printEvents prints the events a person follows: not appends, applies and commits,
 // which are many, unless they matter.
@@ -396,30 +515,46 @@ func (p *progressLine) clear(w io.Writer) {
 	}
 }
 
-func writeJSON(e *env, path string, results []*runner.Result) error {
-	pass := true
+// writeJSON writes the results of a run of miniraft run as JSON (docs/JSON.md) to out,
+// or to stdout when out is nil.
+func writeJSON(e *env, out *output, results []*runner.Result) error {
+	pass := len(results) > 0
 	for _, r := range results {
 		pass = pass && r.Pass
 	}
-	return writeJSONDoc(e, path, struct {
-		Tool    string           `json:"tool"`
-		Pass    bool             `json:"pass"`
-		Results []*runner.Result `json:"results"`
-	}{"miniraft " + version(), pass, results})
-}
-
-// writeJSONDoc writes doc, indented, to the file path, or to stdout when path is "-".
-func writeJSONDoc(e *env, path string, doc interface{}) error {
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := jsonDoc(runDoc{Tool: toolName(), Pass: pass, Results: results})
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	if path == "-" {
-		_, err = e.stdout.Write(b)
+	return writeOut(e, out, b)
+}
+
+// runDoc is the JSON document of miniraft run (docs/JSON.md, docs/run.schema.json).
+type runDoc struct {
+	Tool    string           `json:"tool"`
+	Pass    bool             `json:"pass"`
+	Results []*runner.Result `json:"results"`
+}
+
+// jsonDoc returns doc as indented JSON, ending in a newline.
+func jsonDoc(doc interface{}) ([]byte, error) {
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// writeOut writes b to out and closes it, or to stdout when out is nil.
+func writeOut(e *env, out *output, b []byte) error {
+	if out == nil {
+		_, err := e.stdout.Write(b)
 		return err
 	}
-	return os.WriteFile(path, b, 0o644)
+	if _, err := out.f.Write(b); err != nil {
+		return err
+	}
+	return out.finish()
 }
 
 // isTerminal reports whether w is a terminal.
@@ -430,17 +565,17 @@ func isTerminal(w io.Writer) bool {
 
 // writeVisualization writes porcupine's visualization of a kv history that is not
 // linearizable beside the trace (run.jsonl gives run.porcupine.html), and says where.
-func writeVisualization(e *env, o *runOptions, res *runner.Result, tracePath string) error {
+func writeVisualization(e *env, o *runOptions, res *runner.Result, trace *output) error {
 	if res.KV == nil || !res.KV.Check.HasVisualization() {
 		return nil
 	}
-	if tracePath == "" {
+	if trace == nil {
 		if !o.quiet {
 			fmt.Fprintln(e.stdout, "  (run with --trace FILE to keep porcupine's visualization of the history beside the trace)")
 		}
 		return nil
 	}
-	path := strings.TrimSuffix(tracePath, filepath.Ext(tracePath)) + ".porcupine.html"
+	path := strings.TrimSuffix(trace.path, filepath.Ext(trace.path)) + ".porcupine.html"
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("porcupine visualization: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/scripts"
 	"github.com/miniraft/miniraft/tui"
@@ -39,8 +40,7 @@ example:
   miniraft tui --engine live --trace session.jsonl`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &tuiOptions{}
-		fs.IntVar(&o.peers, "peers", 0, "number of peers, overriding the scenario's")
-		o.raft.addFlags(fs)
+		o.over.addFlags(fs)
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
 		fs.Float64Var(&o.speed, "speed", 1, "sim engine: cluster seconds per real second (0: as fast as it goes)")
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
@@ -48,15 +48,14 @@ example:
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
 			o.speedSet = fs.Changed("speed")
-			o.raft.parsed(fs)
+			o.over.parsed(fs)
 			return runTUI(e, o, args)
 		}
 	},
 }
 
 type tuiOptions struct {
-	peers             int
-	raft              overrides
+	over              overrides
 	seed              int64
 	seedSet, speedSet bool
 	speed             float64
@@ -68,63 +67,74 @@ type tuiOptions struct {
 var newScreen = func() (tcell.Screen, error) { return nil, nil }
 
 func runTUI(e *env, o *tuiOptions, args []string) int {
-	if len(args) > 1 {
-		fmt.Fprintf(e.stderr, "miniraft tui: one scenario at a time (got %d); to run several, use miniraft run\n", len(args))
+	usage := func(format string, a ...interface{}) int {
+		fmt.Fprintf(e.stderr, "miniraft tui: "+format+"\n", a...)
 		return exitUsage
+	}
+	if len(args) > 1 {
+		return usage("one scenario at a time (got %d); to run several, use miniraft run", len(args))
 	}
 	if o.engine != "sim" && o.engine != "live" {
-		fmt.Fprintf(e.stderr, "miniraft tui: --engine %q: want sim or live\n", o.engine)
-		return exitUsage
+		return usage("--engine %q: want sim or live", o.engine)
 	}
 	if !(o.speed >= 0 && o.speed <= 1000) {
-		fmt.Fprintf(e.stderr, "miniraft tui: --speed %g: want 0 (as fast as it goes) up to 1000\n", o.speed)
-		return exitUsage
+		return usage("--speed %g: want 0 (as fast as it goes) up to 1000", o.speed)
 	}
 	if o.engine == "live" && o.speedSet {
-		fmt.Fprintln(e.stderr, "miniraft tui: --speed applies to the sim engine only; a live cluster runs in real time")
-		return exitUsage
+		return usage("--speed applies to the sim engine only; a live cluster runs in real time")
+	}
+	if err := o.over.check(); err != nil {
+		return usage("%v", err)
 	}
 	name, demo := scripts.Default, true
 	if len(args) == 1 {
 		name, demo = args[0], false
 	}
-	sc, err := loadScenario(name, o.peers)
+	sc, err := loadScenario(name)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return exitUsage
+	}
+	j, err := o.over.job(name, sc)
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return exitUsage
 	}
 	screen, err := newScreen()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", err)
-		return exitUsage
+		return usage("%v", err)
 	}
 	if screen == nil && !e.isTerminal(e.stdout) {
-		fmt.Fprintln(e.stderr, "miniraft tui: needs a terminal (to run a scenario without one, use miniraft run)")
-		return exitUsage
+		return usage("needs a terminal (to run a scenario without one, use miniraft run)")
 	}
-	if o.seedSet {
-		sc.Header.Seed, sc.Header.HasSeed = o.seed, true
+	var trace *output
+	if o.trace != "" {
+		files, err := create([]flagPath{{"--trace", o.trace}})
+		if err != nil {
+			return usage("%v", err)
+		}
+		trace = files[0]
+		defer trace.finish()
 	}
-	overridden := o.raft.apply(sc)
-	opts := runner.Options{Engine: o.engine, Seed: pickSeed(), Hold: true, Speed: o.speed, Tool: "miniraft " + version()}
+	seed := seedOf(sc, o.seed, o.seedSet)
+	model.ApplyOverrides(sc, j.ov)
+	arg := name
+	if demo {
+		arg = ""
+	}
+	opts := runner.Options{Engine: o.engine, Seed: seed, Hold: true, Speed: o.speed, Tool: toolName(),
+		Overrides: j.ov, Repro: reproCommand("tui", o.engine, seed, j.ov, arg)}
 	if demo && sc.Header.Workload != nil {
 		// The demo keeps going after its timeline, so a newcomer always sees Raft at work.
 		opts.AfterTimeline = []string{"workload " + sc.Header.Workload.String()}
 		opts.AfterNote = "the demo's timeline is over; the cluster keeps serving its workload: now break it yourself (? lists the keys)"
 	}
-	if o.trace != "" {
-		f, err := os.Create(o.trace)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "miniraft tui: --trace: %v\n", err)
-			return exitUsage
-		}
-		defer f.Close()
-		opts.Trace = f
+	if trace != nil {
+		opts.Trace = trace.f
 	}
 	r, err := runner.New(sc, opts)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", err)
-		return exitUsage
+		return usage("%v", err)
 	}
 	src := r.Source()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -137,7 +147,7 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", uiErr)
 		return exitFail
 	}
-	if runErr != nil && ctx.Err() == nil {
+	if runErr != nil {
 		fmt.Fprintf(e.stderr, "miniraft tui: %v\n", runErr)
 		return exitFail
 	}
@@ -145,8 +155,15 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		return exitPass
 	}
 	res.WriteSummary(e.stdout)
-	if overridden != "" {
-		fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", overridden)
+	if j.note != "" {
+		fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", j.note)
+	}
+	if trace != nil {
+		if err := trace.finish(); err != nil {
+			fmt.Fprintf(e.stderr, "miniraft tui: --trace: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(e.stdout, "  trace: %s\n", trace.path)
 	}
 	switch {
 	case res.Failure != nil:
