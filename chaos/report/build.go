@@ -160,6 +160,10 @@ func build(d Data) *page {
 
 	win := messageWindow(d.Window, first, end)
 	p.Messages = buildMessages(d, hist, n, win, first)
+	if win.From >= end {
+		p.Messages.Empty = fmt.Sprintf("The window chosen, %s to %s, is outside the run, which ended at %s: there is nothing to draw.",
+			fmtSec(win.From), fmtSec(win.To), fmtSec(end))
+	}
 	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
 	p.Commits = buildCommits(hist, end, viols)
 	if len(hist.props) > 0 || len(hist.ops) == 0 {

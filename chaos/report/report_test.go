@@ -416,6 +416,9 @@ func TestMessageWindowAndLimit(t *testing.T) {
 				t.Errorf("%d messages drawn; want none: %v", len(arrows), tc.wantEmpty)
 			}
 			body := text(sec)
+			if tc.window.From > run.res.Duration && !strings.Contains(body, "is outside the run, which ended at "+fmtSec(run.res.Duration)) {
+				t.Errorf("a window after the run's end does not say so: %q", body)
+			}
 			if tc.any {
 				return
 			}

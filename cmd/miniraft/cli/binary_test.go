@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,7 +23,9 @@ func buildMiniraft(t *testing.T) string {
 		t.Skip("builds the miniraft binary")
 	}
 	bin := filepath.Join(t.TempDir(), "miniraft")
-	cmd := exec.Command("go", "build", "-o", bin, "..")
+	// -buildvcs=auto: stamp the VCS revision where the go command can (GOFLAGS may say
+	// false), without failing where it cannot.
+	cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, "..")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -82,5 +85,34 @@ func TestRunInterruptedBySignal(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "context canceled") {
 		t.Errorf("stderr says %q", stderr.String())
+	}
+}
+
+// miniraft version prints the module's version, the VCS revision it was built from and
+// the Go version, from the build information the go command records.
+func TestVersionOfABuiltBinary(t *testing.T) {
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout (%v): no revision to compare", err)
+	}
+	if fi, err := os.Stat(filepath.Join(strings.TrimSpace(string(top)), ".git")); err != nil || !fi.IsDir() {
+		t.Skip("a git worktree: the go command records no VCS information there (its .git is a file)")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildMiniraft(t)
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("miniraft version: %v\n%s", err, out)
+	}
+	for _, want := range []string{"revision " + strings.TrimSpace(string(head)), runtime.Version()} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("miniraft version says %q, want it to name %q", out, want)
+		}
+	}
+	if strings.HasPrefix(string(out), "miniraft (devel)") || strings.HasPrefix(string(out), "miniraft devel") {
+		t.Errorf("miniraft version says %q, want the module's version (the go command stamps one from the VCS)", out)
 	}
 }

@@ -114,8 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if c := lookup(args[1]); c != nil {
 				return runCommand(e, c, []string{"--help"})
 			}
-			fmt.Fprintf(stderr, "miniraft: no command %q\n", args[1])
-			usage(stderr)
+			fmt.Fprintf(stderr, "miniraft help: no command %q%s\n%s", args[1], suggestCommand(args[1]), seeHelp(""))
 			return exitUsage
 		}
 		usage(stdout)
@@ -129,8 +128,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	c := lookup(args[0])
 	if c == nil {
-		fmt.Fprintf(stderr, "miniraft: unknown command %q%s\n\n", args[0], suggestCommand(args[0]))
-		usage(stderr)
+		fmt.Fprintf(stderr, "miniraft: unknown command %q%s\n%s", args[0], suggestCommand(args[0]), seeHelp(""))
 		return exitUsage
 	}
 	return runCommand(e, c, args[1:])
@@ -148,11 +146,20 @@ func runCommand(e *env, c *command, args []string) int {
 			commandUsage(e.stdout, c, fs)
 			return exitPass
 		}
-		fmt.Fprintf(e.stderr, "miniraft %s: %v\n\n", c.name, err)
-		commandUsage(e.stderr, c, fs)
+		// As the go command does: the error, and where to read more; not the whole usage,
+		// which would bury the one line that matters.
+		fmt.Fprintf(e.stderr, "miniraft %s: %v\n%s", c.name, err, seeHelp(c.name))
 		return exitUsage
 	}
 	return body(e, fs.Args())
+}
+
+// seeHelp is the line that follows a usage error: where the command's help is.
+func seeHelp(command string) string {
+	if command == "" {
+		return "Run \"miniraft --help\" for the commands.\n"
+	}
+	return fmt.Sprintf("Run \"miniraft %s --help\" for usage.\n", command)
 }
 
 func commandUsage(w io.Writer, c *command, fs *pflag.FlagSet) {

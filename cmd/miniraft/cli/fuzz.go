@@ -384,13 +384,21 @@ func (b *fuzzBar) finish() {
 // function that switches on the bugs named, if the flag is given (or reports a bad name,
 // with exit code 2).
 func addBugFlag(fs *pflag.FlagSet) func(e *env, cmd string) int {
-	if !bugs.Available {
-		return func(*env, string) int { return exitPass }
-	}
 	names := fs.StringSlice("bug", nil, "switch on a deliberate bug (test builds only): "+strings.Join(bugs.Known, ", "))
+	if !bugs.Available {
+		// Known, but not in this build's help: a person who read about --bug learns how
+		// to get it instead of "unknown flag".
+		fs.MarkHidden("bug") //nolint:errcheck // the flag was just defined
+	}
 	return func(e *env, cmd string) int {
 		if !fs.Changed("bug") {
 			return exitPass
+		}
+		if !bugs.Available {
+			fmt.Fprintf(e.stderr, "miniraft %s: --bug: this binary has no deliberate bugs; build one that has them with -tags bugs:\n"+
+				"  go build -tags bugs -o miniraft-bugs ./cmd/miniraft   (or: go run -tags bugs ./cmd/miniraft %s --bug %s ...)\n",
+				cmd, cmd, strings.Join(*names, ","))
+			return exitUsage
 		}
 		if err := bugs.Set(*names...); err != nil {
 			fmt.Fprintf(e.stderr, "miniraft %s: --bug: %v\n", cmd, err)

@@ -3,10 +3,12 @@ package cli
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/internal/bugs"
 	"github.com/miniraft/miniraft/scripts"
 )
 
@@ -42,20 +44,35 @@ with "miniraft run NAME", watch one with "miniraft tui NAME", or print its text 
 
 var cmdVersion = &command{
 	name:    "version",
-	summary: "print miniraft's version",
+	summary: "print miniraft's version: the module version, VCS revision and Go version",
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		return func(e *env, args []string) int {
-			fmt.Fprintf(e.stdout, "miniraft %s (%s %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if len(args) > 0 {
+				fmt.Fprintf(e.stderr, "miniraft version: unexpected argument %q\n%s", args[0], seeHelp("version"))
+				return exitUsage
+			}
+			fmt.Fprintln(e.stdout, versionLine(chaos.CurrentBuild()))
 			return exitPass
 		}
 	},
 }
 
+// versionLine is what miniraft version prints for build b: "miniraft v1.2.0 (revision
+// 3f2a..., 2026-01-02T03:04:05Z; go1.26.8 linux/amd64)".
+func versionLine(b chaos.Build) string {
+	s := "miniraft " + b.String()
+	s = strings.TrimSuffix(s, ")") + " " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	if bugs.Available {
+		s += ", with the deliberate bugs (-tags bugs): " + strings.Join(bugs.Known, ", ")
+	}
+	return s
+}
+
 // version returns the module version the binary was built from, or "devel".
 func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Version == "" || bi.Main.Version == "(devel)" {
+	v := chaos.CurrentBuild().Version
+	if v == "" || v == "(devel)" {
 		return "devel"
 	}
-	return bi.Main.Version
+	return v
 }
