@@ -215,7 +215,7 @@ func (m *Run) Apply(e chaos.Event) Effect {
 		}
 	case chaos.EventPropose:
 		if p := e.Propose; p != nil && p.Source == "" {
-			m.wl.propose(e.At, *p)
+			m.propose(e.At, *p)
 		}
 	case chaos.EventStep:
 		m.step(e)

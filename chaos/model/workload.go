@@ -12,12 +12,30 @@ import (
 // workload follows the client workload's proposals to their fate: committed when first
 // applied at their index with their command, lost when another command is. It keeps
 // only the proposals in flight, and the latencies in a bounded histogram.
+//
+// A proposal's event may come after its entry was applied: on the sim engine a lone
+// peer commits and applies a proposal within the call that makes it, before the
+// proposal's event says which index it got. So the first entry applied at each of the
+// last recentApplied indexes is kept, and a proposal for an index already applied is
+// settled at once.
 type workload struct {
 	pending                  map[int][]pending // by index
 	inFlight                 int
 	proposed                 int
 	committed, lost, refused int
 	lat                      chaos.Latencies
+	recent                   [recentApplied]appliedEntry // by index mod recentApplied
+}
+
+// recentApplied is how many of the latest applied indexes a workload remembers, for the
+// proposals whose events come after their entries were applied (within one call).
+const recentApplied = 64
+
+// appliedEntry is the first entry applied at an index, and when.
+type appliedEntry struct {
+	index int // 0: none
+	cmd   interface{}
+	at    time.Duration
 }
 
 type pending struct {
@@ -34,19 +52,48 @@ func (w workload) clone() workload {
 	return w
 }
 
-func (w *workload) propose(at time.Duration, pr chaos.Proposal) {
+// propose follows a proposal of the workload to its fate; one whose entry was applied
+// already is settled at once.
+func (m *Run) propose(at time.Duration, pr chaos.Proposal) {
+	w := &m.wl
 	if !pr.OK {
 		w.refused++
 		return
 	}
 	w.proposed++
+	if e := w.recent[pr.Index%recentApplied]; pr.Index > 0 && e.index == pr.Index {
+		m.settle(pending{cmd: pr.Command, at: at}, e.cmd, max(at, e.at))
+		return
+	}
 	w.inFlight++
 	w.pending[pr.Index] = append(w.pending[pr.Index], pending{cmd: pr.Command, at: at})
 }
 
-// applied settles the proposals waiting at the indexes r applied.
+// settle decides the fate of proposal p, whose index was first applied with command cmd
+// at time at.
+func (m *Run) settle(p pending, cmd interface{}, at time.Duration) {
+	w := &m.wl
+	ok := chaos.SameCommand(p.cmd, cmd)
+	if ok {
+		w.committed++
+		w.lat.Add(at - p.at)
+		m.committedAt(at)
+	} else {
+		w.lost++
+	}
+	m.settled = append(m.settled, Settled{Proposed: p.at, Done: at, Committed: ok})
+}
+
+// applied remembers the entries r applied first at their indexes, and settles the
+// proposals waiting there.
 func (m *Run) applied(at time.Duration, r *raftpb.Event) {
 	w := &m.wl
+	for i, e := range r.Entries {
+		idx := r.Index + i
+		if slot := &w.recent[idx%recentApplied]; idx > slot.index {
+			*slot = appliedEntry{index: idx, cmd: e.Command, at: at}
+		}
+	}
 	if len(w.pending) == 0 {
 		return
 	}
@@ -56,15 +103,7 @@ func (m *Run) applied(at time.Duration, r *raftpb.Event) {
 			continue
 		}
 		for _, p := range ps {
-			ok := chaos.SameCommand(p.cmd, e.Command)
-			if ok {
-				w.committed++
-				w.lat.Add(at - p.at)
-				m.committedAt(at)
-			} else {
-				w.lost++
-			}
-			m.settled = append(m.settled, Settled{Proposed: p.at, Done: at, Committed: ok})
+			m.settle(p, e.Command, at)
 		}
 		w.inFlight -= len(ps)
 		delete(w.pending, r.Index+i)
