@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
+	"github.com/miniraft/miniraft/chaos/report"
+	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -100,6 +103,11 @@ type Report struct {
 	// Minimal holds, for each checker that failed, the smallest shrunk schedule, by
 	// checker name.
 	Minimal []Minimal
+	// Settings are the generator's settings; Build and Bugs the program's build and
+	// the deliberate bugs switched on.
+	Settings *Settings
+	Build    *chaos.Build
+	Bugs     []string
 }
 
 // Failure is one failing run.
@@ -119,9 +127,9 @@ type Minimal struct {
 	// Seed is the generated schedule it was shrunk from.
 	Seed int64
 	*Shrunk
-	// File and Trace are where the scenario and its run's trace were written, if they
-	// were; Repro is the command that runs it again.
-	File, Trace, Repro string
+	// File, Trace and Page are where the scenario, its run's trace and the report of
+	// that run were written, if they were; Repro is the command that runs it again.
+	File, Trace, Page, Repro string
 }
 
 // ErrCampaign is wrapped by the errors Run returns for bad settings.
@@ -190,7 +198,9 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 			}
 		}
 	}
-	cc.rep = Report{ByChecker: map[string]int{}, Workers: workers, Shard: c.Shard, Shards: shards, FirstSeed: c.SeedStart, LastSeed: c.SeedStart - 1}
+	build := chaos.CurrentBuild()
+	cc.rep = Report{ByChecker: map[string]int{}, Workers: workers, Shard: c.Shard, Shards: shards, FirstSeed: c.SeedStart, LastSeed: c.SeedStart - 1,
+		Settings: SettingsOf(c.Generator), Build: &build, Bugs: chaos.ActiveBugs()}
 	if c.Out != "" {
 		if err := os.MkdirAll(c.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("fuzz: output directory: %w", err)
@@ -395,20 +405,27 @@ func (cc *campaign) progress() {
 	cc.Progress(Progress{Runs: cc.rep.Runs, Failed: cc.rep.Failed, Total: cc.total, Elapsed: time.Since(cc.start), Shrinking: cc.shrinking})
 }
 
-// writeMinimal writes m's scenario and the trace of its run to the output directory.
+// writeMinimal writes m's scenario, the trace of its run and the report of that run to
+// the output directory. They are named for the checker and the seed the scenario
+// carries (which the shrinker may have changed from the seed of the schedule it shrank).
 func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
-	base := fmt.Sprintf("%s-seed%d.min", m.Checker, m.Seed)
+	base := fmt.Sprintf("%s-seed%d.min", m.Checker, m.Scenario.Header.Seed)
 	m.Scenario.Name = base
 	if cc.Out != "" {
 		m.File = filepath.Join(cc.Out, base+".chaos")
 		m.Trace = filepath.Join(cc.Out, base+".jsonl")
+		m.Page = filepath.Join(cc.Out, base+".html")
 	} else {
 		m.File = base + ".chaos"
 	}
 	m.Repro = cc.repro(m.File)
 	describe := func(sc *scenario.Scenario) (*scenario.Scenario, error) {
-		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz (seed %d), shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs.\n\nFirst failure at %s: %s\n\nRepro: %s",
-			article(m.Checker), m.Checker, m.Seed, m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, fmtAt(m.Failure.At), m.Failure.Message, m.Repro)
+		from := ""
+		if sc.Header.Seed != m.Seed {
+			from = fmt.Sprintf(", which runs with seed %d", sc.Header.Seed)
+		}
+		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz in the schedule of seed %d, shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs%s.\n\nFirst failure at %s: %s\n\nRepro: %s",
+			article(m.Checker), m.Checker, m.Seed, m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, from, fmtAt(m.Failure.At), m.Failure.Message, m.Repro)
 		return reparse(sc)
 	}
 	sc, err := describe(m.Scenario)
@@ -439,15 +456,20 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 	if err != nil {
 		return fmt.Errorf("fuzz: %w", err)
 	}
-	o, err = Run(ctx, m.Scenario, m.Seed, f, cc.Tool)
+	rec := report.NewRecorder(0, model.InfoOf(m.Scenario, "sim", m.Scenario.Header.Seed))
+	res, _, err := run(ctx, m.Scenario, runner.Options{Seed: m.Seed, Trace: f, Tool: cc.Tool, Repro: m.Repro,
+		Observers: []func(chaos.Event){rec.Observe}})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("fuzz: trace of %s: %w", m.File, err)
 	}
-	if o.Checker() != m.Checker {
+	if o := (Outcome{Result: res}); o.Checker() != m.Checker {
 		return fmt.Errorf("fuzz: %s ran differently when traced (%q, not %q): the sim is not deterministic", m.File, o.Checker(), m.Checker)
+	}
+	if err := report.WriteFile(m.Page, rec.Data(m.Scenario, &res.Result, res.KV)); err != nil {
+		return fmt.Errorf("fuzz: %w", err)
 	}
 	return nil
 }
@@ -498,7 +520,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	for _, m := range r.Minimal {
 		fmt.Fprintf(w, "\n%s: %s\n", m.Checker, m.Failure.Message)
 		if m.Trace != "" {
-			fmt.Fprintf(w, "  scenario %s, trace %s\n", m.File, m.Trace)
+			fmt.Fprintf(w, "  scenario %s, trace %s, report %s\n", m.File, m.Trace, m.Page)
 		}
 		fmt.Fprintf(w, "  repro: %s\n", m.Repro)
 	}

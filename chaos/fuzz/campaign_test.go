@@ -3,12 +3,16 @@ package fuzz
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/miniraft/miniraft/chaos"
 )
 
 // quick makes short schedules, so campaigns in tests take little time.
@@ -134,5 +138,40 @@ func TestCampaignValidate(t *testing.T) {
 		if !errors.Is(err, ErrCampaign) && !errors.Is(err, ErrGenerator) {
 			t.Errorf("%s: %v wraps neither ErrCampaign nor ErrGenerator", tt.name, err)
 		}
+	}
+}
+
+// A shrunk schedule's files are named for the seed the scenario carries, which the
+// shrinker may have changed from the seed of the schedule it shrank; the file says both.
+// Beside the scenario and its trace is the report of its run.
+func TestMinimalFilesNameTheSeedTheyCarry(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	sc := parse(t, "peers 3\nseed 9\nwait leader within 5s\nexpect leaders == 3\n")
+	cc := &campaign{Campaign: &Campaign{Out: dir, Tool: "miniraft test"}, repro: func(f string) string { return "miniraft run " + f }}
+	m := &Minimal{Checker: "expect", Seed: 5, Shrunk: &Shrunk{Scenario: sc, Failure: chaos.Violation{Checker: "expect"}, StepsBefore: 9, StepsAfter: 2, PeersBefore: 5, PeersAfter: 3}}
+	if err := cc.writeMinimal(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(dir, "expect-seed9.min")
+	if m.File != base+".chaos" || m.Trace != base+".jsonl" || m.Page != base+".html" || m.Repro != "miniraft run "+base+".chaos" {
+		t.Errorf("files %q, %q, %q, repro %q; want them named %s", m.File, m.Trace, m.Page, m.Repro, base)
+	}
+	src, err := os.ReadFile(m.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"in the schedule of seed 5", "which runs with seed 9", "\nseed 9\n"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("%s lacks %q:\n%s", m.File, want, src)
+		}
+	}
+	for _, f := range []string{m.Trace, m.Page} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if page, _ := os.ReadFile(m.Page); !strings.Contains(string(page), "miniraft run "+base+".chaos") {
+		t.Errorf("the report does not give the command that runs the shrunk schedule")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -31,8 +32,12 @@ const RecordVersion = 1
 type Record struct {
 	Version int `json:"version"`
 	// Tool is the program that ran the campaign (its version, and the deliberate bugs
-	// switched on, which a repro needs).
-	Tool string `json:"tool,omitempty"`
+	// switched on, which a repro needs); Build is its build and Bugs those bugs.
+	Tool  string       `json:"tool,omitempty"`
+	Build *chaos.Build `json:"build,omitempty"`
+	Bugs  []string     `json:"bugs,omitempty"`
+	// Settings are what the campaign's schedules were made with.
+	Settings *Settings `json:"settings,omitempty"`
 	// Runs and Failed count runs; Violations counts failing runs by checker.
 	Runs       int            `json:"runs"`
 	Failed     int            `json:"failed"`
@@ -71,10 +76,12 @@ type MinimalRecord struct {
 	Peers int `json:"peers"`
 	// Failure is its first failure.
 	Failure chaos.Violation `json:"failure"`
-	// File and Trace are its scenario and trace, relative to the record's directory
-	// ("" if they were not written); Repro runs it again.
+	// File, Trace and Page are its scenario, its trace and the report of its run,
+	// relative to the record's directory ("" if they were not written); Repro runs it
+	// again.
 	File  string `json:"file,omitempty"`
 	Trace string `json:"trace,omitempty"`
+	Page  string `json:"page,omitempty"`
 	Repro string `json:"repro,omitempty"`
 	// Scenario is the shrunk scenario's text.
 	Scenario string `json:"scenario"`
@@ -84,11 +91,44 @@ type MinimalRecord struct {
 	Seeds []int64 `json:"seeds"`
 }
 
+// Settings are what a campaign's schedules were made with: its Generator's settings,
+// defaults filled in. They are plain values.
+type Settings struct {
+	// Peers is the cluster size; 0 means drawn by seed, from 2 to 7.
+	Peers int `json:"peers"`
+	// Duration is how long faults keep coming in each run (it lasts Settle longer).
+	Duration time.Duration `json:"duration_ns"`
+	// Faults are the fault kinds used; FaultRate the mean faults (and remedies) a second.
+	Faults    []string `json:"faults"`
+	FaultRate float64  `json:"fault_rate"`
+	// Rate is the client's proposals (or kv operations) a second (negative: none); KV the
+	// share of runs with kv clients (negative: none); NoSwarm: every run used every kind.
+	Rate    float64 `json:"rate"`
+	KV      float64 `json:"kv"`
+	NoSwarm bool    `json:"no_swarm,omitempty"`
+	// PreVote, CheckQuorum: Raft's options; NoLiveness: the liveness checker was off.
+	PreVote     bool `json:"prevote,omitempty"`
+	CheckQuorum bool `json:"checkquorum,omitempty"`
+	NoLiveness  bool `json:"no_liveness,omitempty"`
+}
+
+// SettingsOf returns the settings of g, defaults filled in.
+func SettingsOf(g Generator) *Settings {
+	g = g.withDefaults()
+	s := &Settings{Peers: g.Peers, Duration: g.Duration, FaultRate: g.FaultRate, Rate: g.Rate, KV: g.KV, NoSwarm: g.NoSwarm,
+		PreVote: g.PreVote, CheckQuorum: g.CheckQuorum, NoLiveness: g.NoLiveness}
+	for _, k := range g.Kinds {
+		s.Faults = append(s.Faults, string(k))
+	}
+	return s
+}
+
 // Record returns r as a Record whose file names are relative to dir (the campaign's
 // output directory; "" keeps them as they are).
 func (r *Report) Record(tool, dir string) *Record {
 	rec := &Record{
-		Version: RecordVersion, Tool: tool, Runs: r.Runs, Failed: r.Failed,
+		Version: RecordVersion, Tool: tool, Build: r.Build, Bugs: slices.Clone(r.Bugs), Settings: r.Settings,
+		Runs: r.Runs, Failed: r.Failed,
 		Violations: maps(r.ByChecker), Faults: r.Faults, Events: r.Events, Messages: r.RPCs,
 		Virtual: r.Virtual, Wall: r.Wall, Workers: r.Workers, FirstSeed: r.FirstSeed, LastSeed: r.LastSeed,
 		Shards:   []string{fmt.Sprintf("%d/%d", r.Shard, max(r.Shards, 1))},
@@ -102,7 +142,7 @@ func (r *Report) Record(tool, dir string) *Record {
 	for _, m := range r.Minimal {
 		mr := MinimalRecord{
 			Checker: m.Checker, Seed: m.Seed, Failure: m.Failure,
-			File: relTo(dir, m.File), Trace: relTo(dir, m.Trace), Repro: m.Repro,
+			File: relTo(dir, m.File), Trace: relTo(dir, m.Trace), Page: relTo(dir, m.Page), Repro: m.Repro,
 			Found: 1, Seeds: []int64{m.Seed},
 		}
 		if m.Shrunk != nil {
@@ -188,12 +228,16 @@ func Merge(recs []*Record) (*Record, error) {
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("%w: nothing to merge", ErrRecord)
 	}
-	out := &Record{Version: RecordVersion, Tool: recs[0].Tool, Violations: map[string]int{}, Failures: []Failure{}, Minimal: []MinimalRecord{}}
+	out := &Record{Version: RecordVersion, Tool: recs[0].Tool, Build: recs[0].Build, Bugs: recs[0].Bugs, Settings: recs[0].Settings,
+		Violations: map[string]int{}, Failures: []Failure{}, Minimal: []MinimalRecord{}}
 	seen := map[string]string{}
 	byKey := map[string]int{} // dedupe key -> index in out.Minimal
 	for _, r := range recs {
 		if r.Tool != out.Tool {
 			return nil, fmt.Errorf("%w: %s was made by %q and %s by %q: merge records of one program", ErrRecord, recs[0].Dir, out.Tool, r.Dir, r.Tool)
+		}
+		if !reflect.DeepEqual(r.Settings, out.Settings) {
+			return nil, fmt.Errorf("%w: %s and %s made their schedules with other settings (%+v, %+v): merge the shards of one campaign", ErrRecord, recs[0].Dir, r.Dir, out.Settings, r.Settings)
 		}
 		for _, s := range r.Shards {
 			if s != "0/1" || len(recs) > 1 {
@@ -228,7 +272,7 @@ func Merge(recs []*Record) (*Record, error) {
 			out.Failures = append(out.Failures, f)
 		}
 		for _, m := range r.Minimal {
-			m.File, m.Trace = inDir(r.Dir, m.File), inDir(r.Dir, m.Trace)
+			m.File, m.Trace, m.Page = inDir(r.Dir, m.File), inDir(r.Dir, m.Trace), inDir(r.Dir, m.Page)
 			key := m.Checker + "\x00" + shape(m.Scenario)
 			j, ok := byKey[key]
 			if !ok {
@@ -355,6 +399,9 @@ func (rec *Record) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "  scenario %s", m.File)
 			if m.Trace != "" {
 				fmt.Fprintf(w, ", trace %s", m.Trace)
+			}
+			if m.Page != "" {
+				fmt.Fprintf(w, ", report %s", m.Page)
 			}
 			fmt.Fprintln(w)
 		}

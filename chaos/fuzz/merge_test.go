@@ -86,6 +86,8 @@ func TestMergeRefuses(t *testing.T) {
 	a, b := shard(0, 2, 5, 0, 0), shard(0, 2, 5, 0, 0)
 	other := shard(1, 2, 5, 0, 1)
 	other.Tool = "miniraft with bugs figure8"
+	elsewise := shard(1, 2, 5, 0, 1)
+	elsewise.Settings = SettingsOf(Generator{Peers: 3})
 	tests := []struct {
 		name string
 		recs []*Record
@@ -94,6 +96,7 @@ func TestMergeRefuses(t *testing.T) {
 		{"nothing", nil, "nothing to merge"},
 		{"a shard twice", []*Record{a, b}, "shard 0/2 is in both"},
 		{"two programs", []*Record{a, other}, "merge records of one program"},
+		{"two settings", []*Record{a, elsewise}, "made their schedules with other settings"},
 	}
 	for _, tt := range tests {
 		_, err := Merge(tt.recs)

@@ -36,17 +36,28 @@ const KVCheckBudget = 2 * time.Second
 // should carry its seed; seed is used if it does not. trace, when non-nil, receives the
 // run's trace and tool names the program in its header.
 func Run(ctx context.Context, sc *scenario.Scenario, seed int64, trace io.Writer, tool string) (Outcome, error) {
-	r, err := runner.New(sc, runner.Options{Engine: "sim", Seed: seed, Trace: trace, Tool: tool, CheckBudget: KVCheckBudget})
+	res, events, err := run(ctx, sc, runner.Options{Seed: seed, Trace: trace, Tool: tool})
 	if err != nil {
 		return Outcome{}, err
+	}
+	return Outcome{Result: res, Events: events}, nil
+}
+
+// run runs sc once on the sim engine with opts (the kv check within KVCheckBudget), and
+// returns its result and how many events it made. A run cut short (the campaign's time is
+// up, or it was interrupted) is not a result: its error says so.
+func run(ctx context.Context, sc *scenario.Scenario, opts runner.Options) (*runner.Result, uint64, error) {
+	opts.Engine, opts.CheckBudget = "sim", KVCheckBudget
+	r, err := runner.New(sc, opts)
+	if err != nil {
+		return nil, 0, err
 	}
 	res, err := r.Run(ctx)
 	if err != nil {
-		return Outcome{}, err
+		return nil, 0, err
 	}
 	if res.Interrupted != nil {
-		// Cut short (the campaign's time is up, or it was interrupted): not a result.
-		return Outcome{}, fmt.Errorf("run interrupted %s: %w", res.Interrupted, context.Cause(ctx))
+		return nil, 0, fmt.Errorf("run %s: %w", res.Interrupted, context.Cause(ctx))
 	}
-	return Outcome{Result: res, Events: r.Cluster().Events().Seq()}, nil
+	return res, r.Cluster().Events().Seq(), nil
 }

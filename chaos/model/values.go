@@ -54,22 +54,22 @@ type StepState struct {
 // restarts, snapshots, faults; and, once the run has ended, what the checkers measured
 // (LongestLeaderless, MaxCommitWait). It is a plain value.
 type Figures struct {
-	Events      uint64 // events seen
-	Elections   int    // distinct (term, leader) pairs seen
-	MaxTerm     int    // the highest term any peer reached
-	CommitIndex int    // the highest index any peer committed
-	Applied     int    // the highest index any peer applied
-	Restarts    int    // boots other than a peer's first
-	Snapshots   int    // snapshots taken by services
-	Installs    int    // snapshots installed from a leader
-	Truncated   int    // log entries removed by conflicts
-	Faults      int    // faults applied
+	Events      uint64 `json:"events"`       // events seen
+	Elections   int    `json:"elections"`    // distinct (term, leader) pairs seen
+	MaxTerm     int    `json:"max_term"`     // the highest term any peer reached
+	CommitIndex int    `json:"commit_index"` // the highest index any peer committed
+	Applied     int    `json:"applied"`      // the highest index any peer applied
+	Restarts    int    `json:"restarts"`     // boots other than a peer's first
+	Snapshots   int    `json:"snapshots"`    // snapshots taken by services
+	Installs    int    `json:"installs"`     // snapshots installed from a leader
+	Truncated   int    `json:"truncated"`    // log entries removed by conflicts
+	Faults      int    `json:"faults"`       // faults applied
 	// LongestLeaderless is the longest time without a leader while a majority was up and
 	// connected on a reliable network (from the run's end event).
-	LongestLeaderless time.Duration
+	LongestLeaderless time.Duration `json:"longest_leaderless"`
 	// MaxCommitWait is the longest a proposal the liveness checker watched waited to
 	// commit (from the run's end event).
-	MaxCommitWait time.Duration
+	MaxCommitWait time.Duration `json:"max_commit_wait"`
 }
 
 // WorkloadStats are the figures of the client workload's proposals. It is a plain value.

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -257,34 +259,54 @@ func runFuzz(e *env, o *fuzzOptions) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	var jsonOut *output // nil: stdout, with --json -
+	if o.json != "" && o.json != "-" {
+		files, err := create([]flagPath{{"--json", o.json}})
+		if err != nil {
+			return usage("%v", err)
+		}
+		jsonOut = files[0]
+		defer jsonOut.finish()
+	}
 	bar := newFuzzBar(e, o, c)
 	c.Progress = bar.update
 	rep, err := c.Run(ctx)
 	bar.finish()
 	if rep == nil {
-		fmt.Fprintf(e.stderr, "miniraft fuzz: %v\n", err)
-		return exitUsage
+		return usage("%v", err)
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "miniraft fuzz: interrupted; the report covers the runs made")
 	}
+	human := e.stdout
 	if o.json == "-" {
-		rep.WriteSummary(e.stderr) // stdout carries the JSON alone
-	} else {
-		rep.WriteSummary(e.stdout)
+		human = e.stderr // stdout carries the JSON alone
 	}
+	rep.WriteSummary(human)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "miniraft fuzz: %v\n", err)
 	}
+	if o.out != "" {
+		fmt.Fprintf(human, "\nrecord: %s\n", filepath.Join(o.out, fuzz.RecordFile))
+	}
 	if o.json != "" {
-		if jerr := writeFuzzJSON(e, o.json, rep); jerr != nil {
+		b, jerr := jsonDoc(rep.Record(toolName(), ""))
+		if jerr == nil {
+			jerr = writeOut(e, jsonOut, b)
+		}
+		if jerr != nil {
 			fmt.Fprintf(e.stderr, "miniraft fuzz: --json: %v\n", jerr)
-			return exitUsage
+			return exitFail
+		}
+		if jsonOut != nil {
+			fmt.Fprintf(human, "results (JSON): %s\n", jsonOut.path)
 		}
 	}
 	switch {
 	case rep.Failed > 0:
 		return exitFail
+	case ctx.Err() != nil:
+		return exitInterrupted
 	case err != nil:
 		return exitUsage
 	}
@@ -314,70 +336,144 @@ func writeJSONDoc(e *env, path string, doc interface{}) error {
 	return os.WriteFile(path, b, 0o644)
 }
 
-// writeFuzzJSON writes the campaign's record (the format of record.json, see
-// fuzz.Record) to path, or stdout for "-".
-func writeFuzzJSON(e *env, path string, rep *fuzz.Report) error {
-	return writeJSONDoc(e, path, rep.Record(toolName(), ""))
-}
+// progressEvery is how often fuzz prints a progress line when stderr is no terminal.
+const progressEvery = 5 * time.Second
 
-// fuzzBar draws a progress bar on a terminal: over the runs, or over the time budget.
+// barThrottle is the least time between two drawings of the progress bar (tests draw
+// every change).
+var barThrottle = 100 * time.Millisecond
+
+// fuzzBar shows a campaign's progress on stderr: a bar on a terminal (runs, their rate,
+// failures and the time left), or, elsewhere (a CI log), a line every progressEvery.
+// Safe for concurrent use.
 type fuzzBar struct {
-	mu     sync.Mutex
-	bar    *progressbar.ProgressBar
-	byTime bool
-	budget time.Duration
+	w      io.Writer
+	total  int64         // runs to make, 0 when the campaign runs for budget
+	budget time.Duration // the campaign's time, when it has one
+
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar // nil: lines
+	lines bool
+	last  time.Duration // when the last line was printed, as Progress.Elapsed
 }
 
 func newFuzzBar(e *env, o *fuzzOptions, c *fuzz.Campaign) *fuzzBar {
-	b := &fuzzBar{}
-	if o.quiet || !e.isTerminal(e.stderr) {
+	b := &fuzzBar{w: e.stderr, budget: c.Time}
+	if o.quiet {
 		return b
 	}
-	total := c.Runs
-	if c.Shards > 1 && total > 0 {
-		total = (total + int64(c.Shards) - 1) / int64(c.Shards)
+	b.total = c.Runs
+	if c.Shards > 1 && b.total > 0 {
+		b.total = (b.total + int64(c.Shards) - 1) / int64(c.Shards)
 	}
-	if total == 0 {
-		b.byTime, b.budget = true, c.Time
-		total = int64(c.Time / time.Second)
+	if !e.isTerminal(e.stderr) {
+		b.lines = true
+		return b
 	}
-	b.bar = progressbar.NewOptions64(max(total, 1),
-		progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionSetDescription("fuzzing"),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionShowCount(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetPredictTime(!b.byTime),
-	)
+	if b.total > 0 {
+		b.bar = progressbar.NewOptions64(b.total,
+			progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription("fuzzing"),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("runs"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(barThrottle),
+			progressbar.OptionClearOnFinish(),
+		)
+	} else {
+		// Over the time budget, in seconds: the bar's own rate and ETA would be of
+		// seconds, so the description gives the runs and their rate.
+		b.bar = progressbar.NewOptions64(max(int64(c.Time/time.Second), 1),
+			progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription("fuzzing"),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionThrottle(barThrottle),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
 	return b
 }
 
 func (b *fuzzBar) update(p fuzz.Progress) {
-	if b.bar == nil {
-		return
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	desc := fmt.Sprintf("%d runs, %d failed", p.Runs, p.Failed)
-	if p.Shrinking > 0 {
-		desc += fmt.Sprintf(", shrinking %d", p.Shrinking)
-	}
-	b.bar.Describe(desc)
-	if b.byTime {
-		b.bar.Set64(min(int64(p.Elapsed/time.Second), b.bar.GetMax64()))
-	} else {
-		b.bar.Set(p.Runs)
+	switch {
+	case b.lines:
+		if p.Elapsed-b.last >= progressEvery {
+			b.last = p.Elapsed
+			fmt.Fprintln(b.w, b.line(p))
+		}
+	case b.bar != nil:
+		desc := fmt.Sprintf("fuzzing, %d failed", p.Failed)
+		if b.total == 0 {
+			desc = fmt.Sprintf("fuzzing: %d runs (%s/s), %d failed", p.Runs, rate(p), p.Failed)
+		}
+		if p.Shrinking > 0 {
+			desc += fmt.Sprintf(", shrinking %d", p.Shrinking)
+		}
+		if b.total == 0 && b.budget > 0 {
+			desc += fmt.Sprintf(", %s left", max(b.budget-p.Elapsed, 0).Round(time.Second))
+		}
+		b.bar.Describe(desc)
+		if b.total > 0 {
+			b.bar.Set(p.Runs)
+		} else {
+			b.bar.Set64(min(int64(p.Elapsed/time.Second), b.bar.GetMax64()))
+		}
 	}
 }
 
-func (b *fuzzBar) finish() {
-	if b.bar == nil {
-		return
+// line is a progress line: "fuzz: 1200 of 5000 runs (412/s), 2 failed, 2.9s elapsed,
+// about 9s left".
+func (b *fuzzBar) line(p fuzz.Progress) string {
+	total := b.total
+	if p.Total > 0 {
+		total = p.Total // the exact count of a shard's seeds
 	}
+	runs := fmt.Sprint(p.Runs)
+	if total > 0 {
+		runs += fmt.Sprintf(" of %d", total)
+	}
+	s := fmt.Sprintf("fuzz: %s runs (%s/s), %d failed", runs, rate(p), p.Failed)
+	if p.Shrinking > 0 {
+		s += fmt.Sprintf(", shrinking %d", p.Shrinking)
+	}
+	s += fmt.Sprintf(", %s elapsed", p.Elapsed.Round(100*time.Millisecond))
+	var left time.Duration
+	switch {
+	case total > 0 && p.Runs > 0:
+		left = time.Duration(float64(p.Elapsed) / float64(p.Runs) * float64(total-int64(p.Runs)))
+		if b.budget > 0 {
+			left = min(left, b.budget-p.Elapsed)
+		}
+		s += fmt.Sprintf(", about %s left", max(left, 0).Round(time.Second))
+	case total <= 0 && b.budget > 0:
+		s += fmt.Sprintf(", %s left", max(b.budget-p.Elapsed, 0).Round(time.Second))
+	}
+	return s
+}
+
+// rate is p's runs a second, as a person reads it.
+func rate(p fuzz.Progress) string {
+	if p.Elapsed <= 0 {
+		return "-"
+	}
+	r := float64(p.Runs) / p.Elapsed.Seconds()
+	if r >= 10 {
+		return fmt.Sprintf("%.0f", r)
+	}
+	return fmt.Sprintf("%.1f", r)
+}
+
+func (b *fuzzBar) finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.bar.Finish()
+	if b.bar != nil {
+		b.bar.Finish()
+	}
 }
 
 // addBugFlag adds --bug to fs in builds that have the deliberate bugs, and returns the

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +48,36 @@ func TestBugFigure8FuzzShrinkRun(t *testing.T) {
 	if len(sc.Steps) > 10 || !sc.Header.HasSeed {
 		t.Errorf("shrunk scenario: %d steps, seed in header %v; want at most 10 and a seed\n%s", len(sc.Steps), sc.Header.HasSeed, src)
 	}
-	if _, err := os.Stat(strings.TrimSuffix(file, ".chaos") + ".jsonl"); err != nil {
+	// The file's name gives the seed it carries (the shrinker may try other seeds).
+	if want := fmt.Sprintf("-seed%d.min.chaos", sc.Header.Seed); !strings.HasSuffix(file, want) {
+		t.Errorf("%s carries seed %d: its name does not say so", file, sc.Header.Seed)
+	}
+	base := strings.TrimSuffix(file, ".chaos")
+	if _, err := os.Stat(base + ".jsonl"); err != nil {
 		t.Errorf("no trace beside the scenario: %v", err)
+	}
+	// The report of its run beside it, as miniraft run --report writes it.
+	page, err := os.ReadFile(base + ".html")
+	if err != nil {
+		t.Errorf("no report beside the scenario: %v", err)
+	}
+	for _, want := range []string{">FAIL<", checker, "miniraft run --bug figure8 " + file, "deliberate bugs switched on</dt><dd>figure8"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the report %s.html lacks %q", base, want)
+		}
+	}
+	if want := "report " + base + ".html"; !strings.Contains(out.String(), want) {
+		t.Errorf("fuzz output lacks %q:\n%s", want, out.String())
+	}
+	// The record says with what the campaign ran: its settings, the bugs, the build.
+	rec, err := os.ReadFile(filepath.Join(dir, "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"bugs": [` + "\n" + `    "figure8"`, `"settings": {`, `"faults": [`, `"build": {`, `"page": "` + filepath.Base(base) + `.html"`} {
+		if !bytes.Contains(rec, []byte(want)) {
+			t.Errorf("record.json lacks %q:\n%s", want, rec)
+		}
 	}
 
 	var first string

@@ -10,8 +10,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/miniraft/miniraft/chaos/fuzz"
 )
 
 func TestFuzzBadUsage(t *testing.T) {
@@ -189,5 +192,66 @@ func TestHelpListsFuzz(t *testing.T) {
 	run([]string{"help"}, &out, &errb)
 	if !strings.Contains(out.String(), "fuzz") {
 		t.Errorf("help does not list fuzz:\n%s", out.String())
+	}
+}
+
+// Without a terminal (a CI log), fuzz prints a progress line every few seconds: runs,
+// their rate, failures, the time gone and the time left.
+func TestFuzzProgressLines(t *testing.T) {
+	var w bytes.Buffer
+	b := &fuzzBar{w: &w, lines: true, total: 1000}
+	for _, p := range []fuzz.Progress{
+		{Runs: 10, Total: 1000, Elapsed: time.Second},
+		{Runs: 200, Total: 1000, Elapsed: 5 * time.Second, Failed: 1},
+		{Runs: 210, Total: 1000, Elapsed: 6 * time.Second, Failed: 1},
+		{Runs: 500, Total: 1000, Elapsed: 10 * time.Second, Failed: 2, Shrinking: 1},
+	} {
+		b.update(p)
+	}
+	want := "fuzz: 200 of 1000 runs (40/s), 1 failed, 5s elapsed, about 20s left\n" +
+		"fuzz: 500 of 1000 runs (50/s), 2 failed, shrinking 1, 10s elapsed, about 10s left\n"
+	if w.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", w.String(), want)
+	}
+	w.Reset()
+	b = &fuzzBar{w: &w, lines: true, budget: time.Minute}
+	b.update(fuzz.Progress{Runs: 300, Total: -1, Elapsed: 6 * time.Second})
+	if want := "fuzz: 300 runs (50/s), 0 failed, 6s elapsed, 54s left\n"; w.String() != want {
+		t.Errorf("got %q, want %q", w.String(), want)
+	}
+}
+
+// A campaign that is not on a terminal says how it goes, on stderr.
+func TestFuzzShowsProgressWithoutATerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fuzzes for 5.5s of real time")
+	}
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, isTerminal: func(io.Writer) bool { return false }, getenv: func(string) string { return "" }}
+	args := []string{"--time", "5500ms", "--peers", "3", "--duration", "2s", "--workers", "1", "--out", t.TempDir()}
+	if code := runCommand(e, cmdFuzz, args); code != exitPass {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^fuzz: \d+ runs \([0-9.]+/s\), 0 failed, 5(\.\d)?s elapsed, [01]s left$`).MatchString(errb.String()) {
+		t.Errorf("no progress line on stderr:\n%s", errb.String())
+	}
+}
+
+// On a terminal the bar gives its unit, the rate and the time left.
+func TestFuzzBarOnATerminal(t *testing.T) {
+	old := barThrottle
+	barThrottle = 0
+	defer func() { barThrottle = old }()
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, isTerminal: func(io.Writer) bool { return true }}
+	b := newFuzzBar(e, &fuzzOptions{}, &fuzz.Campaign{Runs: 30})
+	b.update(fuzz.Progress{Runs: 5, Total: 30, Elapsed: time.Second})
+	if got := b.bar.String(); !regexp.MustCompile(`fuzzing, 0 failed .*\(5/30, \d+ runs/s\) \[\d+s:\d+s\]`).MatchString(got) {
+		t.Errorf("by runs: %q", got)
+	}
+	b = newFuzzBar(e, &fuzzOptions{}, &fuzz.Campaign{Time: time.Minute})
+	b.update(fuzz.Progress{Runs: 5, Total: -1, Elapsed: 3 * time.Second})
+	if got := b.bar.String(); !strings.Contains(got, "fuzzing: 5 runs (1.7/s), 0 failed, 57s left") {
+		t.Errorf("by time: %q", got)
 	}
 }
