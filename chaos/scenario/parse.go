@@ -367,6 +367,14 @@ func (p *parser) keyValue(t token, keys []string, example string) (key, value st
 		p.fail(token{key, t.col}, "unknown key", didYouMean(key, keys, "keys are "+strings.Join(keys, ", ")))
 	}
 	if value == "" {
+		// The lexer splits "rate=-5" into "rate=", "-" and "5": a negative value.
+		if m, ok := p.peek(); ok && m.text == "-" && m.col == t.end() {
+			neg := "-"
+			if p.i+1 < len(p.toks) && p.toks[p.i+1].col == m.end() {
+				neg += p.toks[p.i+1].text
+			}
+			p.fail(token{neg, m.col}, key+" is out of range: it cannot be negative, got", "as in "+example)
+		}
 		p.fail(t, "expected a value after", "as in "+example)
 	}
 	return key, value
