@@ -7,6 +7,7 @@
 //	miniraft run SCENARIO...      run scenarios, check Raft's safety and liveness, report
 //	miniraft fuzz                 random fault schedules; failures shrunk to small files
 //	miniraft replay TRACE         play a recorded run back in the TUI
+//	miniraft report TRACE         write the HTML report of a recorded run
 //	miniraft scenarios            list the built-in scenarios
 //	miniraft version              print the version
 //
@@ -79,13 +80,13 @@ type env struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdTUI, cmdRun, cmdFuzz, cmdReplay, cmdScenarios, cmdVersion}
+	commands = []*command{cmdTUI, cmdRun, cmdFuzz, cmdReplay, cmdReport, cmdScenarios, cmdVersion}
 	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
 }
 
 // order keeps the commands in the order a newcomer meets them.
 func order(name string) int {
-	for i, n := range []string{"tui", "run", "fuzz", "replay", "scenarios", "version"} {
+	for i, n := range []string{"tui", "run", "fuzz", "replay", "report", "scenarios", "version"} {
 		if n == name {
 			return i
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/miniraft/miniraft/chaos/model"
+	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/scripts"
 	"github.com/miniraft/miniraft/tui"
@@ -37,7 +38,7 @@ in real time.
 example:
   miniraft                        the demo, 5 peers
   miniraft tui leader-isolation --peers 7 --speed 0.5
-  miniraft tui --engine live --trace session.jsonl`,
+  miniraft tui --engine live --trace session.jsonl --report session.html`,
 	flags: func(fs *pflag.FlagSet) func(*env, []string) int {
 		o := &tuiOptions{}
 		o.over.addFlags(fs)
@@ -45,6 +46,7 @@ example:
 		fs.Float64Var(&o.speed, "speed", 1, "sim engine: cluster seconds per real second (0: as fast as it goes)")
 		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file")
+		fs.StringVar(&o.report, "report", "", "when the TUI quits, write a self-contained HTML report of the run to this file")
 		return func(e *env, args []string) int {
 			o.seedSet = fs.Changed("seed")
 			o.speedSet = fs.Changed("speed")
@@ -60,7 +62,7 @@ type tuiOptions struct {
 	seedSet, speedSet bool
 	speed             float64
 	engine            string
-	trace             string
+	trace, report     string
 }
 
 // newScreen makes the screen the TUI draws on; tests replace it with a simulation.
@@ -107,14 +109,29 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	if screen == nil && !e.isTerminal(e.stdout) {
 		return usage("needs a terminal (to run a scenario without one, use miniraft run)")
 	}
-	var trace *output
+	var paths []flagPath
 	if o.trace != "" {
-		files, err := create([]flagPath{{"--trace", o.trace}})
-		if err != nil {
-			return usage("%v", err)
+		paths = append(paths, flagPath{"--trace", o.trace})
+	}
+	if o.report != "" {
+		if fi, err := os.Stat(o.report); err == nil && fi.IsDir() {
+			return usage("--report %s: a directory; name a file", o.report)
 		}
+		paths = append(paths, flagPath{"--report", o.report})
+	}
+	files, err := create(paths)
+	if err != nil {
+		return usage("%v", err)
+	}
+	var trace, page *output
+	for _, f := range files {
+		defer f.finish()
+	}
+	if o.trace != "" {
 		trace = files[0]
-		defer trace.finish()
+	}
+	if o.report != "" {
+		page = files[len(files)-1]
 	}
 	seed := seedOf(sc, o.seed, o.seedSet)
 	model.ApplyOverrides(sc, j.ov)
@@ -131,6 +148,11 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	}
 	if trace != nil {
 		opts.Trace = trace.f
+	}
+	var rec *report.Recorder
+	if page != nil {
+		rec = report.NewRecorder(0, model.InfoOf(sc, o.engine, seed))
+		opts.Observers = append(opts.Observers, rec.Observe)
 	}
 	r, err := runner.New(sc, opts)
 	if err != nil {
@@ -152,6 +174,10 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		return exitFail
 	}
 	if res == nil {
+		for _, f := range files {
+			f.finish()        //nolint:errcheck // nothing was written
+			os.Remove(f.path) //nolint:errcheck // an empty file is no record
+		}
 		return exitPass
 	}
 	res.WriteSummary(e.stdout)
@@ -164,6 +190,17 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 			return exitFail
 		}
 		fmt.Fprintf(e.stdout, "  trace: %s\n", trace.path)
+	}
+	if page != nil {
+		err := report.Write(page.f, rec.Data(sc, &res.Result, res.KV))
+		if err == nil {
+			err = page.finish()
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "miniraft tui: --report: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(e.stdout, "  report: %s\n", page.path)
 	}
 	switch {
 	case res.Failure != nil:

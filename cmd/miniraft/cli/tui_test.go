@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,7 +70,11 @@ func TestTUIRunsAndQuits(t *testing.T) {
 
 	var out, errb bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{"tui", "--speed", "8", "--seed", "2", "leader-crash"}, &out, &errb) }()
+	dir := t.TempDir()
+	trace, page := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "s.html")
+	go func() {
+		done <- run([]string{"tui", "--speed", "8", "--seed", "2", "--trace", trace, "--report", page, "leader-crash"}, &out, &errb)
+	}()
 
 	select {
 	case <-screen.ready:
@@ -98,6 +104,21 @@ func TestTUIRunsAndQuits(t *testing.T) {
 		!regexp.MustCompile(`interrupted (at|after) step \d+ of \d+`).MatchString(out.String()) || strings.Contains(out.String(), "PASS") {
 		t.Errorf("the summary after quitting does not say the run was interrupted: %q", out.String())
 	}
+	// --report writes the page of the session when it ends, and says where; miniraft
+	// report makes the same page from its trace.
+	if !strings.Contains(out.String(), "  report: "+page+"\n") {
+		t.Errorf("the summary does not say where the report went: %q", out.String())
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">INTERRUPTED<", "leader-crash", "miniraft tui --engine sim --seed 2 leader-crash"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	samePage(t, page, trace)
 }
 
 // Quitting once the scenario's timeline is over gives its verdict: the header said
