@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -68,7 +69,12 @@ type violView struct {
 	Peers   string
 	Terms   string
 	Indexes string
-	Seq     uint64
+	// Seq is the last event at the violation's time: the one that revealed it, or, for
+	// a violation a check found later (the kv history's, at the end of the run), the
+	// last event of the moment it dates; Found then says when and by which event it was
+	// found.
+	Seq   uint64
+	Found string
 }
 
 type eventRow struct {
@@ -138,7 +144,7 @@ func build(d Data) *page {
 		end = time.Second // nothing happened: draw an empty second
 	}
 
-	first, viols := p.verdict(res, end)
+	first, viols := p.verdict(res, d.Events, end)
 	p.Repro = d.Repro
 	if p.Repro == "" {
 		p.Repro = h.Repro
@@ -167,7 +173,7 @@ func build(d Data) *page {
 	p.Timeline = buildTimeline(hist, end, first, viols, p.Messages)
 	p.Commits = buildCommits(hist, end, viols)
 	if len(hist.props) > 0 || len(hist.ops) == 0 {
-		p.Latency = append(p.Latency, buildProposalLatency(hist, end, viols))
+		p.Latency = append(p.Latency, buildProposalLatency(hist, res.Workload, end, viols))
 	}
 	if len(hist.ops) > 0 {
 		p.Latency = append(p.Latency, buildOpLatency(hist, end, viols))
@@ -229,7 +235,7 @@ func (p *page) history(d Data, res *model.Result) (n int, end time.Duration, his
 
 // verdict fills the page's verdict and violations from res, and returns the first
 // failure (or nil) and the violations the charts mark.
-func (p *page) verdict(res *model.Result, end time.Duration) (*chaos.Violation, []chaos.Violation) {
+func (p *page) verdict(res *model.Result, events []chaos.Event, end time.Duration) (*chaos.Violation, []chaos.Violation) {
 	viols := res.Violations
 	if res.Failure != nil && !slices.ContainsFunc(viols, func(v chaos.Violation) bool { return sameViolation(v, *res.Failure) }) {
 		viols = append([]chaos.Violation{*res.Failure}, viols...)
@@ -251,10 +257,10 @@ func (p *page) verdict(res *model.Result, end time.Duration) (*chaos.Violation, 
 		if i == MaxViolations {
 			break
 		}
-		p.Violations = append(p.Violations, viewViolation(v))
+		p.Violations = append(p.Violations, viewViolation(v, events))
 	}
 	if first != nil {
-		fv := viewViolation(*first)
+		fv := viewViolation(*first, events)
 		p.Failure = &fv
 		p.Verdict = fmt.Sprintf("Failed at %s: %s", fmtSec(first.At), fv.Explain)
 	} else if p.Pass {
@@ -326,8 +332,23 @@ func sameViolation(a, b chaos.Violation) bool {
 	return a.Checker == b.Checker && a.Message == b.Message && a.At == b.At
 }
 
-func viewViolation(v chaos.Violation) violView {
+func viewViolation(v chaos.Violation, events []chaos.Event) violView {
 	vv := violView{Checker: v.Checker, Message: v.Message, At: fmtSec(v.At), Seq: v.Seq, Peers: ids(v.Peers), Explain: explain[v.Checker]}
+	if v.Seq > 0 {
+		// A violation dated before the event that revealed it: give the event of its
+		// time, as the table of the events before it ends there, and say when it was found.
+		i, found := slices.BinarySearchFunc(events, v.Seq, func(e chaos.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+		if found && events[i].At > v.At {
+			j := i
+			for j > 0 && events[j-1].At > v.At {
+				j--
+			}
+			if j > 0 {
+				vv.Seq = events[j-1].Seq
+				vv.Found = fmt.Sprintf("found at %s, by event #%d", fmtSec(events[i].At), v.Seq)
+			}
+		}
+	}
 	if vv.Explain == "" {
 		vv.Explain = fmt.Sprintf("The %q check failed.", v.Checker)
 	}
@@ -404,7 +425,7 @@ func (p *page) figures(res *model.Result, end time.Duration) {
 	add(false, "entries truncated", strconv.Itoa(c.Truncated), "log entries removed because they conflicted with a leader's")
 	faults := strconv.Itoa(res.Faults)
 	if res.Skipped > 0 {
-		faults += fmt.Sprintf(" (%d steps skipped)", res.Skipped)
+		faults += fmt.Sprintf(" (%s skipped)", model.Plural(res.Skipped, "step"))
 	}
 	add(true, "faults", faults, "faults applied")
 	add(true, "RPCs", fmt.Sprintf("%d (%s)", res.Net.RPCs, fmtBytes(res.Net.Bytes)), "requests sent, and their size")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/model"
 )
 
 // The commit chart's geometry.
@@ -225,7 +226,9 @@ func opSamples(h *history) []sample {
 	return out
 }
 
-func buildProposalLatency(h *history, end time.Duration, viols []chaos.Violation) *latencyView {
+// buildProposalLatency draws the proposals of h; its counts are wl's, the figures the
+// page and the summary give, so that the page says one thing.
+func buildProposalLatency(h *history, wl model.WorkloadStats, end time.Duration, viols []chaos.Violation) *latencyView {
 	lv := buildLatency(proposalSamples(h), []latRow{
 		{Label: "lost", Class: "mk-lost", Shape: shapeCross, what: "lost (a leader took it, then another command took its index)"},
 		{Label: "no leader", Class: "mk-refused", Shape: shapeBar, what: "found no leader"},
@@ -238,9 +241,7 @@ func buildProposalLatency(h *history, end time.Duration, viols []chaos.Violation
 	lv.Rows[1].Help = "no leader: no peer believed it was leader when the client asked."
 	lv.Rows[2].Help = "never committed: still waiting when the run ended."
 	if lv.Empty == "" {
-		n := h.nprops
-		c, l, p, r := n[propCommitted], n[propLost], n[propPending], n[propRefused]
-		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed, %d found no leader.", plural(c+l+p+r, "proposal"), c, l, p, r)
+		lv.Counts = fmt.Sprintf("%s: %d committed, %d lost, %d never committed; %d more found no leader.", plural(wl.Proposed, "proposal"), wl.Committed, wl.Lost, wl.InFlight, wl.Refused)
 	} else {
 		lv.Empty = "No client proposals were made in this run."
 	}

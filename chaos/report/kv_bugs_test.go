@@ -59,6 +59,20 @@ func TestBugStaleReadReportPointsAtTheIsolatedLeader(t *testing.T) {
 		t.Fatal("no kv section")
 	}
 	mustContain(t, "the kv section", text(kv), "not linearizable", "no order can include")
+	// The check of the history ran at the end of the run; the violation is dated at the
+	// stale read, and the event it gives is the last of the table of the events before
+	// it, not the end's.
+	rows := all(byID(doc, "violation"), "tr", "")
+	if len(rows) < 2 {
+		t.Fatal("no events before the violation")
+	}
+	last := strings.Fields(text(rows[len(rows)-1]))
+	at := fmt.Sprintf("%.3f s", run.res.Failure.At.Seconds())
+	want := fmt.Sprintf("%s (event #%s); found at", at, last[2])
+	if last[0]+" "+last[1] != fmt.Sprintf("%.4f s", run.res.Failure.At.Seconds()) {
+		t.Errorf("the table of the events before the violation ends at %s %s, not at the violation's %s", last[0], last[1], at)
+	}
+	mustContain(t, "the header", text(byID(doc, "top")), want)
 	if len(all(kv, "iframe", "")) != 1 {
 		t.Error("porcupine's visualization is not embedded")
 	}

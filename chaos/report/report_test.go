@@ -602,3 +602,31 @@ func TestReproSaysWhatHoldsForTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// The page gives each figure once, from one source: the proposals the figures count are
+// the ones the latency chart counts, refused ones apart in both.
+func TestProposalCountsAgree(t *testing.T) {
+	run := runScenario(t, "leader-crash", "", 1)
+	wl := run.res.Workload
+	if wl.Refused == 0 || wl.Proposed == 0 {
+		t.Fatalf("leader-crash seed 1: %+v; want proposals some of which found no leader", wl)
+	}
+	doc := parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV)))
+	figures := fmt.Sprintf("proposals %d: %d committed, %d lost, %d in flight; %d found no leader", wl.Proposed, wl.Committed, wl.Lost, wl.InFlight, wl.Refused)
+	mustContain(t, "the figures", text(byID(doc, "figures")), figures)
+	latency := fmt.Sprintf("%d proposals: %d committed, %d lost, %d never committed; %d more found no leader.", wl.Proposed, wl.Committed, wl.Lost, wl.InFlight, wl.Refused)
+	mustContain(t, "the latency chart", text(byID(doc, "commits")), latency)
+}
+
+// One step skipped is "1 step skipped".
+func TestOneStepSkipped(t *testing.T) {
+	run := runScenario(t, "skip", "peers 1\nwait leader within 5s\ncrash follower\n", 1)
+	if run.res.Skipped != 1 {
+		t.Fatalf("%d steps skipped, want 1 (a lone peer has no follower)", run.res.Skipped)
+	}
+	fig := text(byID(parse(t, render(t, run.rec.Data(run.sc, &run.res.Result, run.res.KV))), "figures"))
+	mustContain(t, "the figures", fig, "0 (1 step skipped)")
+	if strings.Contains(fig, "steps skipped") {
+		t.Errorf("the figures say %q", fig)
+	}
+}
