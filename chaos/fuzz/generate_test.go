@@ -324,3 +324,24 @@ func TestGeneratedSchedulesRunClean(t *testing.T) {
 		t.Errorf("50 runs on only the sizes %v", sizes)
 	}
 }
+
+// Every seed gives a valid schedule (Generate validates what it makes and fails
+// otherwise), whatever the options: on every size, with few kinds, without swarm
+// testing, with kv clients in every run.
+func TestGenerateValidatesEverySeed(t *testing.T) {
+	gens := []Generator{
+		{},
+		{Peers: 2, FaultRate: 10},
+		{Peers: 7, NoSwarm: true, KV: 1},
+		{Kinds: []Kind{KindTrigger}, FaultRate: 5},
+		{Kinds: []Kind{KindTear, KindWorkload}, Rate: 100},
+		{Peers: 1, Kinds: []Kind{KindBridge, KindCut}},
+	}
+	for _, g := range gens {
+		for seed := int64(1); seed <= 500; seed++ {
+			if _, err := g.Generate(seed); err != nil {
+				t.Fatalf("%+v, seed %d: %v", g, seed, err)
+			}
+		}
+	}
+}
