@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
@@ -92,6 +93,11 @@ type Report struct {
 	Faults int
 	Events uint64
 	RPCs   int
+	// KVRuns counts the runs whose clients used a kv store, and KVUnsettled those of
+	// them whose history's linearizability check did not finish within KVCheckBudget
+	// (it counts as no failure, so it is a run checked for safety but not for
+	// linearizability).
+	KVRuns, KVUnsettled int
 	// Virtual is the cluster time of all runs together; Wall the campaign's time.
 	Virtual, Wall time.Duration
 	Workers       int
@@ -322,6 +328,12 @@ func (cc *campaign) record(ctx context.Context, s int64, sc *scenario.Scenario, 
 	r.Faults += o.Faults
 	r.Events += o.Events
 	r.RPCs += o.Net.RPCs
+	if o.KV != nil {
+		r.KVRuns++
+		if o.KV.Check.Outcome == kv.Unknown {
+			r.KVUnsettled++
+		}
+	}
 	r.Virtual += o.Duration
 	r.LastSeed = max(r.LastSeed, s)
 	if r.Runs == 1 || s < r.FirstSeed {
@@ -545,6 +557,10 @@ func (r *Report) writeFigures(w io.Writer, where string) {
 	fmt.Fprintf(tw, "faults applied\t%d\t\n", r.Faults)
 	fmt.Fprintf(tw, "events\t%s\t(%s/s)\n", humanCount(float64(r.Events)), rate(float64(r.Events)))
 	fmt.Fprintf(tw, "messages\t%s\t(%s/s)\n", humanCount(float64(r.RPCs)), rate(float64(r.RPCs)))
+	if r.KVRuns > 0 {
+		fmt.Fprintf(tw, "kv runs\t%d\t(%d checked for linearizability, %d not settled within %v)\n",
+			r.KVRuns, r.KVRuns-r.KVUnsettled, r.KVUnsettled, KVCheckBudget)
+	}
 	vx := "-"
 	if secs > 0 {
 		vx = fmt.Sprintf("%.0fx real time", r.Virtual.Seconds()/secs)

@@ -175,3 +175,33 @@ func TestMinimalFilesNameTheSeedTheyCarry(t *testing.T) {
 		t.Errorf("the report does not give the command that runs the shrunk schedule")
 	}
 }
+
+// A campaign counts its kv runs and says how many were checked for linearizability.
+func TestCampaignCountsKVRuns(t *testing.T) {
+	g := quick
+	g.KV = 1
+	rep, err := (&Campaign{Generator: g, SeedStart: 1, Runs: 4, Workers: 2}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 4 || rep.Failed != 0 || rep.KVRuns != 4 || rep.KVUnsettled != 0 {
+		t.Fatalf("report: %d runs, %d failed, %d kv runs, %d unsettled; want 4, 0, 4, 0", rep.Runs, rep.Failed, rep.KVRuns, rep.KVUnsettled)
+	}
+	var b strings.Builder
+	rep.WriteSummary(&b)
+	for _, want := range []string{"kv runs ", "(4 checked for linearizability, 0 not settled within 2s)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	g.KV = -1
+	rep, err = (&Campaign{Generator: g, SeedStart: 1, Runs: 2}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	rep.WriteSummary(&b)
+	if rep.KVRuns != 0 || strings.Contains(b.String(), "kv runs") {
+		t.Errorf("without kv clients: %d kv runs, summary:\n%s", rep.KVRuns, b.String())
+	}
+}

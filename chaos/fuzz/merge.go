@@ -46,6 +46,10 @@ type Record struct {
 	Faults   int    `json:"faults"`
 	Events   uint64 `json:"events"`
 	Messages int    `json:"messages"`
+	// KVRuns counts the runs with kv clients, KVUnsettled those whose linearizability
+	// check did not finish within its budget.
+	KVRuns      int `json:"kv_runs,omitempty"`
+	KVUnsettled int `json:"kv_unsettled,omitempty"`
 	// Virtual is the cluster time of every run together. Wall is the campaign's time
 	// (for a merge, the longest shard's: shards run side by side); Workers the runs at
 	// once (for a merge, summed).
@@ -130,6 +134,7 @@ func (r *Report) Record(tool, dir string) *Record {
 		Version: RecordVersion, Tool: tool, Build: r.Build, Bugs: slices.Clone(r.Bugs), Settings: r.Settings,
 		Runs: r.Runs, Failed: r.Failed,
 		Violations: maps(r.ByChecker), Faults: r.Faults, Events: r.Events, Messages: r.RPCs,
+		KVRuns: r.KVRuns, KVUnsettled: r.KVUnsettled,
 		Virtual: r.Virtual, Wall: r.Wall, Workers: r.Workers, FirstSeed: r.FirstSeed, LastSeed: r.LastSeed,
 		Shards:   []string{fmt.Sprintf("%d/%d", r.Shard, max(r.Shards, 1))},
 		Failures: []Failure{},
@@ -255,6 +260,8 @@ func Merge(recs []*Record) (*Record, error) {
 		out.Faults += r.Faults
 		out.Events += r.Events
 		out.Messages += r.Messages
+		out.KVRuns += r.KVRuns
+		out.KVUnsettled += r.KVUnsettled
 		out.Virtual += r.Virtual
 		out.Wall = max(out.Wall, r.Wall)
 		out.Workers += r.Workers
@@ -360,7 +367,8 @@ func (rec *Record) MissingShards() []string {
 func (rec *Record) WriteSummary(w io.Writer) {
 	r := &Report{
 		Runs: rec.Runs, Failed: rec.Failed, ByChecker: rec.Violations, Faults: rec.Faults,
-		Events: rec.Events, RPCs: rec.Messages, Virtual: rec.Virtual, Wall: rec.Wall,
+		Events: rec.Events, RPCs: rec.Messages, KVRuns: rec.KVRuns, KVUnsettled: rec.KVUnsettled,
+		Virtual: rec.Virtual, Wall: rec.Wall,
 		Workers: rec.Workers, FirstSeed: rec.FirstSeed, LastSeed: rec.LastSeed,
 		Failures: rec.Failures,
 	}

@@ -19,7 +19,7 @@ import (
 func shard(i, n, runs, failed int, first int64, minimal ...MinimalRecord) *Record {
 	rec := &Record{
 		Version: RecordVersion, Tool: "miniraft test", Runs: runs, Failed: failed,
-		Violations: map[string]int{}, Faults: 10 * runs, Events: 1000, Messages: 100,
+		Violations: map[string]int{}, Faults: 10 * runs, Events: 1000, Messages: 100, KVRuns: runs / 2, KVUnsettled: 1,
 		Virtual: time.Duration(runs) * 8 * time.Second, Wall: time.Second, Workers: 2,
 		FirstSeed: first, LastSeed: first + int64((runs-1)*n), Shards: []string{fmt.Sprintf("%d/%d", i, n)},
 		Dir: filepath.Join("out", fmt.Sprint(i)),
@@ -53,6 +53,9 @@ func TestMergeSumsAndDeduplicates(t *testing.T) {
 	if got.Runs != 20 || got.Failed != 3 || got.Violations["election-safety"] != 3 || got.Faults != 200 {
 		t.Errorf("merged counts: runs %d failed %d violations %v faults %d; want 20, 3, 3, 200", got.Runs, got.Failed, got.Violations, got.Faults)
 	}
+	if got.KVRuns != 10 || got.KVUnsettled != 2 {
+		t.Errorf("merged kv runs %d, unsettled %d; want 10 and 2", got.KVRuns, got.KVUnsettled)
+	}
 	if got.Virtual != 160*time.Second || got.Wall != time.Second || got.Workers != 4 {
 		t.Errorf("merged times: virtual %v wall %v workers %d; want 2m40s, 1s (shards run side by side), 4", got.Virtual, got.Wall, got.Workers)
 	}
@@ -72,7 +75,7 @@ func TestMergeSumsAndDeduplicates(t *testing.T) {
 	}
 	var sum bytes.Buffer
 	got.WriteSummary(&sum)
-	for _, want := range []string{"shards 0/2 1/2", "found 2 times, from seeds 4, 7", "repro: miniraft run --bug forget-vote " + filepath.Join("out", "1", "m.chaos"), "and 1 other shapes"} {
+	for _, want := range []string{"shards 0/2 1/2", "(8 checked for linearizability, 2 not settled within 2s)", "found 2 times, from seeds 4, 7", "repro: miniraft run --bug forget-vote " + filepath.Join("out", "1", "m.chaos"), "and 1 other shapes"} {
 		if !strings.Contains(sum.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum.String())
 		}
