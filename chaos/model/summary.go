@@ -16,6 +16,20 @@ func Plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// Speedup returns how many seconds of cluster time the run made a second of real time
+// while it was not paused, as "16x" or "0.5x"; "" when it does not know.
+func (res *Result) Speedup() string {
+	running := res.Wall - res.Paused
+	if running <= 0 {
+		return ""
+	}
+	x := res.Duration.Seconds() / running.Seconds()
+	if x >= 10 {
+		return fmt.Sprintf("%.0fx", x)
+	}
+	return fmt.Sprintf("%.2gx", x)
+}
+
 // WriteSummary writes a readable account of res: the verdict, the first failure, and
 // the figures. A result rebuilt from a trace writes the same, but for the real time the
 // run took, which a trace does not hold.
@@ -23,7 +37,13 @@ func (res *Result) WriteSummary(w io.Writer) {
 	verdict := res.Verdict()
 	wall := ""
 	if res.Wall > 0 {
-		wall = fmt.Sprintf(" in %.1fs, %.0fx real time", res.Wall.Seconds(), res.Duration.Seconds()/res.Wall.Seconds())
+		wall = fmt.Sprintf(" in %.1fs", res.Wall.Seconds())
+		if res.Paused > 0 {
+			wall += fmt.Sprintf(" (%.1fs of it paused)", res.Paused.Seconds())
+		}
+		if x := res.Speedup(); x != "" {
+			wall += ", " + x + " real time"
+		}
 	}
 	fmt.Fprintf(w, "%s %s (engine %s, seed %d, %s): %.1fs of cluster time%s\n",
 		verdict, res.Name, res.Engine, res.Seed, Plural(res.Peers, "peer"), res.Duration.Seconds(), wall)

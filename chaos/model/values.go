@@ -228,7 +228,9 @@ type Result struct {
 	Pass     bool          `json:"pass"`
 	Duration time.Duration `json:"duration"` // cluster time
 	// Wall is the real time the run took; a run rebuilt from a trace does not know it.
-	Wall time.Duration `json:"wall,omitempty"`
+	// Paused is the part of it the run spent paused (a person paused the TUI).
+	Wall   time.Duration `json:"wall,omitempty"`
+	Paused time.Duration `json:"paused,omitempty"`
 	// Failure is the first violation or failed expectation; Violations has the first of
 	// each checker and every failed expectation.
 	Failure    *chaos.Violation  `json:"failure,omitempty"`

@@ -414,7 +414,13 @@ func (p *page) figures(res *model.Result, end time.Duration) {
 	c := res.Checks
 	speed := ""
 	if res.Wall > 0 {
-		speed = fmt.Sprintf(" in %s of real time (%.0fx)", fmtDur(res.Wall), res.Duration.Seconds()/res.Wall.Seconds())
+		speed = fmt.Sprintf(" in %s of real time", fmtDur(res.Wall))
+		if res.Paused > 0 {
+			speed += fmt.Sprintf(", %s of it paused", fmtDur(res.Paused))
+		}
+		if x := res.Speedup(); x != "" {
+			speed += " (" + x + ")"
+		}
 	}
 	add(true, "cluster time", fmtSec(max(res.Duration, end))+speed, "how long the run lasted on the cluster's clock")
 	add(true, "elections", strconv.Itoa(c.Elections), "peers that became leader of a term")

@@ -78,7 +78,7 @@ func (r *Runner) result(end, wall time.Duration) *Result {
 	r.modelMu.Lock()
 	res := &Result{Result: r.model.Result()}
 	r.modelMu.Unlock()
-	res.Duration, res.Wall = end, wall
+	res.Duration, res.Wall, res.Paused = end, wall, min(r.pausedTime(), wall)
 	r.mu.Lock()
 	res.KV = r.kvResult
 	r.mu.Unlock()

@@ -127,6 +127,8 @@ type Runner struct {
 	kvReported bool // a linearizability violation has been published
 	paused     bool
 	resumed    chan struct{}
+	pausedAt   time.Time     // when the pause under way began
+	pausedFor  time.Duration // the real time of the pauses that ended
 	// sliceCtx is the context the cluster runs under, made from runCtx (Run's) anew
 	// after each pause: Pause cancels it, so that a run computing a slice of cluster
 	// time when the pause comes returns to take commands.
@@ -379,6 +381,7 @@ func (r *Runner) Pause() {
 	}
 	r.paused = true
 	r.resumed = make(chan struct{})
+	r.pausedAt = time.Now()
 	if r.sliceCancel != nil {
 		r.sliceCancel()
 	}
@@ -396,6 +399,7 @@ func (r *Runner) Resume() {
 		return
 	}
 	r.paused = false
+	r.pausedFor += time.Since(r.pausedAt)
 	resumed := r.resumed
 	if r.runCtx != nil {
 		r.sliceCancel()
@@ -404,6 +408,17 @@ func (r *Runner) Resume() {
 	r.mu.Unlock()
 	r.c.Resume() // not under mu, as in Pause
 	close(resumed)
+}
+
+// pausedTime returns the real time the run has spent paused so far.
+func (r *Runner) pausedTime() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.pausedFor
+	if r.paused {
+		d += time.Since(r.pausedAt)
+	}
+	return d
 }
 
 // Paused reports whether the run is paused.

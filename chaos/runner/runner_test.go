@@ -341,3 +341,28 @@ func TestCommandsRunWhilePaused(t *testing.T) {
 		r.Resume()
 	}
 }
+
+// The result says how long the run was paused, so its speed leaves the pause out.
+func TestResultCountsThePause(t *testing.T) {
+	const pause = 300 * time.Millisecond
+	sc := parseScenario(t, "p", "peers 3\nwait leader within 5s\nsleep 1s\n")
+	r, err := New(sc, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Pause()
+	resumed := make(chan struct{})
+	go func() {
+		defer close(resumed)
+		time.Sleep(pause) // a person looking at the paused cluster
+		r.Resume()
+	}()
+	res, err := r.Run(context.Background())
+	<-resumed
+	if err != nil || !res.Pass {
+		t.Fatalf("run: %v, %v", err, res.Failure)
+	}
+	if res.Paused < pause || res.Paused > res.Wall {
+		t.Errorf("paused %v of %v; want at least %v, at most the run's", res.Paused, res.Wall, pause)
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 // wallTime matches what a page says of the real time a run took, which a trace does not
 // hold, and the note that says so.
-var wallTime = regexp.MustCompile(`(?m)( in [0-9.]+m?s of real time \(\d+x\)| in [0-9.]+s, [0-9.]+x real time|<div class="notes">\n<p>Made from a trace[^\n]*\n</div>)`)
+var wallTime = regexp.MustCompile(`(?m)( in [0-9.]+m?s of real time(, [0-9.]+m?s of it paused)? \([0-9.]+x\)| in [0-9.]+s( \([0-9.]+s of it paused\))?, [0-9.]+x real time|<div class="notes">\n<p>Made from a trace[^\n]*\n</div>)`)
 
 // samePage checks that miniraft report makes, from trace, the page at page but for the
 // real time the run took.
