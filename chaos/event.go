@@ -185,6 +185,8 @@ func (o ClientOp) String() string {
 		if o.Index > 0 {
 			s += fmt.Sprintf(" at index %d", o.Index)
 		}
+	case ClientPending:
+		return s + " called" // no answer yet, so no latency to give
 	default:
 		s += " " + o.Status
 	}
