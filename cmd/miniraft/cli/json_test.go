@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/fuzz"
 	"github.com/miniraft/miniraft/chaos/runner"
 )
 
@@ -126,5 +128,69 @@ func TestFuzzJSONOnStdout(t *testing.T) {
 	matchSchema(t, "fuzz-record.schema.json", b)
 	if !strings.Contains(errb.String(), "no violations") {
 		t.Errorf("the summary is not on stderr:\n%s", errb.String())
+	}
+}
+
+// jsonFields returns the JSON names of t's fields, those of embedded structs included.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case f.Anonymous && name == "":
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			out = append(out, jsonFields(ft)...)
+		case name == "":
+			out = append(out, f.Name)
+		default:
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// The schemas name every field the programs write, so that a field added to a result or
+// a record is documented (the documents' own tests see only the fields their runs fill).
+func TestSchemasNameEveryField(t *testing.T) {
+	props := func(file string, path ...string) map[string]any {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range path {
+			doc, _ = doc[p].(map[string]any)
+		}
+		return doc
+	}
+	tests := []struct {
+		file string
+		path []string
+		typ  reflect.Type
+	}{
+		{"run.schema.json", []string{"properties"}, reflect.TypeFor[runDoc]()},
+		{"run.schema.json", []string{"$defs", "result", "properties"}, reflect.TypeFor[runner.Result]()},
+		{"fuzz-record.schema.json", []string{"properties"}, reflect.TypeFor[fuzz.Record]()},
+		{"fuzz-record.schema.json", []string{"properties", "settings", "properties"}, reflect.TypeFor[fuzz.Settings]()},
+		{"fuzz-record.schema.json", []string{"properties", "minimal", "items", "properties"}, reflect.TypeFor[fuzz.MinimalRecord]()},
+	}
+	for _, tt := range tests {
+		p := props(tt.file, tt.path...)
+		if len(p) == 0 {
+			t.Fatalf("docs/%s has nothing at %v", tt.file, tt.path)
+		}
+		for _, name := range jsonFields(tt.typ) {
+			if _, ok := p[name]; !ok {
+				t.Errorf("docs/%s does not name %s's field %q", tt.file, tt.typ, name)
+			}
+		}
 	}
 }
