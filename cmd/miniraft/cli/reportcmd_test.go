@@ -113,3 +113,18 @@ func TestReportBadUsage(t *testing.T) {
 		t.Errorf("a page was left for a file that is no trace: %v", err)
 	}
 }
+
+// A window inside the scenario's bound but after the run's end is run, and warned of.
+func TestRunWarnsOfAWindowAfterTheEnd(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "w.html")
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", "--seed", "1", "--report", page, "--report-window", "30s-40s", "leader-crash"}, &out, &errb); code != exitPass {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if want := "miniraft run: warning: --report-window 30s-40s: leader-crash ended at 4.2s, before the window: its report shows no messages\n"; errb.String() != want {
+		t.Errorf("stderr %q, want %q", errb.String(), want)
+	}
+	if b, err := os.ReadFile(page); err != nil || !bytes.Contains(b, []byte("is outside the run, which ended at 4.155 s")) {
+		t.Errorf("the page does not say the window is outside the run (%v)", err)
+	}
+}
