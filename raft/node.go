@@ -900,6 +900,13 @@ func (n *Node) StepReply(m Message, reply interface{}) {
 	default:
 		return
 	}
+	if term == 0 && !isPreVote(m) {
+		// Every real answer carries the responder's term, which is at least the
+		// request's (it adopts a later one), and so at least 1. A zero reply is a handler
+		// that returned without answering, as a killed peer's handlers do: no reply.
+		n.StepFailure(m)
+		return
+	}
 	if term > n.term {
 		// A later term exists: step down. (A granted pre-vote never carries one.)
 		n.becomeFollower(term, None)
@@ -1006,4 +1013,11 @@ func (n *Node) Ready() Ready {
 		n.emit(Event{Kind: EventApply, Index: first, LastIndex: last, Entries: es, Other: None})
 	}
 	return rd
+}
+
+// isPreVote reports whether m is a pre-vote request, whose reply may carry term 0 (a
+// peer that never saw a term answers in term 0).
+func isPreVote(m Message) bool {
+	a, ok := m.Args.(*RequestVoteArgs)
+	return ok && a.PreVote
 }

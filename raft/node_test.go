@@ -1270,3 +1270,54 @@ func TestDeterminism(t *testing.T) {
 		t.Errorf("Node seeds 3 and 4 give identical runs")
 	}
 }
+
+// A killed peer's handlers return without answering, and labrpc hands the caller the zero
+// reply as if it were one: a zero InstallSnapshotReply must not count as the follower
+// holding the snapshot (issue 13).
+func TestNodeZeroReplyIsNoReply(t *testing.T) {
+	t.Run("InstallSnapshot", func(t *testing.T) {
+		p := ptReplicating(t, func(c *Config) { c.MaxEntriesPerMessage, c.MaxInflight = 2, 1 })
+		for i := range 6 {
+			p.Propose(i)
+		}
+		p.msgs() // peer 1 never answers these
+		for i := 0; p.Status().Progress[2].Match < 6; i++ {
+			if i > 20 {
+				t.Fatalf("peer 2 does not catch up: %+v", p.Status().Progress[2])
+			}
+			progressed := false
+			for _, m := range ptTo(p.msgs(), 2) {
+				p.ack(m)
+				progressed = true
+			}
+			if !progressed {
+				p.Tick()
+			}
+		}
+		p.ready()
+		if err := p.Snapshot(6, []byte("s")); err != nil {
+			t.Fatal(err)
+		}
+		var snap []Message
+		for i := 0; len(snap) == 0; i++ {
+			if i > 50 {
+				t.Fatal("the leader never sends peer 1 its snapshot")
+			}
+			p.Tick()
+			for _, m := range ptTo(p.msgs(), 1) {
+				if m.Method() == MethodInstallSnapshot {
+					snap = append(snap, m)
+				}
+			}
+		}
+		before := p.Status().Progress[1]
+		p.StepReply(snap[0], &InstallSnapshotReply{})
+		if got := p.Status().Progress[1]; got.Match != before.Match || got.Match >= 6 {
+			t.Errorf("after a zero InstallSnapshotReply: %+v (before %+v), want match unchanged below 6", got, before)
+		}
+		p.StepReply(snap[0], &InstallSnapshotReply{Term: 1})
+		if got := p.Status().Progress[1]; got.Match != 6 {
+			t.Errorf("after a real InstallSnapshotReply: %+v, want match 6", got)
+		}
+	})
+}
