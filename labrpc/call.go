@@ -97,17 +97,18 @@ func (c *call) fail(r FailReason, err error) (FailReason, error) {
 	return r, err
 }
 
-// failHeld ends the call as failed once the network is not frozen.
+// failHeld ends the call as failed once neither the network nor its servers are frozen.
 func (c *call) failHeld(r FailReason, err error) (FailReason, error) {
-	if !c.rn.hold() {
+	if !c.rn.hold(c.from, c.sname) {
 		return c.fail(FailCleanup, nil)
 	}
 	return c.fail(r, err)
 }
 
-// drop ends the call because a message was lost, once the network is not frozen.
+// drop ends the call because a message was lost, once neither the network nor its
+// servers are frozen.
 func (c *call) drop(isReply bool, r FailReason, n int) (FailReason, error) {
-	if !c.rn.hold() {
+	if !c.rn.hold(c.from, c.sname) {
 		return c.fail(FailCleanup, nil)
 	}
 	c.emit(EventDropped, n, isReply, r, nil)
@@ -294,14 +295,13 @@ func (c *call) decodeArgs(h *handler, data []byte, args interface{}, dup bool) (
 }
 
 // deliver hands the request (and its duplicate, if any) to the handler, unless the
-// network is frozen (it waits) or the end or the server went away.
+// network or one of its servers is frozen (it waits), or the end or the server went away.
 func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, FailReason, error) {
 	rn := c.rn
 	ch := rn.resultChan()
 	for {
 		rn.mu.RLock()
-		if rn.frozen.Load() {
-			thaw := rn.thaw
+		if thaw := rn.heldLocked(c.from, c.sname); thaw != nil {
 			rn.mu.RUnlock()
 			select {
 			case <-thaw:
@@ -328,9 +328,10 @@ func (c *call) deliver(h *handler, arg, dupArg reflect.Value) (chan result, Fail
 		} else {
 			c.srv.count.Add(1)
 		}
-		rn.workers.do(task{h, &rn.codec, arg, ch})
+		labels := c.srv.labelsFor()
+		rn.workers.do(task{h, &rn.codec, arg, ch, labels})
 		if dup {
-			rn.workers.do(task{h, &rn.codec, dupArg, nil})
+			rn.workers.do(task{h, &rn.codec, dupArg, nil, labels})
 		}
 		rn.mu.RUnlock()
 		c.emit(EventDelivered, c.nreq, false, NoFailure, nil)
@@ -416,7 +417,7 @@ func (c *call) returnReply(h *handler, rep []byte, rv reflect.Value, reply inter
 	if lost {
 		return c.drop(true, FailDropped, nrep)
 	}
-	if !rn.hold() {
+	if !rn.hold(c.from, c.sname) {
 		return c.fail(FailCleanup, nil)
 	}
 	rn.bytes.Add(int64(nrep))

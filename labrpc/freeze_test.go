@@ -138,3 +138,67 @@ func TestCleanupWhileFrozen(t *testing.T) {
 		t.Fatalf("got %v, want ErrCleanup", err)
 	}
 }
+
+// FreezeServer holds the calls to and from one server, as Freeze holds every call, and
+// leaves the others alone; ThawServer releases them, nothing lost. A server frozen on its
+// own stays frozen through the whole network's Thaw.
+func TestFreezeServer(t *testing.T) {
+	rn := MakeNetwork()
+	defer rn.Cleanup()
+	for _, s := range []string{"A", "B", "C"} {
+		newJunk(rn, s)
+	}
+	call := func(from, to string) <-chan bool {
+		name := from + "->" + to
+		e := connect(rn, name, to)
+		rn.SetEndOwner(name, from)
+		done := make(chan bool, 1)
+		go func() {
+			var reply string
+			done <- e.Call("JunkServer.Handler2", 1, &reply)
+		}()
+		return done
+	}
+	expectHeld := func(what string, ch <-chan bool) {
+		t.Helper()
+		select {
+		case ok := <-ch:
+			t.Fatalf("%s returned (%v) while its server is frozen", what, ok)
+		case <-time.After(quiet):
+		}
+	}
+	expectOK := func(what string, ch <-chan bool) {
+		t.Helper()
+		select {
+		case ok := <-ch:
+			if !ok {
+				t.Fatalf("%s returned false, want true", what)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not return", what)
+		}
+	}
+
+	rn.FreezeServer("A")
+	rn.FreezeServer("A") // idempotent
+	if rn.Frozen() {
+		t.Error("Frozen() = true with one server frozen, want false: the network is not")
+	}
+	toA, fromA, bc := call("B", "A"), call("A", "C"), call("B", "C")
+	expectOK("B->C", bc)
+	expectHeld("B->A", toA)
+	expectHeld("A->C", fromA)
+	if got := rn.GetCount("A"); got != 0 {
+		t.Errorf("%d requests reached frozen A's handlers, want 0", got)
+	}
+
+	rn.Freeze()
+	rn.Thaw() // the network's thaw leaves A frozen
+	expectHeld("B->A after the network's Thaw", toA)
+
+	rn.ThawServer("A")
+	rn.ThawServer("A") // idempotent
+	expectOK("B->A", toA)
+	expectOK("A->C", fromA)
+	expectOK("B->C after the thaw", call("B", "C"))
+}

@@ -37,8 +37,11 @@ type Network struct {
 	global         Faults
 	links          map[link]Faults
 	faulty         bool          // some fault is set: global or a link
-	frozen         atomic.Bool   // written with mu held for writing
-	thaw           chan struct{} // closed by Thaw; valid while frozen
+	frozen         atomic.Bool   // all or some server is frozen; written with mu held for writing
+	all            bool          // the whole network is frozen
+	thaw           chan struct{} // closed by Thaw; valid while all
+	// frozenSrv holds, for each frozen server, the channel ThawServer closes.
+	frozenSrv map[interface{}]chan struct{}
 
 	done      chan struct{} // closed by Cleanup
 	closed    atomic.Bool
@@ -186,6 +189,7 @@ func (rn *Network) MakeEnd(endname interface{}) *ClientEnd {
 // AddServer adds rs under servername, replacing (and so failing the pending calls of) any
 // server of that name.
 func (rn *Network) AddServer(servername interface{}, rs *Server) {
+	rs.setName(servername)
 	rn.mu.Lock()
 	rn.servers[servername] = rs
 	rn.mu.Unlock()
@@ -265,7 +269,8 @@ func (rn *Network) GetTotalBytes() int64 {
 // network does nothing.
 func (rn *Network) Freeze() {
 	rn.mu.Lock()
-	if !rn.frozen.Load() {
+	if !rn.all {
+		rn.all = true
 		rn.thaw = make(chan struct{})
 		rn.frozen.Store(true)
 	}
@@ -273,28 +278,86 @@ func (rn *Network) Freeze() {
 }
 
 // Thaw releases everything Freeze held, at once and in no particular order, and lets the
-// network run again. Thaw on a network that is not frozen does nothing.
+// network run again. Thaw on a network that is not frozen does nothing. Servers frozen
+// with FreezeServer stay frozen.
 func (rn *Network) Thaw() {
 	rn.mu.Lock()
-	if rn.frozen.Load() {
-		rn.frozen.Store(false)
+	if rn.all {
+		rn.all = false
 		close(rn.thaw)
 		rn.thaw = nil
+		rn.frozen.Store(len(rn.frozenSrv) > 0)
 	}
 	rn.mu.Unlock()
 }
 
-// Frozen reports whether the network is frozen.
-func (rn *Network) Frozen() bool { return rn.frozen.Load() }
+// Frozen reports whether the whole network is frozen (by Freeze).
+func (rn *Network) Frozen() bool {
+	rn.mu.RLock()
+	defer rn.mu.RUnlock()
+	return rn.all
+}
 
-// hold waits while the network is frozen. It returns false if the network was cleaned up.
-func (rn *Network) hold() bool {
+// FreezeServer does what Freeze does, for the calls to and from one server (those made
+// through the ends it owns, see SetEndOwner): until ThawServer, none of its handlers is
+// started, no call it makes or that is made to it returns, and nothing is lost. It is how
+// a stopped process looks from the network, when the process itself cannot be stopped.
+// Freezing a frozen server does nothing.
+func (rn *Network) FreezeServer(servername interface{}) {
+	rn.mu.Lock()
+	if rn.frozenSrv == nil {
+		rn.frozenSrv = map[interface{}]chan struct{}{}
+	}
+	if rn.frozenSrv[servername] == nil {
+		rn.frozenSrv[servername] = make(chan struct{})
+		rn.frozen.Store(true)
+	}
+	rn.mu.Unlock()
+}
+
+// ThawServer releases what FreezeServer held for servername (what the whole network's
+// Freeze holds stays held). Thawing a server that is not frozen does nothing.
+func (rn *Network) ThawServer(servername interface{}) {
+	rn.mu.Lock()
+	if ch := rn.frozenSrv[servername]; ch != nil {
+		close(ch)
+		delete(rn.frozenSrv, servername)
+		rn.frozen.Store(rn.all || len(rn.frozenSrv) > 0)
+	}
+	rn.mu.Unlock()
+}
+
+// heldLocked returns the channel to wait on before a call from server from to server to
+// (either may be nil) may go on, or nil if it may go on now. rn.mu must be held.
+func (rn *Network) heldLocked(from, to interface{}) chan struct{} {
+	if !rn.frozen.Load() {
+		return nil
+	}
+	if rn.all {
+		return rn.thaw
+	}
+	if from != nil {
+		if ch := rn.frozenSrv[from]; ch != nil {
+			return ch
+		}
+	}
+	if to != nil {
+		if ch := rn.frozenSrv[to]; ch != nil {
+			return ch
+		}
+	}
+	return nil
+}
+
+// hold waits while the network, or server from or to, is frozen. It returns false if the
+// network was cleaned up.
+func (rn *Network) hold(from, to interface{}) bool {
 	for rn.frozen.Load() {
 		rn.mu.RLock()
-		ch := rn.thaw
+		ch := rn.heldLocked(from, to)
 		rn.mu.RUnlock()
 		if ch == nil {
-			continue // thawed in between
+			break
 		}
 		select {
 		case <-ch:

@@ -2,8 +2,10 @@ package labrpc
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"reflect"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,28 @@ type Server struct {
 	mu       sync.RWMutex
 	services map[string]*Service
 	count    atomic.Int64 // requests delivered to a handler, duplicates included
+	// labels carries the HandlerLabel of the name the server was last added under.
+	labels atomic.Pointer[context.Context]
+}
+
+// HandlerLabel is the runtime/pprof label every handler goroutine carries while it runs
+// a handler: the name of the server it serves (fmt.Sprint of it), which in a Raft
+// cluster is the peer's id. A stack dump (with GODEBUG=tracebacklabels=1) then says
+// whose handler a goroutine runs, though the caller's goroutine started the call.
+const HandlerLabel = "peer"
+
+// labelsFor returns the context whose labels the server's handlers run with.
+func (rs *Server) labelsFor() context.Context {
+	if p := rs.labels.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
+}
+
+// setName makes the server's handlers carry name as their HandlerLabel.
+func (rs *Server) setName(name interface{}) {
+	ctx := pprof.WithLabels(context.Background(), pprof.Labels(HandlerLabel, fmt.Sprint(name)))
+	rs.labels.Store(&ctx)
 }
 
 // MakeServer returns a server with no services.

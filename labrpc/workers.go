@@ -1,7 +1,9 @@
 package labrpc
 
 import (
+	"context"
 	"reflect"
+	"runtime/pprof"
 	"sync"
 	"time"
 )
@@ -21,12 +23,14 @@ type workers struct {
 	once sync.Once
 }
 
-// task is one handler run: h.run(c, arg, ch).
+// task is one handler run: h.run(c, arg, ch), on a goroutine carrying the labels of
+// labels (the server's: see HandlerLabel).
 type task struct {
-	h   *handler
-	c   *codec
-	arg reflect.Value
-	ch  chan<- result
+	h      *handler
+	c      *codec
+	arg    reflect.Value
+	ch     chan<- result
+	labels context.Context
 }
 
 // do runs t on a goroutine of its own.
@@ -43,6 +47,7 @@ func (w *workers) loop(t task) {
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for {
+		pprof.SetGoroutineLabels(t.labels)
 		t.h.run(t.c, t.arg, t.ch)
 		idle.Reset(workerIdle)
 		select {
