@@ -94,6 +94,12 @@ type PeerStatus struct {
 	raftpb.Status
 	State     PeerState
 	ClockRate float64 // 1 unless skewed
+	// Sampled says the peer is seen from outside (a course Raft the engine did not
+	// build): its Role and Term are sampled with GetState (Role is only Leader or
+	// Follower), Leader is the leader it last answered, and its log, CommitIndex and
+	// LastApplied are what its service received (commit as seen through applies; the
+	// terms of the entries are unknown, 0). VotedFor is unknown (None).
+	Sampled bool
 }
 
 // ProposeResult says where a proposal went.

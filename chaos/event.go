@@ -99,6 +99,15 @@ type Event struct {
 	Outcome string   `json:"outcome,omitempty"`
 	Line    int      `json:"line,omitempty"`
 	OK      bool     `json:"ok,omitempty"`
+	// Sampled marks a raft event the engine made up from outside a peer whose insides it
+	// cannot see (a course Raft it did not build, see package course): no such peer
+	// reports events of its own. Only three kinds come so: EventBoot when the engine
+	// starts a life (Term is the term GetState gives then, Index the snapshot its service
+	// was restored from, LastIndex equal to Index: the log is unknown), and EventRole and
+	// EventTerm when GetState or the peer's messages show a new role or term (Role is
+	// only ever Leader or Follower; Other is the leader a follower answered, if any).
+	// What the peer's service receives is in its EventDeliver events, as for any peer.
+	Sampled bool `json:"sampled,omitempty"`
 }
 
 func (e Event) String() string {

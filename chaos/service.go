@@ -30,6 +30,14 @@ type StateSizer interface {
 	SetStateSize(size func() int)
 }
 
+// SnapshotIndexer is a Service that can read the index its own snapshot runs through.
+// An engine that restarts a peer whose Raft it cannot see into (a course Raft, which
+// keeps its snapshot index to itself) uses it to restore the service from the snapshot
+// the peer persisted, as a course service decodes its own state from the persister.
+type SnapshotIndexer interface {
+	SnapshotIndex(snapshot []byte) (int, error)
+}
+
 // DefaultSnapshotEvery is how many commands the default service applies between
 // snapshots.
 const DefaultSnapshotEvery = 100
@@ -73,6 +81,15 @@ func (d *Digest) snapshot() []byte {
 
 // ErrBadSnapshot is wrapped by Restore errors.
 var ErrBadSnapshot = errors.New("bad snapshot")
+
+// SnapshotIndex returns the index a snapshot made by Apply runs through.
+func (d *Digest) SnapshotIndex(snap []byte) (int, error) {
+	i, n := binary.Uvarint(snap)
+	if n <= 0 {
+		return 0, fmt.Errorf("%w: no index", ErrBadSnapshot)
+	}
+	return int(i), nil
+}
 
 // Restore loads a snapshot made by Apply.
 func (d *Digest) Restore(index int, snap []byte) error {

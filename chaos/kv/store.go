@@ -131,6 +131,12 @@ func (s *Store) applyLocked(op Op) string {
 	return "" // an older request of the client's: nobody waits for it any more
 }
 
+// SnapshotIndex returns the index a snapshot of the store runs through.
+func (s *Store) SnapshotIndex(snap []byte) (int, error) {
+	applied, _, _, err := decodeSnapshot(snap)
+	return applied, err
+}
+
 // Restore replaces the state with a snapshot made by Apply, and answers the requests
 // waiting on indexes the snapshot covers.
 func (s *Store) Restore(index int, snap []byte) error {

@@ -132,6 +132,12 @@ func TestStoreSnapshotRoundTrip(t *testing.T) {
 	s.Apply(3, cmd(t, Get, "k0", "", 2, 7))
 	snap := s.encodeForTest()
 
+	if i, err := NewStore(0).SnapshotIndex(snap); i != 3 || err != nil {
+		t.Errorf("SnapshotIndex = %d, %v; want 3, nil", i, err)
+	}
+	if _, err := NewStore(0).SnapshotIndex([]byte("junk")); err == nil {
+		t.Error("SnapshotIndex of junk: no error")
+	}
 	r := NewStore(0)
 	if err := r.Restore(3, snap); err != nil {
 		t.Fatal(err)
