@@ -278,7 +278,7 @@ func (s *Suite) Observe(e chaos.Event) {
 			s.report(ckEvents, chaos.Violation{Peers: []int{e.Peer}, Message: "raft event without its content"})
 			return
 		}
-		s.onRaft(e.Raft)
+		s.onRaft(e.Raft, e.Sampled)
 	case chaos.EventFault:
 		if e.Fault != nil {
 			s.onFault(*e.Fault)
@@ -389,8 +389,10 @@ func (s *Suite) report(c checker, v chaos.Violation) {
 	}
 }
 
-// onRaft dispatches one raft event.
-func (s *Suite) onRaft(r *raft.Event) {
+// onRaft dispatches one raft event. sampled says the engine made it up from outside a
+// peer that reports nothing itself (chaos.Event.Sampled): only its role and term count,
+// and a boot says where its service resumes, nothing of its log.
+func (s *Suite) onRaft(r *raft.Event, sampled bool) {
 	if r.Peer < 0 || r.Peer >= s.n {
 		s.report(ckEvents, chaos.Violation{Peers: []int{r.Peer}, Message: fmt.Sprintf("event from peer %d, but the peers are 0..%d: %v", r.Peer, s.n-1, r)})
 		return
@@ -405,13 +407,19 @@ func (s *Suite) onRaft(r *raft.Event) {
 
 	switch r.Kind {
 	case raft.EventBoot:
-		s.onBoot(r)
+		if sampled {
+			s.onSampledBoot(r)
+		} else {
+			s.onBoot(r)
+		}
 	case raft.EventRole:
 		p.role = r.Role
 		switch r.Role {
 		case raft.Leader:
 			s.checkElection(r)
-			s.checkCompleteness(r)
+			if !sampled {
+				s.checkCompleteness(r)
+			}
 			s.prog[r.Peer].lead(r.Term, s.n)
 		case raft.PreCandidate:
 			s.live.sawPreVote(s)
@@ -461,6 +469,17 @@ func (s *Suite) onBoot(r *raft.Event) {
 	p.coreLog = true
 	s.deliv[r.Peer].boot(r.Index)
 	s.prune()
+}
+
+// onSampledBoot starts a new life of a peer seen from outside: its term is checked (by
+// onRaft), and its service resumes after the snapshot it was restored from; its log is
+// unknown.
+func (s *Suite) onSampledBoot(r *raft.Event) {
+	p := &s.peers[r.Peer]
+	if p.seen || r.Term > 0 || r.Index > 0 {
+		s.stats.Restarts++
+	}
+	s.deliv[r.Peer].boot(r.Index)
 }
 
 // onAppend adds entries to a peer's log model, checking each.

@@ -169,8 +169,14 @@ func (s *Suite) onDeliver(peer int, d *chaos.Delivery) {
 	}
 	m.advance(d, s.seq, s.at)
 	s.stats.Applied = max(s.stats.Applied, d.Index)
-	if !s.peers[peer].coreLog && (d.Snapshot || d.Index%256 == 0) {
-		s.prune() // nothing else moves the floor for a peer seen only through its deliveries
+	if !s.peers[peer].coreLog {
+		// Nothing else says what such a peer committed: what its service received was.
+		risen := d.Index > s.stats.CommitIndex
+		s.stats.CommitIndex = max(s.stats.CommitIndex, d.Index)
+		s.live.delivered(s, d, risen)
+		if d.Snapshot || d.Index%256 == 0 {
+			s.prune() // nothing else moves the floor for a peer seen only through its deliveries
+		}
 	}
 }
 

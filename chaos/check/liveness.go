@@ -477,6 +477,33 @@ func (l *liveness) settle(s *Suite, r *raft.Event) {
 	l.track(s)
 }
 
+// delivered stops waiting on the proposals a delivery to the service of a peer that
+// reports no commits settles (the index was committed, with the proposal's command or
+// another): committed if it carries the proposal's command. Deliveries of one peer come
+// in index order, so a proposal below d's index was settled by an earlier one or by a
+// snapshot, and is dropped. risen says d raised the highest commit index.
+func (l *liveness) delivered(s *Suite, d *chaos.Delivery, risen bool) {
+	if risen {
+		defer l.risen(s)
+	}
+	if len(l.pending) == 0 {
+		return
+	}
+	kept := l.pending[:0]
+	for _, w := range l.pending {
+		switch {
+		case w.index > d.Index:
+			kept = append(kept, w)
+		case w.index == d.Index && !d.Snapshot && sameCommand(w.cmd, d.Command):
+			s.stats.Committed++
+			s.stats.MaxCommitWait = max(s.stats.MaxCommitWait, s.now-w.at)
+		}
+	}
+	clear(l.pending[len(kept):])
+	l.pending = kept
+	l.track(s)
+}
+
 // check reports a bound passed at s.now.
 func (l *liveness) check(s *Suite) {
 	if !s.on(ckLiveness) {

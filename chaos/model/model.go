@@ -197,7 +197,14 @@ func (m *Run) Apply(e chaos.Event) Effect {
 	switch e.Kind {
 	case chaos.EventRaft:
 		if r := e.Raft; r != nil && r.Peer >= 0 && r.Peer < len(m.peers) {
+			if e.Sampled {
+				m.peers[r.Peer].sampled = true
+			}
 			eff.StepDown = m.raft(e.At, r)
+		}
+	case chaos.EventDeliver:
+		if d := e.Deliver; d != nil && e.Peer >= 0 && e.Peer < len(m.peers) && m.peers[e.Peer].sampled {
+			m.delivered(e.At, e.Peer, d)
 		}
 	case chaos.EventNet:
 		if n := e.Net; n != nil {
@@ -319,6 +326,27 @@ func (m *Run) raft(at time.Duration, r *raftpb.Event) (stepDown bool) {
 		m.leadersChanged(at)
 	}
 	return false
+}
+
+// delivered folds what the service of a peer seen from outside received: the only news
+// of its log, its commit index and its applies (commit as seen through applies). The
+// core events of a peer MiniRaft can see into say all that already, and better.
+func (m *Run) delivered(at time.Duration, id int, d *chaos.Delivery) {
+	p := &m.peers[id]
+	if d.Snapshot {
+		p.compact(d.Index, d.Term)
+	} else if d.Index > p.snapIndex {
+		p.put(d.Index, []raftpb.Entry{{Term: d.Term, Command: d.Command}})
+	}
+	p.commit, p.applied = max(p.commit, d.Index), d.Index
+	m.fig.CommitIndex = max(m.fig.CommitIndex, d.Index)
+	m.fig.Applied = max(m.fig.Applied, d.Index)
+	if d.Snapshot {
+		m.fig.Installs++
+		return
+	}
+	m.applied(at, &raftpb.Event{Kind: raftpb.EventApply, Peer: id, Index: d.Index, LastIndex: d.Index,
+		Entries: []raftpb.Entry{{Term: d.Term, Command: d.Command}}})
 }
 
 // elected counts a (term, leader) pair once, and forgets pairs of terms no peer can lead

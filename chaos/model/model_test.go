@@ -297,3 +297,54 @@ func TestKVClients(t *testing.T) {
 		t.Errorf("the clone shares the pending operations")
 	}
 }
+
+// A peer seen from outside (its raft events Sampled, as the live engine reports a course
+// Raft) is shown from its sampled boots, roles and terms, and from what its service
+// received: its log, commit and applies; its proposals settle when delivered.
+func TestModelSampledPeer(t *testing.T) {
+	m := model.New(model.Info{Peers: 2})
+	seq := uint64(0)
+	apply := func(at time.Duration, e chaos.Event) {
+		seq++
+		e.Seq, e.At = seq, at
+		m.Apply(e)
+	}
+	raft := func(at time.Duration, r raftpb.Event) {
+		apply(at, chaos.Event{Kind: chaos.EventRaft, Peer: r.Peer, Raft: &r, Sampled: true})
+	}
+	deliver := func(at time.Duration, p int, d chaos.Delivery) {
+		apply(at, chaos.Event{Kind: chaos.EventDeliver, Peer: p, Deliver: &d})
+	}
+	for p := range 2 {
+		raft(0, raftpb.Event{Kind: raftpb.EventBoot, Peer: p, Role: raftpb.Follower})
+	}
+	raft(time.Millisecond, raftpb.Event{Kind: raftpb.EventTerm, Peer: 0, Term: 1, Role: raftpb.Follower})
+	raft(time.Millisecond, raftpb.Event{Kind: raftpb.EventRole, Peer: 0, Term: 1, Role: raftpb.Leader, Other: 0})
+	raft(2*time.Millisecond, raftpb.Event{Kind: raftpb.EventTerm, Peer: 1, Term: 1, Role: raftpb.Follower})
+	raft(2*time.Millisecond, raftpb.Event{Kind: raftpb.EventRole, Peer: 1, Term: 1, Role: raftpb.Follower, Other: 0})
+	pr := chaos.Proposal{Command: "a", ProposeResult: chaos.ProposeResult{Peer: 0, Index: 1, Term: 1, OK: true}}
+	apply(3*time.Millisecond, chaos.Event{Kind: chaos.EventPropose, Peer: 0, Propose: &pr})
+	deliver(5*time.Millisecond, 0, chaos.Delivery{Index: 1, Command: "a"})
+	deliver(6*time.Millisecond, 1, chaos.Delivery{Index: 1, Command: "a"})
+	deliver(7*time.Millisecond, 1, chaos.Delivery{Index: 9, Term: 1, Snapshot: true})
+
+	ps := m.Peers()
+	for i, want := range []struct {
+		role                       raftpb.Role
+		leader, last, commit, snap int
+	}{{raftpb.Leader, 0, 1, 1, 0}, {raftpb.Follower, 0, 9, 9, 9}} {
+		p := ps[i]
+		if !p.Sampled || p.State != chaos.Up || p.Role != want.role || p.Term != 1 || p.Leader != want.leader ||
+			p.LastIndex != want.last || p.CommitIndex != want.commit || p.LastApplied != want.commit || p.SnapshotIndex != want.snap {
+			t.Errorf("peer %d = %+v (sampled %v, %v), want sampled, up, %v of term 1 led by %d, last %d, commit and applied %d, snapshot %d",
+				i, p.Status, p.Sampled, p.State, want.role, want.leader, want.last, want.commit, want.snap)
+		}
+	}
+	if o := m.Observation(); func() bool { id, _ := o.Leader(); return id != 0 }() || o.CommitIndex() != 1 {
+		id, term := o.Leader()
+		t.Errorf("observation: leader %d (term %d), commit %d; want leader 0, commit 1 (both have it)", id, term, o.CommitIndex())
+	}
+	if w := m.Workload(); w.Committed != 1 || w.InFlight != 0 {
+		t.Errorf("workload %+v, want the proposal committed", w)
+	}
+}

@@ -23,6 +23,9 @@ type peer struct {
 	// progress is the leader's view of each follower, from its EventProgress events;
 	// nil unless the peer leads.
 	progress []raftpb.Progress
+	// sampled: the peer is seen from outside (its raft events are Sampled): its log,
+	// commit and applies are what its service received.
+	sampled bool
 }
 
 func newPeer(id int) peer {
@@ -138,5 +141,5 @@ func (p *peer) status() chaos.PeerStatus {
 	if p.state == chaos.Crashed {
 		st.Role, st.Leader, st.Progress = raftpb.Follower, raftpb.None, nil
 	}
-	return chaos.PeerStatus{Status: st, State: p.state, ClockRate: p.rate}
+	return chaos.PeerStatus{Status: st, State: p.state, ClockRate: p.rate, Sampled: p.sampled}
 }
