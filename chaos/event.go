@@ -494,6 +494,18 @@ func (b *Bus) Publish(e Event) {
 	b.delivering = true
 	sinks := b.sinks
 	b.mu.Unlock()
+	delivered := false
+	defer func() {
+		if !delivered {
+			// A sink panicked: the bus goes on delivering later events; those queued
+			// behind the one that panicked are dropped (their order cannot be kept).
+			b.mu.Lock()
+			b.delivering = false
+			clear(b.queue)
+			b.queue = b.queue[:0]
+			b.mu.Unlock()
+		}
+	}()
 	for _, s := range sinks {
 		if s.wants(e.Kind) {
 			s.fn(e)
@@ -518,6 +530,7 @@ func (b *Bus) Publish(e Event) {
 	}
 	b.delivering = false
 	b.mu.Unlock()
+	delivered = true
 }
 
 // Observe adds fn as a sink, called with every event published from now on (or, if

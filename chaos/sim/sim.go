@@ -743,9 +743,7 @@ func (c *Cluster) runTo(ctx context.Context, end time.Duration) error {
 				return ctx.Err()
 			}
 		}
-		for n := 0; n < slice && len(c.queue) > 0 && c.queue[0].at <= end && !c.pending.Load(); n++ {
-			c.step(c.pop())
-		}
+		c.stepTo(end, slice)
 		if c.pending.Load() {
 			c.unlock() // what React queued runs now, right after the step
 			continue
@@ -762,6 +760,23 @@ func (c *Cluster) runTo(ctx context.Context, end time.Duration) error {
 			return err
 		}
 	}
+}
+
+// stepTo carries out at most max items due by end, stopping early after a step that
+// queued a reaction (see React). c.mu must be held; if a step panics
+// (the peers' Raft and services run in the steps), stepTo releases it, so that the
+// caller that recovers can still stop the cluster.
+func (c *Cluster) stepTo(end time.Duration, max int) {
+	ok := false
+	defer func() {
+		if !ok {
+			c.mu.Unlock()
+		}
+	}()
+	for n := 0; n < max && len(c.queue) > 0 && c.queue[0].at <= end && !c.pending.Load(); n++ {
+		c.step(c.pop())
+	}
+	ok = true
 }
 
 // RunUntil computes virtual time until cond holds (checked every millisecond of it) or d
@@ -805,6 +820,14 @@ func (c *Cluster) unlock() {
 		return
 	}
 	c.reacting = true
+	ok := false
+	defer func() {
+		if !ok { // a reaction panicked: the next unlock runs what is still queued
+			c.reactMu.Lock()
+			c.reacting = false
+			c.reactMu.Unlock()
+		}
+	}()
 	for len(c.reactions) > 0 {
 		fn := c.reactions[0]
 		c.reactions = c.reactions[1:]
@@ -816,6 +839,7 @@ func (c *Cluster) unlock() {
 	c.reacting = false
 	c.pending.Store(false)
 	c.reactMu.Unlock()
+	ok = true
 }
 
 // Pause freezes the cluster: RunFor and RunUntil wait until Resume.
