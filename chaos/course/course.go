@@ -104,6 +104,9 @@ type Impl struct {
 	Dir string
 	// API names the course interface it has, e.g. "6.5840 2023-2024 (Persister.Save)".
 	API string
+	// Package is the import path of the implementation's code, as it appears in stack
+	// traces ("6.5840/raft"): a deadlock watchdog shows the goroutines running it.
+	Package string
 	// Make starts a peer.
 	Make MakeFunc
 	// MakePersister returns empty storage for a new peer.

@@ -12,8 +12,9 @@ import (
 // otherwise peers take the defaults, as with raft.Make.
 func Mini(config func(me int) raft.Config) *Impl {
 	return &Impl{
-		Name: "MiniRaft",
-		API:  "MiniRaft raft.Raft",
+		Name:    "MiniRaft",
+		API:     "MiniRaft raft.Raft",
+		Package: "github.com/miniraft/miniraft/raft",
 		Make: func(ends []*labrpc.ClientEnd, me int, persister Persister, apply *Tap) Peer {
 			ch := make(chan raft.ApplyMsg)
 			Forward(apply, ch, func(m raft.ApplyMsg) raft.ApplyMsg { return m })

@@ -31,11 +31,12 @@ const (
 // state machines that agree). Safe for concurrent use: the service and the sink run on
 // the engine's goroutines.
 type harness struct {
-	t      *testing.T
-	c      chaos.Cluster
-	ctx    context.Context
-	n      int
-	ignore goleak.Option // the goroutines that ran before the cluster started
+	t       *testing.T
+	c       chaos.Cluster
+	ctx     context.Context
+	n       int
+	sampled bool          // the engine watches its peers from outside (see RunSampled)
+	ignore  goleak.Option // the goroutines that ran before the cluster started
 
 	mu       sync.Mutex
 	problems []string
@@ -45,11 +46,15 @@ type harness struct {
 	maxTerm  []int       // per peer, the highest term seen in its events
 	boots    [][]int     // per peer, the term of each boot seen
 	raftSeen []map[raft.EventKind]int
-	faults   []chaos.Fault // EventFaults, in order
-	applied  []map[int]applied
-	svcLast  []int       // per peer, the last index its service applied or restored
-	calls    [][]svcCall // per peer, over all lives: what its service was asked to do
-	nextCmd  int
+	// notSampled counts, per peer, raft events not marked Sampled.
+	notSampled []int
+	faults     []chaos.Fault // EventFaults, in order
+	applied    []map[int]applied
+	svcLast    []int       // per peer, the last index its service applied or restored
+	calls      [][]svcCall // per peer, over all lives: what its service was asked to do
+	nextCmd    int
+
+	proposedTo map[int]int // by term, the highest index commit's proposals took (used by its goroutine only)
 }
 
 // svcCall is one call of a peer's service: an Apply, or a Restore (of a snapshot sent
@@ -73,12 +78,13 @@ type options struct {
 
 // newHarness starts a cluster of n peers with newCluster and stops it when the test
 // ends, checking then that the engine left no goroutine behind.
-func newHarness(t *testing.T, newCluster func(chaos.ClusterConfig) (chaos.Cluster, error), n int, opt options) *harness {
+func newHarness(t *testing.T, s suite, n int, opt options) *harness {
 	t.Helper()
 	h := &harness{
-		t: t, ctx: t.Context(), n: n, ignore: goleak.IgnoreCurrent(),
-		leaders: map[int]int{}, maxTerm: make([]int, n), boots: make([][]int, n),
-		raftSeen: make([]map[raft.EventKind]int, n), applied: make([]map[int]applied, n),
+		t: t, ctx: t.Context(), n: n, sampled: s.sampled, ignore: goleak.IgnoreCurrent(),
+		proposedTo: map[int]int{},
+		leaders:    map[int]int{}, maxTerm: make([]int, n), boots: make([][]int, n),
+		raftSeen: make([]map[raft.EventKind]int, n), applied: make([]map[int]applied, n), notSampled: make([]int, n),
 		svcLast: make([]int, n), calls: make([][]svcCall, n),
 	}
 	for i := range n {
@@ -89,7 +95,7 @@ func newHarness(t *testing.T, newCluster func(chaos.ClusterConfig) (chaos.Cluste
 	if every == 0 {
 		every = chaos.DefaultSnapshotEvery
 	}
-	c, err := newCluster(chaos.ClusterConfig{
+	c, err := s.nc(chaos.ClusterConfig{
 		Peers: n,
 		Seed:  seedOf(t.Name()),
 		NewService: func(peer int) chaos.Service {
@@ -173,6 +179,9 @@ func (h *harness) sink(e chaos.Event) {
 			return
 		}
 		h.raftSeen[r.Peer][r.Kind]++
+		if !e.Sampled {
+			h.notSampled[r.Peer]++
+		}
 		if r.Term < h.maxTerm[r.Peer] {
 			add("peer %d: term went from %d down to %d (%v)", r.Peer, h.maxTerm[r.Peer], r.Term, r)
 		}
@@ -209,6 +218,10 @@ func (s *recService) Apply(index int, cmd interface{}) []byte {
 	s.h.called(s.peer, svcCall{index: index, cmd: fmt.Sprint(cmd)})
 	return snap
 }
+
+// SnapshotIndex reads the index of a snapshot of the service's (chaos.SnapshotIndexer),
+// as an engine that cannot see its peers' snapshot indexes needs at a restart.
+func (s *recService) SnapshotIndex(snap []byte) (int, error) { return s.d.SnapshotIndex(snap) }
 
 func (s *recService) Restore(index int, snap []byte) error {
 	if err := s.d.Restore(index, snap); err != nil {
@@ -375,13 +388,23 @@ func (h *harness) commit(k int, among []int, within time.Duration) int {
 		// term (a leader commits older entries only through one of those).
 		if l := chaos.LeaderOf(ps); l != raft.None {
 			need := target - ps[l].LastIndex
-			if ps[l].LastTerm != ps[l].Term {
+			switch {
+			case ps[l].Sampled:
+				// Its log is unknown, only what it applied: count what it took in its
+				// term, and make sure it took one entry of its term.
+				need = target - max(ps[l].LastIndex, h.proposedTo[ps[l].Term])
+				if h.proposedTo[ps[l].Term] == 0 {
+					need = max(need, 1)
+				}
+			case ps[l].LastTerm != ps[l].Term:
 				need = max(need, 1)
 			}
 			for range need {
-				if !h.c.Propose(h.cmd()).OK {
+				r := h.c.Propose(h.cmd())
+				if !r.OK {
 					break
 				}
+				h.proposedTo[r.Term] = max(h.proposedTo[r.Term], r.Index)
 			}
 		}
 		return false

@@ -1,32 +1,47 @@
-// Package live is the real-time chaos engine: raft.Raft peers, with all their goroutines,
-// talking over a labrpc network, as a course implementation runs under the course's
-// tester.
+// Package live is the real-time chaos engine: peers of any Raft with the course's
+// interface (package course), with all their goroutines, talking over a labrpc network,
+// as a course implementation runs under the course's tester. MiniRaft's own raft.Raft is
+// one such Raft, and the default; a student's, built in from a directory, is another.
 //
 // Each peer has a labrpc server named by its id and, for each life, one client end per
 // peer it calls, owned by it, so that per-link faults (cuts, loss, delay, reordering,
 // duplication) apply to its requests and to the replies it gets. The cluster keeps a
 // chaos.NetState and sets every directed link of the network to match it; labrpc keeps
-// link faults by server name, so they hold for a restarted peer's new ends too. A peer's durable state
-// is a raft.Persister that outlives its crashes: a crash deletes the peer's server (so
-// calls pending on it fail), disables its ends, kills it and keeps a copy of its
-// persister, as the course's crash1 does; a restart makes a new raft.Raft from that copy.
-// Each life also runs a service goroutine that reads the peer's applyCh and applies
-// what it gets to a chaos.Service.
+// link faults by server name, so they hold for a restarted peer's new ends too. A peer's
+// durable state is a course.Persister that outlives its crashes: a crash deletes the
+// peer's server (so calls pending on it fail), disables its ends, hands the next life a
+// copy of its persister (before the kill, as the course's crash1 does, so that the dead
+// life's goroutines cannot change what the next one reads) and kills it; a restart makes
+// a new peer from that copy. Each life's applied messages go through a course.Tap to a
+// service goroutine that applies them to a chaos.Service.
+//
+// MiniRaft's raft.Raft reports everything it does (its observer); a peer of another
+// Raft is watched from outside (see observe.go): its term and leadership sampled with
+// GetState and read from its AppendEntries traffic, what it applies from its apply
+// channel. Pausing such a peer holds its messages and its applies but cannot stop its
+// timers; clock skew cannot reach its timers at all, and is refused.
+//
+// Every call into a peer can be watched by a deadlock watchdog (Options.Watchdog), and
+// each life runs under the pprof label peer=ID, so that a stack dump says whose
+// goroutine is whose.
 //
 // The cluster's clock is real time since New, less the time the whole cluster spent
-// paused. The network's seed is the cluster's seed, and each peer life gets a seed
-// derived from it, but goroutine scheduling makes runs differ: use the sim engine to
-// reproduce a run exactly.
+// paused (in a testing/synctest bubble, the bubble's virtual time). The network's seed
+// is the cluster's seed, and each MiniRaft peer life gets a seed derived from it, but
+// goroutine scheduling makes runs differ: use the sim engine to reproduce a run exactly.
 package live
 
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/course"
 	"github.com/miniraft/miniraft/chaos/engine"
 	"github.com/miniraft/miniraft/labrpc"
 	"github.com/miniraft/miniraft/raft"
@@ -39,6 +54,37 @@ const wakeEvery = 100 * time.Millisecond
 // MaxPeers is the largest cluster New accepts.
 const MaxPeers = chaos.MaxPeers
 
+// PeerLabel is the runtime/pprof label each peer's goroutines carry, with its id: the
+// label labrpc gives its handlers and the deadlock watchdog reads.
+const PeerLabel = labrpc.HandlerLabel
+
+// stopGrace bounds how long Stop waits, in cluster time, for the goroutines of peers
+// that do not end when killed (a peer stuck for good, which a watchdog reports).
+const stopGrace = 10 * time.Second
+
+// Watcher watches calls into peers: a deadlock watchdog (vtime.Watchdog is one). Watch
+// marks the start of a call of op into peer; the function it returns marks its end.
+type Watcher interface {
+	Watch(peer int, op string) (done func())
+}
+
+// Options are the engine's own settings, beyond the cluster's configuration.
+type Options struct {
+	// Impl is the Raft the peers run. Nil means MiniRaft's raft.Raft, configured by the
+	// cluster configuration's Raft (course.Mini with that configuration); any other runs
+	// as the course's tester would run it, with its own configuration, and is watched
+	// from outside.
+	Impl *course.Impl
+	// Watchdog, when set, watches every call the engine makes into a peer (Start,
+	// GetState, Status, Snapshot, Kill, SetPaused, SetClockRate...), and GetState is
+	// sampled on every peer so that a peer stuck for good is noticed even when nothing
+	// else calls it.
+	Watchdog Watcher
+	// SampleEvery is how often a peer watched from outside is asked GetState (default
+	// 10ms).
+	SampleEvery time.Duration
+}
+
 // endName names the client end peer From uses, in its life Life, to call peer To. Each
 // life has fresh ends, so calls left over from an earlier life fail on their own
 // (disabled) ends and never mix with the new life's.
@@ -46,17 +92,18 @@ type endName struct {
 	From, To, Life int
 }
 
-// peer is one Raft server: its running raft.Raft while up, and its persister always.
+// peer is one Raft server: its running life while up, and its persister always.
 type peer struct {
 	id    int
 	life  int // lives started so far
-	ps    *raft.Persister
+	ps    course.Persister
 	state chaos.PeerState
 	rate  float64     // the clock rate, kept across restarts
-	last  raft.Status // the status at the crash, shown while crashed
+	last  raft.Status // MiniRaft's: the status at the crash, shown while crashed
 
-	// The current life, or nil while crashed.
-	rf   *raft.Raft
+	// The current life, or zero while crashed.
+	p    course.Peer
+	rf   *raft.Raft    // p, when it is MiniRaft's (Options.Impl nil)
 	ends []interface{} // the names of this life's ends
 	stop chan struct{} // closed to end this life's service goroutine
 	done chan struct{} // closed when this life's service goroutine has ended
@@ -71,11 +118,15 @@ type peer struct {
 // quick and must not call the cluster.
 type Cluster struct {
 	cfg     chaos.ClusterConfig
+	impl    *course.Impl
+	mini    bool // impl is MiniRaft's raft.Raft, whose events come from its observer
+	wd      Watcher
 	net     *labrpc.Network
 	bus     *chaos.Bus
 	start   time.Time
 	stopped chan struct{}  // closed by Stop
 	wg      sync.WaitGroup // service goroutines and the reapers of crashed lives
+	sampler *course.Sampler
 
 	// clockMu guards the clock. It is taken by the bus (to stamp events) from any
 	// goroutine, so nothing may be called with it held.
@@ -85,8 +136,20 @@ type Cluster struct {
 	pausedFor   time.Duration
 	resumed     chan struct{} // closed when the cluster resumes; valid while paused
 
+	// holdMu guards the holds on the peers' applies (a paused peer watched from
+	// outside: its service takes nothing from it).
+	holdMu sync.Mutex
+	held   []bool          // per peer: its applies are held
+	unheld []chan struct{} // per peer: closed when its hold ends; nil while not held
+
+	// obsMu guards what is seen of peers watched from outside, and orders the events
+	// made from it.
+	obsMu sync.Mutex
+	obs   []observed
+
 	mu       sync.Mutex
 	peers    []*peer
+	taps     []*course.Tap // every life's, closed at Stop
 	netState chaos.NetState
 	links    [][]labrpc.Faults // what labrpc was told about each directed link
 	paused   bool              // the whole cluster is paused
@@ -99,9 +162,13 @@ type Cluster struct {
 	reacting  bool
 }
 
-// New starts a live cluster as cfg says: every peer up, with empty state, on a reliable
-// network.
-func New(cfg chaos.ClusterConfig) (*Cluster, error) {
+// New starts a live cluster of MiniRaft's raft.Raft peers as cfg says: every peer up,
+// with empty state, on a reliable network.
+func New(cfg chaos.ClusterConfig) (*Cluster, error) { return NewWith(cfg, Options{}) }
+
+// NewWith starts a live cluster as cfg and opts say: every peer up, with empty state,
+// on a reliable network.
+func NewWith(cfg chaos.ClusterConfig, opts Options) (*Cluster, error) {
 	if cfg.Peers < 1 || cfg.Peers > MaxPeers {
 		return nil, fmt.Errorf("live: %d peers; want 1..%d", cfg.Peers, MaxPeers)
 	}
@@ -113,12 +180,21 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 	n := cfg.Peers
 	c := &Cluster{
 		cfg:      cfg,
+		impl:     opts.Impl,
+		mini:     opts.Impl == nil,
+		wd:       opts.Watchdog,
 		net:      labrpc.MakeNetworkSeed(cfg.Seed),
 		start:    time.Now(),
 		stopped:  make(chan struct{}),
 		peers:    make([]*peer, n),
 		netState: chaos.NewNetState(n),
 		links:    make([][]labrpc.Faults, n),
+		held:     make([]bool, n),
+		unheld:   make([]chan struct{}, n),
+		obs:      make([]observed, n),
+	}
+	if c.mini {
+		c.impl = course.Mini(c.miniConfig)
 	}
 	c.bus = chaos.NewBus(c.Now)
 	cfg.Attach(c.bus)
@@ -127,7 +203,20 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 		c.links[i] = make([]labrpc.Faults, n)
 	}
 	for i := range c.peers {
-		c.peers[i] = &peer{id: i, ps: raft.MakePersister(), rate: 1, state: chaos.Crashed}
+		c.peers[i] = &peer{id: i, ps: c.impl.MakePersister(), rate: 1, state: chaos.Crashed}
+	}
+	if !c.mini || c.wd != nil {
+		every := opts.SampleEvery
+		if every <= 0 {
+			every = 10 * time.Millisecond
+		}
+		if c.mini {
+			every = 100 * time.Millisecond // only for the watchdog: the observer says the rest
+		}
+		c.sampler = course.NewSampler(course.SamplerConfig{Every: every, Report: c.stuck})
+	}
+	if !c.mini {
+		c.noteForeign()
 	}
 	c.mu.Lock()
 	var err error
@@ -144,18 +233,59 @@ func New(cfg chaos.ClusterConfig) (*Cluster, error) {
 	return c, nil
 }
 
-// boot starts p's next life from its persister. c.mu must be held.
-func (c *Cluster) boot(p *peer) error {
-	n := c.cfg.Peers
+// miniConfig is the configuration of a MiniRaft peer's next life: the cluster's, seeded
+// for the life, reporting to the bus. It is called from Make, inside boot, with c.mu
+// held.
+func (c *Cluster) miniConfig(me int) raft.Config {
 	rc := c.cfg.Raft
-	rc.Seed = engine.PeerSeed(c.cfg.Seed, p.id, p.life)
-	dead := new(atomic.Bool)
+	rc.Seed = engine.PeerSeed(c.cfg.Seed, me, c.peers[me].life-1)
+	dead := c.peers[me].dead
 	rc.Observer = func(e raft.Event) {
 		if !dead.Load() {
 			c.bus.Publish(chaos.Event{Kind: chaos.EventRaft, Peer: e.Peer, Raft: &e})
 		}
 	}
+	return rc
+}
+
+// noteForeign says, once, which of the scenario's Raft settings the peers cannot take.
+func (c *Cluster) noteForeign() {
+	r := c.cfg.Raft
+	var ignored []string
+	if r.PreVote {
+		ignored = append(ignored, "prevote on")
+	}
+	if r.CheckQuorum {
+		ignored = append(ignored, "checkquorum on")
+	}
+	if r.TickInterval != 0 || r.HeartbeatTicks != 0 || r.ElectionTicksMin != 0 || r.ElectionTicksMax != 0 {
+		ignored = append(ignored, "its timing")
+	}
+	if len(ignored) > 0 {
+		c.bus.Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1,
+			Text: fmt.Sprintf("%s runs with its own settings: the scenario's %v does not apply", c.impl.Name, ignored)})
+	}
+}
+
+// watch marks a call into peer id for the watchdog, if there is one.
+func (c *Cluster) watch(id int, op string) (done func()) {
+	if c.wd == nil {
+		return func() {}
+	}
+	return c.wd.Watch(id, op)
+}
+
+// labelled runs f with the calling goroutine labelled as peer id's, so that the
+// goroutines f starts carry the label too.
+func labelled(id int, f func()) {
+	pprof.Do(context.Background(), pprof.Labels(PeerLabel, strconv.Itoa(id)), func(context.Context) { f() })
+}
+
+// boot starts p's next life from its persister. c.mu must be held.
+func (c *Cluster) boot(p *peer) error {
+	n := c.cfg.Peers
 	p.life++
+	p.dead = new(atomic.Bool) // before Make: a MiniRaft peer's observer reads it
 	ends := make([]*labrpc.ClientEnd, n)
 	names := make([]interface{}, n)
 	for j := range ends {
@@ -170,67 +300,175 @@ func (c *Cluster) boot(p *peer) error {
 			c.net.Enable(name, false)
 		}
 	}
-	applyCh := make(chan raft.ApplyMsg)
-	rf, err := raft.MakeWithConfig(ends, p.id, p.ps, applyCh, rc)
-	if err != nil {
-		disable() // a Raft that failed to start has no goroutines
-		return fmt.Errorf("live: peer %d: %w", p.id, err)
-	}
-	if c.paused {
-		rf.SetPaused(true)
-	}
-	if p.rate != 1 {
-		rf.SetClockRate(p.rate)
-	}
 	svc := c.cfg.Service(p.id)
 	if s, ok := svc.(chaos.StateSizer); ok {
 		s.SetStateSize(p.ps.RaftStateSize) // this life's persister (a crash copies it)
 	}
-	if err := engine.Restore(svc, p.id, rf.Status().SnapshotIndex, p.ps.ReadSnapshot()); err != nil {
-		c.violation(p.id, err.Error())
-		disable()
-		rf.Kill()
-		c.reap(rf)
-		return fmt.Errorf("live: %w", err)
+	snapIndex := 0
+	if !c.mini {
+		// A course Raft keeps its snapshot index to itself: the service reads it from its
+		// own snapshot, as a course service restores itself from the persister.
+		if snap := p.ps.ReadSnapshot(); len(snap) > 0 {
+			var err error
+			if snapIndex, err = restore(svc, snap); err != nil {
+				disable()
+				return fmt.Errorf("live: peer %d: restore snapshot: %w", p.id, err)
+			}
+		}
+	}
+	applyCh := make(chan raft.ApplyMsg)
+	tap := course.NewTap(applyCh, nil)
+	var made course.Peer
+	labelled(p.id, func() {
+		defer c.watch(p.id, "Make")()
+		made = c.impl.Make(ends, p.id, p.ps, tap)
+	})
+	c.taps = append(c.taps, tap)
+	rf, _ := made.(*raft.Raft)
+	if made == nil || c.mini && rf == nil {
+		disable() // a Raft that failed to start has no goroutines
+		return fmt.Errorf("live: peer %d: %s did not start", p.id, c.impl.Name)
+	}
+	if c.mini {
+		if c.paused {
+			c.call(p.id, "SetPaused", func() { rf.SetPaused(true) })
+		}
+		if p.rate != 1 {
+			c.call(p.id, "SetClockRate", func() { rf.SetClockRate(p.rate) })
+		}
+		if err := engine.Restore(svc, p.id, c.status(p.id, rf).SnapshotIndex, p.ps.ReadSnapshot()); err != nil {
+			c.violation(p.id, err.Error())
+			disable()
+			c.call(p.id, "Kill", rf.Kill)
+			c.reap(p.id, made)
+			return fmt.Errorf("live: %w", err)
+		}
 	}
 	srv := labrpc.MakeServer()
-	srv.AddService(labrpc.MakeService(rf))
+	srv.AddService(labrpc.MakeService(made))
 	c.net.AddServer(p.id, srv)
-	p.rf, p.ends, p.state, p.dead = rf, names, chaos.Up, dead
+	p.p, p.rf, p.ends, p.state = made, rf, names, chaos.Up
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	if !c.mini {
+		c.booted(p, snapIndex)
+		if c.paused {
+			c.hold(p.id, true)
+			c.observePaused(p.id, true)
+		}
+	}
+	if c.sampler != nil {
+		labelled(p.id, func() { c.sampler.Set(p.id, &sampled{c: c, id: p.id, life: p.life, p: made}) })
+	}
 	c.wg.Add(1)
-	go c.serve(p.id, rf, svc, applyCh, p.stop, p.done, dead)
+	life, dead := p.life, p.dead
+	labelled(p.id, func() { go c.serve(p.id, life, made, svc, applyCh, p.stop, p.done, dead) })
 	return nil
+}
+
+// restore restores svc from snap, a snapshot of its own, and returns its index.
+func restore(svc chaos.Service, snap []byte) (int, error) {
+	si, ok := svc.(chaos.SnapshotIndexer)
+	if !ok {
+		return 0, fmt.Errorf("the service (%T) cannot read the index of its snapshot (chaos.SnapshotIndexer), which a course Raft does not say", svc)
+	}
+	index, err := si.SnapshotIndex(snap)
+	if err != nil {
+		return 0, err
+	}
+	return index, svc.Restore(index, snap)
+}
+
+// call runs f, a call named op into peer id, under the watchdog.
+func (c *Cluster) call(id int, op string, f func()) {
+	defer c.watch(id, op)()
+	f()
+}
+
+// status returns MiniRaft peer rf's status, under the watchdog.
+func (c *Cluster) status(id int, rf *raft.Raft) raft.Status {
+	defer c.watch(id, "Status")()
+	return rf.Status()
 }
 
 // serve is a life's service goroutine: it applies what the peer commits to svc, and
 // hands svc's snapshots back to the peer, until stop is closed. It publishes every
-// message it takes from applyCh, as it takes it, as an EventDeliver.
-func (c *Cluster) serve(id int, rf *raft.Raft, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}, dead *atomic.Bool) {
+// message it takes from applyCh, as it takes it, as an EventDeliver. While the peer's
+// applies are held (a paused peer watched from outside), it takes nothing; once the life
+// is over for the world (dead: its persister tore a save), it drops what it takes.
+func (c *Cluster) serve(id, life int, p course.Peer, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}, dead *atomic.Bool) {
 	defer c.wg.Done()
 	defer close(done)
 	for {
+		if !c.waitUnheld(id, stop) {
+			return
+		}
+		var m raft.ApplyMsg
 		select {
 		case <-stop:
 			return
-		case m := <-applyCh:
-			if dead.Load() {
-				continue // the life is over for the world: it only waits to be killed
+		case m = <-applyCh:
+		}
+		if dead.Load() {
+			continue // the life is over for the world: it only waits to be killed
+		}
+		if m.SnapshotValid {
+			accept := false
+			c.call(id, "CondInstallSnapshot", func() { accept = course.AcceptSnapshot(p, m) })
+			if !accept {
+				continue
 			}
-			if c.bus.Wants(chaos.EventDeliver) {
-				c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: id, Deliver: engine.Delivery(m)})
+		}
+		if !c.mini {
+			c.applied(id, life, m)
+		}
+		if c.bus.Wants(chaos.EventDeliver) {
+			c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: id, Deliver: engine.Delivery(m)})
+		}
+		switch {
+		case m.SnapshotValid:
+			if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {
+				c.violation(id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", id, m.SnapshotIndex, err))
 			}
-			switch {
-			case m.SnapshotValid:
-				if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {
-					c.violation(id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", id, m.SnapshotIndex, err))
-				}
-			case m.CommandValid:
-				if snap := svc.Apply(m.CommandIndex, m.Command); snap != nil {
-					rf.Snapshot(m.CommandIndex, snap)
+		case m.CommandValid:
+			if snap := svc.Apply(m.CommandIndex, m.Command); snap != nil {
+				c.call(id, "Snapshot", func() { p.Snapshot(m.CommandIndex, snap) })
+				if !c.mini {
+					c.snapshotted(id, life, m.CommandIndex)
 				}
 			}
 		}
+	}
+}
+
+// waitUnheld waits while peer id's applies are held. It returns false if stop closes.
+func (c *Cluster) waitUnheld(id int, stop <-chan struct{}) bool {
+	c.holdMu.Lock()
+	ch := c.unheld[id]
+	c.holdMu.Unlock()
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ch:
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+// hold holds or releases peer id's applies.
+func (c *Cluster) hold(id int, on bool) {
+	c.holdMu.Lock()
+	defer c.holdMu.Unlock()
+	if c.held[id] == on {
+		return
+	}
+	c.held[id] = on
+	if on {
+		c.unheld[id] = make(chan struct{})
+	} else {
+		close(c.unheld[id])
+		c.unheld[id] = nil
 	}
 }
 
@@ -238,36 +476,57 @@ func (c *Cluster) violation(peer int, msg string) {
 	engine.ServiceViolation(c.bus, peer, c.Now(), msg)
 }
 
-// reap waits, in a goroutine of the cluster's, for the last goroutines of a killed life
-// (its RPCs in flight), so that a crash need not wait for them.
-func (c *Cluster) reap(rf *raft.Raft) {
+// reap kills a dead life's peer, if kill, and waits, in a goroutine of the cluster's,
+// for the last goroutines it can wait for (a MiniRaft peer's RPCs in flight), so that a
+// crash need not wait for them.
+func (c *Cluster) reap(id int, p course.Peer) {
+	w, ok := p.(course.Waiter)
+	if !ok {
+		return
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		rf.Wait()
+		c.call(id, "Wait", w.Wait)
 	}()
 }
 
 // crash ends p's life, keeping its persister. c.mu must be held.
 func (c *Cluster) crash(p *peer) {
-	if p.rf == nil {
+	if p.p == nil {
 		return
 	}
 	c.net.DeleteServer(p.id) // calls pending on it fail, and its replies are lost
 	for _, name := range p.ends {
 		c.net.Enable(name, false) // its own calls in flight fail
 	}
-	p.rf.Kill()
+	if c.sampler != nil {
+		c.sampler.Set(p.id, nil)
+	}
+	if !c.mini {
+		c.crashed(p.id)
+	}
+	// The next life gets a copy, made before the kill as the course's crash1 makes it:
+	// what the dead life's goroutines save from now on is lost, as in a real crash.
+	next := p.ps.Copy()
+	c.call(p.id, "Kill", p.p.Kill)
 	close(p.stop)
 	<-p.done
-	p.last = p.rf.Status()
-	p.last.Role, p.last.Leader, p.last.Progress = raft.Follower, raft.None, nil
-	c.reap(p.rf)
-	// The dead life can no longer write to its persister (Kill has returned), but the
-	// course hands the next life a copy, and so do we.
-	p.ps = p.ps.Copy()
-	p.rf, p.ends, p.stop, p.done, p.dead = nil, nil, nil, nil, nil
+	if p.rf != nil {
+		p.last = c.status(p.id, p.rf)
+		p.last.Role, p.last.Leader, p.last.Progress = raft.Follower, raft.None, nil
+	}
+	c.reap(p.id, p.p)
+	p.ps = next
+	p.p, p.rf, p.ends, p.stop, p.done, p.dead = nil, nil, nil, nil, nil, nil
 	p.state = chaos.Crashed
+	c.hold(p.id, false)
+	c.net.ThawServer(p.id)
+}
+
+// tearer is a persister that can tear a save (raft.Persister, see chaos.Tear).
+type tearer interface {
+	Tear(torn func())
 }
 
 // tear arms p's persister for its current life (see chaos.Tear). When it tears a save,
@@ -276,11 +535,15 @@ func (c *Cluster) crash(p *peer) {
 // disabled (so no request does); then a goroutine of the cluster's crashes it as a
 // crash fault does, which waits for the peer to release its lock. c.mu must be held.
 func (c *Cluster) tear(p *peer) {
-	if p.rf == nil {
+	if p.p == nil {
 		return
 	}
-	rf, dead, ends := p.rf, p.dead, p.ends
-	p.ps.Tear(func() {
+	ps, ok := p.ps.(tearer)
+	if !ok {
+		return // refused in Do
+	}
+	dead, ends := p.dead, p.ends
+	ps.Tear(func() {
 		if dead.Swap(true) {
 			return
 		}
@@ -288,12 +551,12 @@ func (c *Cluster) tear(p *peer) {
 		for _, name := range ends {
 			c.net.Enable(name, false)
 		}
-		c.wg.Add(1) // before Stop's Wait: Stop kills rf, which waits for rf's lock, held here
+		c.wg.Add(1) // before Stop's Wait: Stop kills the peer, which waits for its lock, held here
 		go func() {
 			defer c.wg.Done()
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			if c.isStop || p.rf != rf {
+			if c.isStop || p.dead != dead { // stopped, or that life already ended
 				return
 			}
 			c.crash(p)
@@ -340,9 +603,13 @@ var netKinds = [...]chaos.NetEventKind{
 	labrpc.EventFailed:     chaos.NetFailed,
 }
 
-// observeNet turns labrpc's message events into EventNet, when someone wants them. It
-// runs on the callers' goroutines, concurrently.
+// observeNet turns labrpc's message events into EventNet, when someone wants them, and
+// reads the AppendEntries traffic of peers watched from outside. It runs on the callers'
+// goroutines, concurrently.
 func (c *Cluster) observeNet(e labrpc.Event) {
+	if !c.mini {
+		c.traffic(e)
+	}
 	if !c.bus.Wants(chaos.EventNet) {
 		return
 	}
@@ -514,12 +781,17 @@ var wakeKinds = []chaos.EventKind{
 // something else). It returns ctx's error if ctx ends first, or chaos.ErrStopped.
 func (c *Cluster) RunUntil(ctx context.Context, d time.Duration, cond func() bool) (bool, error) {
 	wake := make(chan struct{}, 1)
+	kinds := wakeKinds
+	if !c.mini {
+		// A peer watched from outside shows its progress only in what its service gets.
+		kinds = append(kinds[:len(kinds):len(kinds)], chaos.EventDeliver)
+	}
 	cancel := c.bus.Observe(func(chaos.Event) {
 		select {
 		case wake <- struct{}{}:
 		default:
 		}
-	}, wakeKinds...)
+	}, kinds...)
 	defer cancel()
 	end := c.Now() + d
 	var timer *time.Timer
@@ -573,6 +845,9 @@ func (c *Cluster) Engine() string { return "live" }
 // Config returns the cluster's configuration.
 func (c *Cluster) Config() chaos.ClusterConfig { return c.cfg }
 
+// Impl returns the Raft the peers run.
+func (c *Cluster) Impl() *course.Impl { return c.impl }
+
 // Events returns the cluster's event bus.
 func (c *Cluster) Events() *chaos.Bus { return c.bus }
 
@@ -590,31 +865,56 @@ func (c *Cluster) Stats() chaos.NetStats {
 	return chaos.NetStats{RPCs: c.net.GetTotalCount(), Bytes: c.net.GetTotalBytes()}
 }
 
-// Peers returns every peer's status.
+// Peers returns every peer's status. A MiniRaft peer's is its own (raft.Raft.Status); a
+// peer watched from outside has what is seen of it, marked Sampled.
 func (c *Cluster) Peers() []chaos.PeerStatus {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	out := make([]chaos.PeerStatus, len(c.peers))
+	rfs := make([]*raft.Raft, len(c.peers))
 	for i, p := range c.peers {
 		out[i] = chaos.PeerStatus{State: p.state, ClockRate: p.rate}
-		if p.rf != nil {
-			out[i].Status = p.rf.Status()
-		} else {
+		switch {
+		case !c.mini:
+			out[i].Sampled = true
+		case p.rf != nil:
+			rfs[i] = p.rf
+		default:
 			out[i].Status = p.last
 		}
+	}
+	c.mu.Unlock()
+	for i, rf := range rfs {
+		if rf != nil {
+			out[i].Status = c.status(i, rf) // not under c.mu: a peer stuck for good blocks only this
+		}
+	}
+	if !c.mini {
+		c.obsMu.Lock()
+		for i := range out {
+			out[i].Status = c.obs[i].status(i)
+		}
+		c.obsMu.Unlock()
 	}
 	return out
 }
 
-// Do applies a fault. It returns an error, and changes nothing, if the fault is invalid.
+// Do applies a fault. It returns an error, and changes nothing, if the fault is invalid
+// or cannot apply to the peers' Raft (clock skew on a Raft watched from outside, a tear
+// on a persister that cannot tear).
 func (c *Cluster) Do(f chaos.Fault) error {
 	if err := f.Validate(c.cfg.Peers); err != nil {
 		return fmt.Errorf("live: %w", err)
+	}
+	if f.Kind == chaos.Skew && !c.mini {
+		return fmt.Errorf("live: %v: %s runs on its own timers (time.Sleep, timers, tickers), which MiniRaft cannot speed up or slow down: clock skew works only on MiniRaft's own Raft", f, c.impl.Name)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.isStop {
 		return chaos.ErrStopped
+	}
+	if _, ok := c.peers[0].ps.(tearer); f.Kind == chaos.Tear && !ok {
+		return fmt.Errorf("live: %v: %s's persister (%T) cannot tear a save", f, c.impl.Name, c.peers[0].ps)
 	}
 	switch f.Kind {
 	case chaos.Crash:
@@ -625,7 +925,7 @@ func (c *Cluster) Do(f chaos.Fault) error {
 		// The fault comes before the events of the lives it starts: cause, then effect.
 		c.bus.Publish(chaos.Event{Kind: chaos.EventFault, Peer: -1, Fault: &f, Text: f.String()})
 		for _, id := range f.Peers {
-			if p := c.peers[id]; p.rf == nil {
+			if p := c.peers[id]; p.p == nil {
 				if err := c.boot(p); err != nil {
 					return err
 				}
@@ -636,7 +936,7 @@ func (c *Cluster) Do(f chaos.Fault) error {
 		for _, id := range f.Peers {
 			if p := c.peers[id]; p.state == chaos.Up {
 				p.state = chaos.Paused
-				p.rf.SetPaused(true)
+				c.pause(p, true)
 			}
 		}
 	case chaos.Resume:
@@ -644,7 +944,7 @@ func (c *Cluster) Do(f chaos.Fault) error {
 			if p := c.peers[id]; p.state == chaos.Paused {
 				p.state = chaos.Up
 				if !c.paused {
-					p.rf.SetPaused(false)
+					c.pause(p, false)
 				}
 			}
 		}
@@ -672,50 +972,81 @@ func (c *Cluster) Do(f chaos.Fault) error {
 	return nil
 }
 
+// pause freezes or thaws a running peer: a MiniRaft peer stops ticking and holds its
+// messages (SetPaused); a peer watched from outside, whose timers MiniRaft cannot stop,
+// has its messages held by the network and its applies held by its service. c.mu must
+// be held.
+func (c *Cluster) pause(p *peer, on bool) {
+	if p.rf != nil {
+		c.call(p.id, "SetPaused", func() { p.rf.SetPaused(on) })
+		return
+	}
+	if on {
+		c.net.FreezeServer(p.id)
+	} else {
+		c.net.ThawServer(p.id)
+	}
+	c.hold(p.id, on)
+	c.observePaused(p.id, on)
+}
+
 // skew sets p's clock rate, now and for its later lives. c.mu must be held.
 func (c *Cluster) skew(p *peer, rate float64) {
+	if !c.mini {
+		return // refused in Do; a reset has nothing to undo
+	}
 	p.rate = rate
 	if p.rf != nil {
-		p.rf.SetClockRate(rate)
+		c.call(p.id, "SetClockRate", func() { p.rf.SetClockRate(rate) })
 	}
 }
 
 // Propose hands cmd to the up peer that believes it leads with the highest term.
 func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	best, bestTerm := raft.None, 0
-	for i, p := range c.peers {
-		if p.state != chaos.Up || p.rf == nil {
+	for i, p := range c.running() {
+		if p == nil {
 			continue
 		}
-		if term, leader := p.rf.GetState(); leader && (best == raft.None || term > bestTerm) {
+		var term int
+		var leader bool
+		c.call(i, "GetState", func() { term, leader = p.GetState() })
+		if leader && (best == raft.None || term > bestTerm) {
 			best, bestTerm = i, term
 		}
 	}
 	if best == raft.None {
 		return chaos.ProposeResult{Peer: raft.None}
 	}
-	return c.proposeLocked(best, cmd)
+	return c.ProposeTo(best, cmd)
 }
 
-// ProposeTo hands cmd to peer id.
-func (c *Cluster) ProposeTo(id int, cmd interface{}) chaos.ProposeResult {
+// running returns the peers up and not paused, by id (nil for the others).
+func (c *Cluster) running() []course.Peer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if id < 0 || id >= len(c.peers) {
-		return chaos.ProposeResult{Peer: raft.None}
+	out := make([]course.Peer, len(c.peers))
+	for i, p := range c.peers {
+		if p.state == chaos.Up && !c.paused {
+			out[i] = p.p
+		}
 	}
-	return c.proposeLocked(id, cmd)
+	return out
 }
 
-// proposeLocked calls Start on peer id. c.mu must be held.
-func (c *Cluster) proposeLocked(id int, cmd interface{}) chaos.ProposeResult {
-	p := c.peers[id]
-	if p.rf == nil || p.state != chaos.Up {
+// ProposeTo hands cmd to peer id. Calls into peers are made without the cluster's lock,
+// so that a peer stuck for good holds up only its caller.
+func (c *Cluster) ProposeTo(id int, cmd interface{}) chaos.ProposeResult {
+	if id < 0 || id >= c.cfg.Peers {
 		return chaos.ProposeResult{Peer: raft.None}
 	}
-	index, term, ok := p.rf.Start(cmd)
+	p := c.running()[id]
+	if p == nil {
+		return chaos.ProposeResult{Peer: raft.None}
+	}
+	var index, term int
+	var ok bool
+	c.call(id, "Start", func() { index, term, ok = p.Start(cmd) })
 	if !ok {
 		return chaos.ProposeResult{Peer: raft.None, Term: term}
 	}
@@ -723,8 +1054,8 @@ func (c *Cluster) proposeLocked(id int, cmd interface{}) chaos.ProposeResult {
 }
 
 // Pause freezes the whole cluster: the network holds every message (labrpc's Freeze),
-// every peer is paused, and Now stands still. A paused cluster refuses proposals (a
-// paused raft.Raft is not the leader).
+// every peer is paused, and Now stands still. A paused cluster refuses proposals. Peers
+// watched from outside keep their timers running (their applies are held).
 func (c *Cluster) Pause() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -734,8 +1065,13 @@ func (c *Cluster) Pause() {
 	c.paused = true
 	c.net.Freeze()
 	for _, p := range c.peers {
-		if p.rf != nil {
-			p.rf.SetPaused(true)
+		if p.p != nil {
+			if p.rf != nil {
+				c.call(p.id, "SetPaused", func() { p.rf.SetPaused(true) })
+			} else {
+				c.hold(p.id, true)
+				c.observePaused(p.id, true)
+			}
 		}
 	}
 	c.clockMu.Lock()
@@ -759,8 +1095,13 @@ func (c *Cluster) Resume() {
 	c.resumed = nil
 	c.clockMu.Unlock()
 	for _, p := range c.peers {
-		if p.rf != nil && p.state == chaos.Up {
-			p.rf.SetPaused(false)
+		if p.p != nil && p.state == chaos.Up {
+			if p.rf != nil {
+				c.call(p.id, "SetPaused", func() { p.rf.SetPaused(false) })
+			} else {
+				c.hold(p.id, false)
+				c.observePaused(p.id, false)
+			}
 		}
 	}
 	c.net.Thaw()
@@ -775,29 +1116,58 @@ func (c *Cluster) Paused() bool {
 }
 
 // Stop kills every peer, shuts the network down and waits until every goroutine the
-// cluster started has ended. It is idempotent; a second call returns once the first has
-// finished. Peers, Network and Stats still answer after Stop (a stopped peer shows the
-// state it had).
+// cluster started has ended, or, for peers that do not end when killed, until
+// stopGrace of cluster time has passed: a peer stuck for good cannot be ended. Their
+// goroutines are the implementation's (a watchdog, if set, reports them). Stop is
+// idempotent; a second call returns once the first has finished. Peers, Network and
+// Stats still answer after Stop (a stopped peer shows the state it had).
 func (c *Cluster) Stop() {
 	c.stopOnce.Do(func() {
 		c.mu.Lock()
 		c.isStop = true
 		close(c.stopped)
-		var lives []*raft.Raft
+		var lives []*peer
 		for _, p := range c.peers {
-			if p.rf != nil {
-				p.rf.Kill()
-				close(p.stop)
-				lives = append(lives, p.rf)
+			if p.p != nil {
+				lives = append(lives, p)
 			}
 		}
-		c.net.Cleanup() // every call in flight returns false promptly
+		taps := c.taps
 		c.mu.Unlock()
-		for _, rf := range lives {
-			rf.Wait()
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			c.stopLives(lives, taps)
+		}()
+		t := time.NewTimer(stopGrace)
+		defer t.Stop()
+		select {
+		case <-ended:
+		case <-t.C:
+			c.bus.Publish(chaos.Event{Kind: chaos.EventNote, Peer: -1,
+				Text: fmt.Sprintf("stop: some peers' goroutines did not end within %v after they were killed", stopGrace)})
 		}
-		c.wg.Wait() // service goroutines and reapers
 	})
+}
+
+// stopLives kills the running lives, shuts the network down, ends the taps and the
+// sampler, and waits for the cluster's goroutines.
+func (c *Cluster) stopLives(lives []*peer, taps []*course.Tap) {
+	if c.sampler != nil {
+		c.sampler.Stop(stopGrace)
+	}
+	for _, p := range lives {
+		c.call(p.id, "Kill", p.p.Kill)
+		close(p.stop)
+	}
+	c.net.Cleanup() // every call in flight returns false promptly
+	for _, t := range taps {
+		t.Close()
+	}
+	for _, p := range lives {
+		c.reap(p.id, p.p)
+	}
+	c.wg.Wait() // service goroutines, reapers, tears and reactions
 }
 
 var (
