@@ -92,6 +92,13 @@ func (r *Runner) finishKV(ctx context.Context, end time.Duration) *chaos.KVCheck
 	if ctx.Err() != nil {
 		budget = time.Nanosecond
 	}
+	if r.opts.DeferKVCheck {
+		res := r.kv.FinishUnchecked(end)
+		r.mu.Lock()
+		r.kvResult = res
+		r.mu.Unlock()
+		return nil
+	}
 	res := r.kv.Finish(end, budget)
 	r.mu.Lock()
 	r.kvResult = res
@@ -142,4 +149,19 @@ func (r *Runner) KV() *kv.Result {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.kvResult
+}
+
+// CheckKV checks the history of a run made with Options.DeferKVCheck, with the given
+// budget (0: kv.DefaultBudget), and makes a history that is not linearizable the run's
+// failure if it had none. It does nothing to a run without a kv workload or one whose
+// history was checked already.
+func CheckKV(res *Result, budget time.Duration) {
+	if res == nil || res.KV == nil || res.KV.Check.Outcome != "" {
+		return
+	}
+	res.KV.Check = kv.Check(res.KV.History, budget)
+	res.KVCheckTook = res.KV.Check.Elapsed
+	if v := res.KV.Violation(); v != nil && res.Failure == nil {
+		res.Pass, res.Failure = false, v
+	}
 }

@@ -12,17 +12,21 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
 	"github.com/miniraft/miniraft/chaos/check"
+	"github.com/miniraft/miniraft/chaos/course"
 	"github.com/miniraft/miniraft/chaos/kv"
 	"github.com/miniraft/miniraft/chaos/live"
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/sim"
+	"github.com/miniraft/miniraft/chaos/vtime"
 	"github.com/miniraft/miniraft/raft/raftpb"
 )
 
@@ -31,11 +35,23 @@ var Engines = []string{"sim", "live"}
 
 // NewCluster starts a cluster on the named engine.
 func NewCluster(engine string, cfg chaos.ClusterConfig) (chaos.Cluster, error) {
+	return newCluster(engine, cfg, Options{})
+}
+
+// newCluster starts a cluster on the named engine, with the live engine's options.
+func newCluster(engine string, cfg chaos.ClusterConfig, opts Options) (chaos.Cluster, error) {
 	switch engine {
 	case "sim":
+		if opts.Impl != nil {
+			return nil, fmt.Errorf("the sim engine runs MiniRaft's raft.Node only: %s needs the live engine", opts.Impl.Name)
+		}
 		return sim.New(cfg)
 	case "live":
-		return live.New(cfg)
+		lo := live.Options{Impl: opts.Impl}
+		if opts.Watchdog != nil {
+			lo.Watchdog = opts.Watchdog
+		}
+		return live.NewWith(cfg, lo)
 	}
 	return nil, fmt.Errorf("unknown engine %q (want sim or live)", engine)
 }
@@ -76,6 +92,18 @@ type Options struct {
 	// turns its workload back on); AfterNote is published as a note then.
 	AfterTimeline []string
 	AfterNote     string
+	// Impl is the Raft the live engine's peers run (nil: MiniRaft's raft.Raft). The sim
+	// engine runs only MiniRaft's.
+	Impl *course.Impl
+	// Watchdog, when set, watches every call the live engine makes into a peer; its
+	// verdict ends the run with a deadlock violation. Outside a synctest bubble, Run
+	// returns at the verdict even when the run's own goroutine is stuck in a peer (it is
+	// left behind, as are the peer's goroutines: nothing can end them).
+	Watchdog *vtime.Watchdog
+	// DeferKVCheck leaves a kv workload's history unchecked: Result.KV has the history
+	// and a zero Check, for the caller to check with CheckKV (outside a synctest
+	// bubble, where porcupine's budget is real time).
+	DeferKVCheck bool
 }
 
 // slice is the longest stretch of cluster time the runner lets pass without looking
@@ -116,7 +144,8 @@ type Runner struct {
 	done atomic.Bool // Run has returned
 	// over: the timeline has been carried out. A run that ends before, but for a
 	// failure that ends it (without Hold), was interrupted.
-	over atomic.Bool
+	over      atomic.Bool
+	abandoned atomic.Bool // Run gave up on its timeline at a watchdog's verdict
 
 	mu         sync.Mutex
 	rate       float64
@@ -198,9 +227,14 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 	// The runner's own sinks ignore message events, so a run without a trace or an
 	// observer wanting them does not pay to build them. (The network's
 	// totals come from the engine, in the run's end event.)
+	mkinds := modelKinds
+	if opts.Impl != nil {
+		// Peers seen from outside show their commits only in what their services get.
+		mkinds = append(mkinds[:len(mkinds):len(mkinds)], chaos.EventDeliver)
+	}
 	cfg.Sinks = append(cfg.Sinks,
 		chaos.Sink{Fn: r.observeChecks, Kinds: check.EventKinds()},
-		chaos.Sink{Fn: r.observeModel, Kinds: modelKinds},
+		chaos.Sink{Fn: r.observeModel, Kinds: mkinds},
 		chaos.Sink{Fn: r.observeTriggers, Kinds: []chaos.EventKind{chaos.EventRaft}})
 	r.roles = make([]raftpb.Role, sc.Header.Peers)
 	cfg.Observers = append(cfg.Observers, opts.Observers...)
@@ -212,7 +246,7 @@ func New(sc *scenario.Scenario, opts Options) (*Runner, error) {
 		cfg.Observers = append(cfg.Observers, r.trace.Observe)
 	}
 	r.setupKV(&cfg)
-	c, err := NewCluster(opts.Engine, cfg)
+	c, err := newCluster(opts.Engine, cfg, opts)
 	if err != nil {
 		if r.trace != nil {
 			r.trace.Close()
@@ -446,6 +480,10 @@ var errStop = errors.New("stopped")
 // failure that ends it, is interrupted: its Result says where (Interrupted) and does not
 // pass, and the error is nil. The error is for a run that could not be carried out (the
 // engine or the trace failed). Run stops the cluster before it returns.
+//
+// A panic in the run's goroutine (on the sim engine, raft.Node's code runs there) ends
+// the run with a violation of checker "panic" carrying the stack. With a watchdog, its
+// verdict ends the run with a "deadlock" violation.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	wallStart := time.Now()
 	r.pace = pacer{wall: wallStart}
@@ -461,13 +499,22 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 		r.sliceCancel()
 		r.mu.Unlock()
 	}()
-	err := r.timeline(ctx)
+	var err error
+	if wd := r.opts.Watchdog; wd != nil && !vtime.InBubble() {
+		err = r.timelineWatched(ctx, wd)
+	} else {
+		err = r.safeTimeline(ctx)
+	}
 	if errors.Is(err, errStop) || err != nil && ctx.Err() != nil {
 		err = nil // stopped, or the context ended (a signal came): the result says where
 	}
 	interrupted := !r.over.Load() && !(r.failed() && !r.opts.Hold)
 	end := r.c.Now()
-	r.c.Stop()
+	if r.abandoned.Load() {
+		r.stopWithin(stopGrace)
+	} else {
+		r.c.Stop()
+	}
 	r.checkMu.Lock()
 	r.checks.Finish(end)
 	r.checkMu.Unlock()
@@ -484,6 +531,88 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	res := r.result(end, time.Since(wallStart))
 	r.done.Store(true)
 	return res, err
+}
+
+// stopGrace bounds, in real time, how long a run abandoned at a watchdog's verdict waits
+// for its cluster to stop.
+const stopGrace = 2 * time.Second
+
+// Checker names of the violations the runner itself reports.
+const (
+	// CheckerPanic: Raft code panicked; the message carries the stack.
+	CheckerPanic = "panic"
+	// CheckerDeadlock: the watchdog found a call into a peer that never returned, or a
+	// cluster whose clock stopped (vtime.Checker).
+	CheckerDeadlock = vtime.Checker
+)
+
+// safeTimeline is timeline, turning a panic in it into a violation of checker "panic".
+func (r *Runner) safeTimeline(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked(p, debug.Stack())
+			err = nil
+		}
+	}()
+	return r.timeline(ctx)
+}
+
+// panicked publishes a panic of the run's goroutine as a violation.
+func (r *Runner) panicked(p interface{}, stack []byte) {
+	v := chaos.Violation{Checker: CheckerPanic, At: r.c.Now(),
+		Message: fmt.Sprintf("panic: %v\n\n%s", p, stack)}
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: -1, Violation: &v})
+}
+
+// timelineWatched runs the timeline in a goroutine of its own and returns when it
+// returns or when the watchdog reaches a verdict, which it publishes as a deadlock
+// violation. The timeline's goroutine may then be stuck in a call into a peer for good:
+// it is left behind.
+func (r *Runner) timelineWatched(ctx context.Context, wd *vtime.Watchdog) error {
+	done := make(chan error, 1)
+	go func() { done <- r.safeTimeline(ctx) }()
+	select {
+	case err := <-done:
+		if v := wd.Verdict(); v != nil {
+			r.deadlock(*v)
+		}
+		return err
+	case <-wd.Done():
+		r.abandoned.Store(true)
+		if v := wd.Verdict(); v != nil {
+			r.deadlock(*v)
+		}
+		return nil
+	}
+}
+
+// deadlock publishes a watchdog's verdict as a violation; its stacks go with it.
+func (r *Runner) deadlock(v vtime.Verdict) {
+	cv := v.Violation()
+	if len(v.Stacks) > 0 {
+		var b strings.Builder
+		for _, g := range v.Stacks {
+			b.WriteString("\n\n" + g.Text)
+		}
+		cv.Message += b.String()
+	}
+	r.c.Events().Publish(chaos.Event{Kind: chaos.EventViolation, Peer: firstOr(cv.Peers, -1), Violation: &cv})
+}
+
+// stopWithin stops the cluster of an abandoned run, waiting at most d: a peer stuck for
+// good may keep the cluster from stopping.
+func (r *Runner) stopWithin(d time.Duration) {
+	stopped := make(chan struct{})
+	go func() {
+		r.c.Stop()
+		close(stopped)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-stopped:
+	case <-t.C:
+	}
 }
 
 // timeline carries out the steps, then the scenario's duration, then (with Hold) waits.

@@ -148,6 +148,10 @@ func parseStatus(g *Goroutine, s string) {
 	}
 }
 
+// InBubble reports whether the calling goroutine runs in a synctest bubble: then a
+// channel made outside (such as a Watchdog's Done) must not be waited on.
+func InBubble() bool { return currentBubble() != 0 }
+
 // currentBubble returns the id of the calling goroutine's synctest bubble, or 0 when it
 // is in none.
 func currentBubble() int64 {
