@@ -39,6 +39,8 @@ const (
 type Campaign struct {
 	// Generator makes each seed's schedule.
 	Generator Generator
+	// Engine is where the schedules run (the zero value: the sim engine).
+	Engine Engine
 	// SeedStart is the first seed of the range.
 	SeedStart int64
 	// Runs is the length of the seed range; zero means no end, and Time must be set.
@@ -49,7 +51,8 @@ type Campaign struct {
 	// Shard and Shards: this campaign takes the seeds s with s mod Shards == Shard.
 	// Shards 0 or 1 means all seeds.
 	Shard, Shards int
-	// Workers is how many runs go at once (default GOMAXPROCS).
+	// Workers is how many runs go at once (default GOMAXPROCS; DefaultRealTimeWorkers
+	// for a live engine in real time).
 	Workers int
 	// ShrinkEach is how many failures of each checker to shrink; the smallest result is
 	// kept. Zero shrinks none.
@@ -101,6 +104,8 @@ type Report struct {
 	// Virtual is the cluster time of all runs together; Wall the campaign's time.
 	Virtual, Wall time.Duration
 	Workers       int
+	// Engine names the engine the runs ran on (Engine.Name).
+	Engine string
 	// FirstSeed and LastSeed are the lowest and highest seeds run.
 	FirstSeed, LastSeed int64
 	Shard, Shards       int
@@ -136,6 +141,10 @@ type Minimal struct {
 	// File, Trace and Page are where the scenario, its run's trace and the report of
 	// that run were written, if they were; Repro is the command that runs it again.
 	File, Trace, Page, Repro string
+	// Reproduced counts the Reruns (Engine.Reruns, on an engine that is not exactly
+	// repeatable) that failed with the same checker again; both 0 on the sim engine,
+	// where every rerun does.
+	Reproduced, Reruns int
 }
 
 // ErrCampaign is wrapped by the errors Run returns for bad settings.
@@ -143,6 +152,9 @@ var ErrCampaign = errors.New("bad campaign")
 
 func (c *Campaign) validate() error {
 	if err := c.Generator.Validate(); err != nil {
+		return err
+	}
+	if err := c.Engine.validate(); err != nil {
 		return err
 	}
 	switch {
@@ -194,6 +206,9 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 	workers := c.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
+		if c.Engine.Live && c.Engine.RealTime {
+			workers = DefaultRealTimeWorkers
+		}
 	}
 	shards := max(c.Shards, 1)
 	if c.Runs > 0 {
@@ -205,7 +220,7 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 		}
 	}
 	build := chaos.CurrentBuild()
-	cc.rep = Report{ByChecker: map[string]int{}, Workers: workers, Shard: c.Shard, Shards: shards, FirstSeed: c.SeedStart, LastSeed: c.SeedStart - 1,
+	cc.rep = Report{ByChecker: map[string]int{}, Workers: workers, Engine: c.Engine.Name(), Shard: c.Shard, Shards: shards, FirstSeed: c.SeedStart, LastSeed: c.SeedStart - 1,
 		Settings: SettingsOf(c.Generator), Build: &build, Bugs: chaos.ActiveBugs()}
 	if c.Out != "" {
 		if err := os.MkdirAll(c.Out, 0o755); err != nil {
@@ -242,8 +257,10 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			ex := c.Engine.executor()
+			defer ex.close()
 			for s := range seeds {
-				cc.one(ctx, search, s)
+				cc.one(ctx, search, ex, s)
 			}
 		}()
 	}
@@ -257,10 +274,14 @@ func (c *Campaign) Run(ctx context.Context) (*Report, error) {
 		cc.rep.Minimal = append(cc.rep.Minimal, *m)
 	}
 	slices.SortFunc(cc.rep.Minimal, func(a, b Minimal) int { return strings.Compare(a.Checker, b.Checker) })
-	for i := range cc.rep.Minimal {
-		if err := cc.writeMinimal(ctx, &cc.rep.Minimal[i]); err != nil {
-			cc.errs = append(cc.errs, err)
+	if len(cc.rep.Minimal) > 0 {
+		ex := c.Engine.executor()
+		for i := range cc.rep.Minimal {
+			if err := cc.writeMinimal(ctx, ex, &cc.rep.Minimal[i]); err != nil {
+				cc.errs = append(cc.errs, err)
+			}
 		}
+		ex.close()
 	}
 	if c.Out != "" {
 		if err := cc.writeRecord(); err != nil {
@@ -297,17 +318,17 @@ func inShard(s int64, i, n int) bool {
 	return m == int64(i)
 }
 
-// one runs seed s and deals with its failure, if any.
-func (cc *campaign) one(ctx, search context.Context, s int64) {
+// one runs seed s with ex and deals with its failure, if any.
+func (cc *campaign) one(ctx, search context.Context, ex executor, s int64) {
 	if search.Err() != nil {
 		return
 	}
 	sc, err := cc.Generator.Generate(s)
 	if err == nil {
 		var o Outcome
-		o, err = Run(search, sc, s, nil, "")
+		o, err = ex.run(search, sc, s, "", "")
 		if err == nil {
-			cc.record(ctx, s, sc, o)
+			cc.record(ctx, ex, s, sc, o)
 			return
 		}
 	}
@@ -321,7 +342,7 @@ func (cc *campaign) one(ctx, search context.Context, s int64) {
 
 // record counts a run, keeps its schedule if it failed, and shrinks it if it is among
 // the first failures of its checker.
-func (cc *campaign) record(ctx context.Context, s int64, sc *scenario.Scenario, o Outcome) {
+func (cc *campaign) record(ctx context.Context, ex executor, s int64, sc *scenario.Scenario, o Outcome) {
 	cc.mu.Lock()
 	r := &cc.rep
 	r.Runs++
@@ -377,7 +398,10 @@ func (cc *campaign) record(ctx context.Context, s int64, sc *scenario.Scenario, 
 	}
 	var m *Minimal
 	if shrink {
-		sh, err := Shrinker{MaxRuns: cc.ShrinkRuns, Seed: s}.Shrink(ctx, sc, checker)
+		run := func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error) {
+			return ex.run(ctx, sc, seed, "", "")
+		}
+		sh, err := Shrinker{MaxRuns: cc.ShrinkRuns, Seed: s, Run: run, Tries: cc.Engine.tries()}.Shrink(ctx, sc, checker)
 		if err == nil {
 			m = &Minimal{Checker: checker, Seed: s, Shrunk: sh}
 		} else if ctx.Err() == nil {
@@ -418,9 +442,11 @@ func (cc *campaign) progress() {
 }
 
 // writeMinimal writes m's scenario, the trace of its run and the report of that run to
-// the output directory. They are named for the checker and the seed the scenario
-// carries (which the shrinker may have changed from the seed of the schedule it shrank).
-func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
+// the output directory, having run it Engine.Reruns times more, on an engine that is
+// not exactly repeatable, to say how often it fails so. They are named for the checker
+// and the seed the scenario carries (which the shrinker may have changed from the seed
+// of the schedule it shrank).
+func (cc *campaign) writeMinimal(ctx context.Context, ex executor, m *Minimal) error {
 	base := fmt.Sprintf("%s-seed%d.min", m.Checker, m.Scenario.Header.Seed)
 	m.Scenario.Name = base
 	if cc.Out != "" {
@@ -431,30 +457,54 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 		m.File = base + ".chaos"
 	}
 	m.Repro = cc.repro(m.File)
+	// The message of a deadlock or a panic carries stacks: the file's description
+	// keeps its first line.
+	first, _, _ := strings.Cut(m.Failure.Message, "\n")
 	describe := func(sc *scenario.Scenario) (*scenario.Scenario, error) {
 		from := ""
 		if sc.Header.Seed != m.Seed {
 			from = fmt.Sprintf(", which runs with seed %d", sc.Header.Seed)
 		}
-		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz in the schedule of seed %d, shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs%s.\n\nFirst failure at %s: %s\n\nRepro: %s",
-			article(m.Checker), m.Checker, m.Seed, m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, from, fmtAt(m.Failure.At), m.Failure.Message, m.Repro)
+		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz in the schedule of seed %d (engine: %s), shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs%s.\n\nFirst failure at %s: %s",
+			article(m.Checker), m.Checker, m.Seed, cc.Engine.Name(), m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, from, fmtAt(m.Failure.At), first)
+		if m.Reruns > 0 {
+			sc.Description += fmt.Sprintf("\n\nIt failed so again in %d of %d reruns (%s): runs of goroutine code are not exactly repeatable.", m.Reproduced, m.Reruns, cc.Engine.Name())
+		}
+		sc.Description += "\n\nRepro: " + m.Repro
 		return reparse(sc)
 	}
 	sc, err := describe(m.Scenario)
 	if err != nil {
 		return err
 	}
-	// The description moved the steps down the file; a failed expectation names its
-	// line, so word the failure as a run of the file does (the message is one line, so
-	// rewording it moves nothing).
-	o, err := Run(ctx, sc, m.Seed, nil, "")
-	if err != nil {
-		return fmt.Errorf("fuzz: %s: %w", m.File, err)
-	}
-	if o.Failure != nil && o.Checker() == m.Checker && o.Failure.Message != m.Failure.Message {
-		m.Failure = *o.Failure
+	if n := cc.Engine.reruns(); n > 0 {
+		// Not exactly repeatable: say how often it fails so, as the file will run.
+		m.Reruns = n
+		for range n {
+			o, err := ex.run(ctx, sc, m.Seed, "", "")
+			if err != nil {
+				return fmt.Errorf("fuzz: %s: %w", m.File, err)
+			}
+			if o.Checker() == m.Checker {
+				m.Reproduced++
+			}
+		}
 		if sc, err = describe(sc); err != nil {
 			return err
+		}
+	} else {
+		// The description moved the steps down the file; a failed expectation names its
+		// line, so word the failure as a run of the file does (the message is one line,
+		// so rewording it moves nothing).
+		o, err := ex.run(ctx, sc, m.Seed, "", "")
+		if err != nil {
+			return fmt.Errorf("fuzz: %s: %w", m.File, err)
+		}
+		if o.Failure != nil && o.Checker() == m.Checker && o.Failure.Message != m.Failure.Message {
+			m.Failure = *o.Failure
+			if sc, err = describe(sc); err != nil {
+				return err
+			}
 		}
 	}
 	m.Scenario = sc
@@ -464,6 +514,36 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 	if err := os.WriteFile(m.File, []byte(m.Scenario.Source), 0o644); err != nil {
 		return fmt.Errorf("fuzz: %w", err)
 	}
+	if !cc.Engine.Live {
+		return cc.traceSim(ctx, m)
+	}
+	// Elsewhere, the trace of a run that failed so, if one of a few does, and its page.
+	for k := 0; ; k++ {
+		o, err := ex.run(ctx, m.Scenario, m.Seed, m.Trace, cc.Tool)
+		if err != nil {
+			return fmt.Errorf("fuzz: trace of %s: %w", m.File, err)
+		}
+		if o.Checker() == m.Checker {
+			if fi, err := os.Stat(m.Trace); err == nil && fi.Size() == 0 {
+				// A deadlock or a panic ends the worker before the trace is written.
+				os.Remove(m.Trace)
+				m.Trace, m.Page = "", ""
+				return nil
+			}
+			return writePage(m.Page, m.Trace)
+		}
+		if k+1 >= cc.Engine.tries() {
+			// None of the traced runs failed so: keep no trace, rather than a wrong one.
+			os.Remove(m.Trace)
+			m.Trace, m.Page = "", ""
+			return nil
+		}
+	}
+}
+
+// traceSim writes the trace and the report page of m's run on the sim engine, which
+// the file repeats exactly.
+func (cc *campaign) traceSim(ctx context.Context, m *Minimal) error {
 	f, err := os.Create(m.Trace)
 	if err != nil {
 		return fmt.Errorf("fuzz: %w", err)
@@ -481,6 +561,23 @@ func (cc *campaign) writeMinimal(ctx context.Context, m *Minimal) error {
 		return fmt.Errorf("fuzz: %s ran differently when traced (%q, not %q): the sim is not deterministic", m.File, o.Checker(), m.Checker)
 	}
 	if err := report.WriteFile(m.Page, rec.Data(m.Scenario, &res.Result, res.KV)); err != nil {
+		return fmt.Errorf("fuzz: %w", err)
+	}
+	return nil
+}
+
+// writePage writes the report page of the run whose trace is the file trace.
+func writePage(page, trace string) error {
+	f, err := os.Open(trace)
+	if err != nil {
+		return fmt.Errorf("fuzz: %w", err)
+	}
+	defer f.Close()
+	d, err := report.FromTrace(f)
+	if err != nil {
+		return fmt.Errorf("fuzz: report of %s: %w", trace, err)
+	}
+	if err := report.WriteFile(page, d); err != nil {
 		return fmt.Errorf("fuzz: %w", err)
 	}
 	return nil
@@ -535,6 +632,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "  scenario %s, trace %s, report %s\n", m.File, m.Trace, m.Page)
 		}
 		fmt.Fprintf(w, "  repro: %s\n", m.Repro)
+		if m.Reruns > 0 {
+			fmt.Fprintf(w, "  it failed so again in %d of %d reruns: runs of goroutine code are not exactly repeatable\n", m.Reproduced, m.Reruns)
+		}
 	}
 }
 
@@ -566,7 +666,11 @@ func (r *Report) writeFigures(w io.Writer, where string) {
 		vx = fmt.Sprintf("%.0fx real time", r.Virtual.Seconds()/secs)
 	}
 	fmt.Fprintf(tw, "virtual time\t%s\t(%s)\n", r.Virtual.Round(time.Second), vx)
-	fmt.Fprintf(tw, "wall time\t%s\t(%d workers)\n", r.Wall.Round(10*time.Millisecond), r.Workers)
+	workers := fmt.Sprintf("%d workers", r.Workers)
+	if r.Engine != "" && r.Engine != "sim" {
+		workers += ", " + r.Engine
+	}
+	fmt.Fprintf(tw, "wall time\t%s\t(%s)\n", r.Wall.Round(10*time.Millisecond), workers)
 	tw.Flush()
 }
 

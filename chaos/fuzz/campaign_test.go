@@ -150,7 +150,7 @@ func TestMinimalFilesNameTheSeedTheyCarry(t *testing.T) {
 	sc := parse(t, "peers 3\nseed 9\nwait leader within 5s\nexpect leaders == 3\n")
 	cc := &campaign{Campaign: &Campaign{Out: dir, Tool: "miniraft test"}, repro: func(f string) string { return "miniraft run " + f }}
 	m := &Minimal{Checker: "expect", Seed: 5, Shrunk: &Shrunk{Scenario: sc, Failure: chaos.Violation{Checker: "expect"}, StepsBefore: 9, StepsAfter: 2, PeersBefore: 5, PeersAfter: 3}}
-	if err := cc.writeMinimal(context.Background(), m); err != nil {
+	if err := cc.writeMinimal(context.Background(), simExecutor{}, m); err != nil {
 		t.Fatal(err)
 	}
 	base := filepath.Join(dir, "expect-seed9.min")

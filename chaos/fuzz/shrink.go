@@ -38,6 +38,11 @@ type Shrinker struct {
 	MaxRuns int
 	// Seed is used for scenarios that carry no seed (generated ones always do).
 	Seed int64
+	// Run runs a candidate (default: Run, on the sim engine).
+	Run func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error)
+	// Tries is how many times a candidate runs at most (default 1): on an engine that
+	// is not exactly repeatable, a candidate fails if any of its runs fails as wanted.
+	Tries int
 }
 
 // shrink is the state of one Shrink.
@@ -49,6 +54,8 @@ type shrink struct {
 	max     int
 	best    *scenario.Scenario
 	failure chaos.Violation
+	run     func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error)
+	tries   int
 }
 
 var errBudget = errors.New("out of runs")
@@ -58,11 +65,17 @@ var errBudget = errors.New("out of runs")
 // does), removes peers, brings steps earlier, and lowers counts, rates, probabilities,
 // delays and durations, until no single change keeps the failure or the run budget is
 // spent. The result runs the same way every time on the sim engine, since a run is fixed
-// by its scenario and seed. sc is not modified.
+// by its scenario and seed; on an engine that is not exactly repeatable (Run and Tries
+// set), it failed so at least once. sc is not modified.
 func (s Shrinker) Shrink(ctx context.Context, sc *scenario.Scenario, checker string) (*Shrunk, error) {
-	sh := &shrink{ctx: ctx, checker: checker, seed: s.Seed, max: s.MaxRuns}
+	sh := &shrink{ctx: ctx, checker: checker, seed: s.Seed, max: s.MaxRuns, run: s.Run, tries: max(s.Tries, 1)}
 	if sh.max <= 0 {
 		sh.max = DefaultShrinkRuns
+	}
+	if sh.run == nil {
+		sh.run = func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error) {
+			return Run(ctx, sc, seed, nil, "")
+		}
 	}
 	start := clone(sc)
 	if !start.Header.HasSeed {
@@ -98,16 +111,26 @@ func (s Shrinker) Shrink(ctx context.Context, sc *scenario.Scenario, checker str
 	if err != nil {
 		return nil, err
 	}
-	o, err := Run(ctx, out, sh.seed, nil, "")
-	if err != nil {
-		return nil, err
-	}
-	if o.Checker() != checker {
-		return nil, fmt.Errorf("fuzz: the shrunk scenario read back from its text fails with %q, not %q (a bug)", o.Checker(), checker)
+	failure := sh.failure
+	for k := 0; ; k++ {
+		o, err := sh.run(ctx, out, sh.seed)
+		if err != nil {
+			return nil, err
+		}
+		if o.Checker() == checker {
+			failure = *o.Failure
+			break
+		}
+		if k+1 >= sh.tries {
+			if sh.tries > 1 {
+				break // not exactly repeatable: it failed so before, as its reruns will say
+			}
+			return nil, fmt.Errorf("fuzz: the shrunk scenario read back from its text fails with %q, not %q (a bug)", o.Checker(), checker)
+		}
 	}
 	return &Shrunk{
 		Scenario:    out,
-		Failure:     *o.Failure,
+		Failure:     failure,
 		StepsBefore: len(sc.Steps), StepsAfter: len(out.Steps),
 		PeersBefore: sc.Header.Peers, PeersAfter: out.Header.Peers,
 		Runs: sh.runs,
@@ -125,19 +148,24 @@ func (sh *shrink) try(cand *scenario.Scenario) (bool, error) {
 	if cand.Validate() != nil {
 		return false, nil // a change that breaks the rules (a peer id beyond a smaller cluster)
 	}
-	sh.runs++
-	o, err := Run(sh.ctx, cand, sh.seed, nil, "")
-	if err != nil {
-		if sh.ctx.Err() != nil {
-			return false, sh.ctx.Err()
+	for range sh.tries {
+		if sh.runs >= sh.max {
+			return false, errBudget
 		}
-		return false, nil
+		sh.runs++
+		o, err := sh.run(sh.ctx, cand, sh.seed)
+		if err != nil {
+			if sh.ctx.Err() != nil {
+				return false, sh.ctx.Err()
+			}
+			return false, nil
+		}
+		if o.Checker() == sh.checker {
+			sh.best, sh.failure = cand, *o.Failure
+			return true, nil
+		}
 	}
-	if o.Checker() != sh.checker {
-		return false, nil
-	}
-	sh.best, sh.failure = cand, *o.Failure
-	return true, nil
+	return false, nil
 }
 
 // pass tries every kind of reduction once, reporting whether any was kept.

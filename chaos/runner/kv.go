@@ -160,7 +160,9 @@ func CheckKV(res *Result, budget time.Duration) {
 		return
 	}
 	res.KV.Check = kv.Check(res.KV.History, budget)
-	res.KVCheckTook = res.KV.Check.Elapsed
+	c := res.KV.Check
+	res.KVCheckTook = c.Elapsed
+	res.KVCheck = &chaos.KVCheck{Outcome: string(c.Outcome), Message: c.Message, Key: c.Key, Operations: c.Operations}
 	if v := res.KV.Violation(); v != nil && res.Failure == nil {
 		res.Pass, res.Failure = false, v
 	}

@@ -43,6 +43,8 @@ type Handler func(ctx context.Context, wd *Watchdog, req []byte) ([]byte, error)
 type request struct {
 	ID      uint64 `json:"id"`
 	Payload []byte `json:"payload"`
+	// RealTime runs the job in real time rather than in a bubble.
+	RealTime bool `json:"real_time,omitempty"`
 }
 
 type reply struct {
@@ -114,8 +116,7 @@ func serve(t *testing.T, h Handler, opts Options, in io.Reader, out io.Writer) {
 		rep := reply{ID: req.ID}
 		returned := make(chan struct{}) // closed from the bubble when h has returned
 		ended := make(chan struct{})    // closed when the bubble has ended
-		go watchEnd(wd, returned, ended, o.withDefaults().Stall)
-		synctest.Test(t, func(t *testing.T) {
+		job := func(t *testing.T) {
 			stop := wd.Pulse()
 			start := time.Now()
 			out, err := h(t.Context(), wd, req.Payload)
@@ -126,7 +127,15 @@ func serve(t *testing.T, h Handler, opts Options, in io.Reader, out io.Writer) {
 				rep.Err = err.Error()
 			}
 			close(returned)
-		})
+		}
+		if req.RealTime {
+			// No bubble: the job's goroutines are the process's, and a run's leftovers
+			// are the next job's company (a verdict ends the process, as in a bubble).
+			job(t)
+		} else {
+			go watchEnd(wd, returned, ended, o.withDefaults().Stall)
+			synctest.Test(t, job)
+		}
 		close(ended)
 		wd.Close()
 		rep.Wall = time.Since(wall)
@@ -172,6 +181,10 @@ type WorkerOptions struct {
 	// Packages are the prefixes of the functions whose goroutines a verdict made from a
 	// crash dump shows (default RaftPackage).
 	Packages []string
+	// RealTime runs the jobs in real time, not in synctest bubbles: for code a bubble
+	// cannot run (real I/O, say), at the speed of real time. Jobs are still isolated from
+	// the caller: a panic or a verdict ends only the worker process.
+	RealTime bool
 }
 
 // Worker runs jobs in a worker process (see Serve), one at a time, restarting the
@@ -239,7 +252,7 @@ func (w *Worker) Do(ctx context.Context, payload []byte) (*Reply, error) {
 	p := w.proc
 	w.next++
 	start := time.Now()
-	if err := json.NewEncoder(p.stdin).Encode(request{ID: w.next, Payload: payload}); err != nil {
+	if err := json.NewEncoder(p.stdin).Encode(request{ID: w.next, Payload: payload, RealTime: w.opts.RealTime}); err != nil {
 		// The process is gone: what it printed says why.
 		return w.ended(p, start, nil), nil
 	}
