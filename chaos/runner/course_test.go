@@ -142,3 +142,34 @@ func TestWatchdogEndsAStuckRun(t *testing.T) {
 		t.Errorf("the violation names peers %v and says\n%s\nwant peer 1 and the stuck peer's stacks", f.Peers, f.Message)
 	}
 }
+
+// TestUnsupported: a Raft other than MiniRaft's cannot run what needs its settings, its
+// timers or events only its own code sees; MiniRaft's runs everything.
+func TestUnsupported(t *testing.T) {
+	const head = "peers 3\nduration 2s\n"
+	tests := []struct {
+		name, src, want string // want: a piece of the reason, or "" for supported
+	}{
+		{"plain", head + "at 1s crash 1\n", ""},
+		{"tear", head + "at 1s tear 1\n", ""},
+		{"on leader", head + "on leader crash leader\n", ""},
+		{"on term", head + "on term 1 crash 1\n", ""},
+		{"prevote", "prevote on\n" + head, "PreVote"},
+		{"checkquorum", "checkquorum on\n" + head, "CheckQuorum"},
+		{"skew", head + "at 1s skew 1 2\n", "skews clocks (line 3)"},
+		{"on vote", head + "on vote 1 crash 1\n", "vote events (line 3)"},
+		{"on append", head + "on append crash 1\n", "append events (line 3)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := parseScenario(t, tt.name, tt.src)
+			if got := Unsupported(sc, nil); got != "" {
+				t.Errorf("Unsupported(MiniRaft) = %q, want \"\"", got)
+			}
+			got := Unsupported(sc, course.Opaque())
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("Unsupported(opaque) = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
