@@ -13,6 +13,7 @@ import (
 	"github.com/miniraft/miniraft/labrpc"
 	"github.com/miniraft/miniraft/raft"
 	"github.com/miniraft/miniraft/scripts"
+	"go.uber.org/goleak"
 )
 
 // TestLibraryOpaqueInBubble runs every scenario of the library that a Raft other than
@@ -103,7 +104,13 @@ func TestWatchdogEndsAStuckRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: real time")
 	}
-	stuck := make(chan struct{})
+	stuck, never := make(chan struct{}), make(chan struct{})
+	defer func() {
+		// The stuck peer's goroutines, and Stop's, which waits for them, end once it is
+		// let go: nothing is left for the next test.
+		close(never)
+		goleak.VerifyNone(t)
+	}()
 	impl := course.Opaque()
 	opaque := impl.Make
 	impl.Name = "a Raft that gets stuck"
@@ -112,7 +119,7 @@ func TestWatchdogEndsAStuckRun(t *testing.T) {
 		if me != 1 {
 			return p
 		}
-		return &Raft{Raft: p, stuck: stuck, never: make(chan struct{})}
+		return &Raft{Raft: p, stuck: stuck, never: never}
 	}
 	wd := vtime.New(vtime.Options{Bound: time.Second, Packages: []string{"github.com/miniraft/miniraft/chaos/runner."}})
 	defer wd.Close()
