@@ -803,6 +803,16 @@ func testDeliver(t *testing.T, s suite, n int) {
 	h.commit(3, h.all(), commitWithin)
 	h.do(chaos.Fault{Kind: chaos.Crash, Peers: []int{f}})
 	h.commit(12, h.others(f), commitWithin) // the others snapshot past what f holds
+	fLast := h.c.Peers()[f].LastIndex
+	h.until("the others snapshot past what the crashed peer holds", commitWithin, func() bool {
+		ps := h.c.Peers()
+		for _, p := range h.others(f) {
+			if ps[p].SnapshotIndex <= fLast {
+				return false // its service has yet to apply far enough (a loaded machine)
+			}
+		}
+		return true
+	})
 	h.do(chaos.Fault{Kind: chaos.Restart, Peers: []int{f}})
 	h.converge() // f catches up through a snapshot the leader sends
 	h.c.Stop()   // every service is done: compare
