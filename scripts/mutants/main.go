@@ -103,7 +103,10 @@ type Library struct {
 	Failed, Scenarios int
 	// First is the first scenario that failed, and Checker its checker.
 	First, Checker string
-	Wall           time.Duration
+	// Hung says the library was killed after its time (-library-time): a deadlock, most
+	// likely, as no scenario of the library runs that long.
+	Hung bool
+	Wall time.Duration
 }
 
 // Unit is what raft's unit tests made of a bug.
@@ -116,6 +119,7 @@ type Unit struct {
 
 type options struct {
 	budget, liveBudget, quickBudget, grace time.Duration
+	libraryTime                            time.Duration
 	workers                                int
 	names                                  string
 	quick, library, unit, markdown         bool
@@ -134,6 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.names, "bugs", "", "comma-separated bugs to try (default: all, or the quick subset with -quick)")
 	fs.BoolVar(&o.quick, "quick", false, "only the quick subset (what CI runs); exit 1 if one of them is missed")
 	fs.BoolVar(&o.library, "library", false, "also run the scenario library against each bug")
+	fs.DurationVar(&o.libraryTime, "library-time", 15*time.Minute, "time the scenario library may take against one bug before it is killed (-library)")
 	fs.BoolVar(&o.unit, "unit", false, "also run raft's unit tests (go test -short ./raft/) against each bug")
 	fs.BoolVar(&o.markdown, "markdown", false, "print the table in Markdown")
 	fs.StringVar(&o.out, "out", "", "directory for the campaigns' files (default out/mutants-TIME)")
@@ -155,8 +160,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usage("unexpected argument %q (mutants takes flags only)", fs.Arg(0))
 	}
-	if o.budget <= 0 || o.liveBudget <= 0 || o.quickBudget <= 0 || o.grace <= 0 || o.workers < 1 {
-		return usage("-budget, -live-budget, -quick-budget and -grace must be positive, -workers at least 1")
+	if o.budget <= 0 || o.liveBudget <= 0 || o.quickBudget <= 0 || o.grace <= 0 || o.libraryTime <= 0 || o.workers < 1 {
+		return usage("-budget, -live-budget, -quick-budget, -grace and -library-time must be positive, -workers at least 1")
 	}
 	list, err := choose(o.names, o.quick)
 	if err != nil {
@@ -185,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[%d/%d] %s ", i+1, len(list), b.Name)
 		r := campaign(ctx, o, bin, b, live)
 		if o.library {
-			r.Library = library(ctx, bin, b, filepath.Join(o.out, b.Name))
+			r.Library = library(ctx, bin, b, filepath.Join(o.out, b.Name), o.libraryTime)
 		}
 		if o.unit && !b.Live && b.Layer != bugs.KV {
 			r.Unit = unit(ctx, b)
@@ -308,7 +313,7 @@ func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool)
 }
 
 // library runs the scenario library against bug b, on the engine its code runs on.
-func library(ctx context.Context, bin string, b bugs.Bug, dir string) *Library {
+func library(ctx context.Context, bin string, b bugs.Bug, dir string, timeout time.Duration) *Library {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil
 	}
@@ -323,8 +328,8 @@ func library(ctx context.Context, bin string, b bugs.Bug, dir string) *Library {
 	args = append(args, append(settings[b.Name].flags, "all")...)
 	args = slices.DeleteFunc(args, func(a string) bool { return a == "--prevote" }) // scenarios choose
 	start := time.Now()
-	_, _, err := execGroup(ctx, 20*time.Minute, nil, bin, args...)
-	l := &Library{Wall: time.Since(start)}
+	_, _, err := execGroup(ctx, timeout, nil, bin, args...)
+	l := &Library{Wall: time.Since(start), Hung: errors.Is(err, context.DeadlineExceeded)}
 	var doc struct {
 		Results []struct {
 			Scenario string `json:"scenario"`
@@ -465,7 +470,9 @@ func cells(r Row, lib, unit bool) []string {
 	}
 	if lib {
 		s := "-"
-		if l := r.Library; l != nil && l.Failed > 0 {
+		if l := r.Library; l != nil && l.Hung {
+			s = "hung: killed after " + secs(l.Wall)
+		} else if l != nil && l.Failed > 0 {
 			s = fmt.Sprintf("%d of %d (%s: %s)", l.Failed, l.Scenarios, l.First, l.Checker)
 		} else if l != nil {
 			s = fmt.Sprintf("0 of %d", l.Scenarios)
