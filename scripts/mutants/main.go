@@ -330,19 +330,27 @@ func library(ctx context.Context, bin string, b bugs.Bug, dir string, timeout ti
 	start := time.Now()
 	_, _, err := execGroup(ctx, timeout, nil, bin, args...)
 	l := &Library{Wall: time.Since(start), Hung: errors.Is(err, context.DeadlineExceeded)}
+	data, rerr := os.ReadFile(file)
+	if err != nil || rerr != nil || readLibrary(data, l) != nil {
+		l.First = "(no results)"
+	}
+	return l
+}
+
+// readLibrary reads the results miniraft run --json wrote into l: how many scenarios
+// failed, the first that did and its checker.
+func readLibrary(data []byte, l *Library) error {
 	var doc struct {
 		Results []struct {
-			Scenario string `json:"scenario"`
-			Pass     bool   `json:"pass"`
-			Failure  *struct {
+			Name    string `json:"name"` // the scenario's name ("scenario" is its text)
+			Pass    bool   `json:"pass"`
+			Failure *struct {
 				Checker string `json:"checker"`
 			} `json:"failure"`
 		} `json:"results"`
 	}
-	data, rerr := os.ReadFile(file)
-	if err != nil || rerr != nil || json.Unmarshal(data, &doc) != nil {
-		l.First = "(no results)"
-		return l
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return err
 	}
 	l.Scenarios = len(doc.Results)
 	for _, res := range doc.Results {
@@ -351,13 +359,13 @@ func library(ctx context.Context, bin string, b bugs.Bug, dir string, timeout ti
 		}
 		l.Failed++
 		if l.First == "" {
-			l.First = res.Scenario
+			l.First = res.Name
 			if res.Failure != nil {
 				l.Checker = res.Failure.Checker
 			}
 		}
 	}
-	return l
+	return nil
 }
 
 // unit runs raft's short unit tests with bug b switched on, and reports the first test

@@ -135,3 +135,20 @@ func TestMarkdown(t *testing.T) {
 		t.Errorf("no summary line:\n%s", b.String())
 	}
 }
+
+func TestReadLibrary(t *testing.T) {
+	data := []byte(`{"pass": false, "results": [
+		{"name": "bridge", "scenario": "peers 5\n...", "pass": true},
+		{"name": "soak", "scenario": "peers 5\n...", "pass": false, "failure": {"checker": "delivery", "message": "skipped"}},
+		{"name": "zz", "pass": false}]}`)
+	var l Library
+	if err := readLibrary(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	if want := (Library{Failed: 2, Scenarios: 3, First: "soak", Checker: "delivery"}); l != want {
+		t.Errorf("readLibrary = %+v, want %+v", l, want)
+	}
+	if err := readLibrary([]byte("{"), &l); err == nil {
+		t.Error("readLibrary of broken JSON: no error")
+	}
+}
