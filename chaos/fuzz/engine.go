@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 	"github.com/miniraft/miniraft/chaos/vtime"
+	"github.com/miniraft/miniraft/internal/bugs"
 )
 
 // Defaults of an Engine's fields for the live engine.
@@ -117,9 +119,19 @@ func (e Engine) executor() executor {
 	if !e.Live {
 		return simExecutor{}
 	}
+	return &liveExecutor{e: e, w: vtime.NewWorker(e.workerOptions())}
+}
+
+// workerOptions are the options of the live engine's worker processes. A worker is this
+// program started again, so it switches on the deliberate bugs switched on here (through
+// bugs.EnvVar): a campaign against a bug of raft.Raft would fuzz correct code otherwise.
+func (e Engine) workerOptions() vtime.WorkerOptions {
 	w := e.Worker
 	w.RealTime = w.RealTime || e.RealTime
-	return &liveExecutor{e: e, w: vtime.NewWorker(w)}
+	if on := chaos.ActiveBugs(); len(on) > 0 {
+		w.Env = append(slices.Clone(w.Env), bugs.EnvVar+"="+strings.Join(on, ","))
+	}
+	return w
 }
 
 // simExecutor runs schedules in this process, on the sim engine.
