@@ -16,22 +16,41 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/miniraft/miniraft/chaos/course/foreign"
+	"github.com/miniraft/miniraft/chaos/fuzz"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/labgob"
 )
 
 // Run runs the miniraft command line args (without the program name), writing to stdout
-// and stderr, and returns the process's exit code.
+// and stderr, and returns the process's exit code. It is the whole of main, for
+// MiniRaft's binary and for a binary built around a user's Raft alike:
+//
+//   - in a worker process of a live fuzz campaign (which runs this program again), it
+//     serves the campaign's jobs and exits (fuzz.Serve);
+//   - given --raft DIR that this binary does not carry, it builds the binary that does
+//     and runs it in this process's place (foreign.Handoff).
 func Run(args []string, stdout, stderr io.Writer) int {
+	fuzz.Serve()
+	labgob.SetOutput(stderr) // the course's labgob prints to stdout, which --json - and the TUI own
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code, handled := foreign.Handoff(ctx, args, stderr)
+	stop()
+	if handled {
+		return code
+	}
 	return run(args, stdout, stderr)
 }
 

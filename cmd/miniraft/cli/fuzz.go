@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,7 +65,9 @@ examples:
 		fs.DurationVar(&o.time, "time", 0, "stop trying new seeds after this long (e.g. 2m)")
 		fs.Int64Var(&o.seedStart, "seed-start", 1, "first seed of the range")
 		fs.StringVar(&o.shard, "shard", "", "take only shard i of n of the seeds (i/n, e.g. 0/4): those with seed % n == i; auto or auto/n: i from JOB_COMPLETION_INDEX")
-		fs.IntVar(&o.workers, "workers", 0, "runs at once (default GOMAXPROCS)")
+		fs.IntVar(&o.workers, "workers", 0, "runs at once (default GOMAXPROCS; 10 with --realtime)")
+		o.eng.add(fs, "engine: sim (raft.Node, virtual time, deterministic) or live (raft.Raft's goroutines over labrpc, in virtual time in worker processes)")
+		fs.BoolVar(&o.realTime, "realtime", false, "live engine: run in real time, many clusters at once, rather than in virtual time (for a Raft that a synctest bubble cannot run)")
 		fs.IntVar(&o.gen.Peers, "peers", 0, "cluster size (default 2 to 7 by seed, mostly 3 and 5)")
 		fs.DurationVar(&o.gen.Duration, "duration", fuzz.DefaultDuration, "how long faults keep coming in each run (the run lasts 6s longer)")
 		fs.StringVar(&o.faults, "faults", "all", "fault kinds to use, comma-separated: "+kindNames()+", or all")
@@ -94,6 +97,7 @@ examples:
 				return code
 			}
 			o.runsSet, o.rateSet = fs.Changed("runs"), fs.Changed("rate")
+			o.shrinkRunsSet, o.faultsSet = fs.Changed("shrink-runs"), fs.Changed("faults")
 			return runFuzz(e, o)
 		}
 	},
@@ -101,6 +105,10 @@ examples:
 
 type fuzzOptions struct {
 	gen                fuzz.Generator
+	eng                engineFlags
+	realTime           bool
+	shrinkRunsSet      bool
+	faultsSet          bool
 	runs               int64
 	runsSet            bool
 	time               time.Duration
@@ -206,10 +214,27 @@ func runFuzz(e *env, o *fuzzOptions) int {
 		fmt.Fprintf(e.stderr, "miniraft fuzz: "+format+"\n", args...)
 		return exitUsage
 	}
+	engine, impl, err := o.eng.resolve()
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.realTime && engine != "live" {
+		return usage("--realtime runs the live engine in real time: add --engine live (or --raft DIR)")
+	}
+	if impl != nil && (o.gen.PreVote || o.gen.CheckQuorum) {
+		return usage("--prevote and --checkquorum set MiniRaft's Raft; %s runs with its own settings", impl.Name)
+	}
 	c := &fuzz.Campaign{
 		Generator: o.gen, SeedStart: o.seedStart, Runs: o.runs, Time: o.time, Workers: o.workers,
 		ShrinkEach: o.shrink, ShrinkRuns: o.shrinkRuns, StopAfter: o.stopAfter, Out: o.out,
 		Tool: toolName(), Repro: fuzzRepro,
+	}
+	if engine == "live" {
+		c.Engine = fuzz.Engine{Live: true, Raft: o.eng.raft, RealTime: o.realTime}
+		if !o.shrinkRunsSet {
+			c.ShrinkRuns = liveShrinkRuns
+		}
+		c.Repro = func(file string) string { return liveFuzzRepro(o.eng.raft, o.realTime, file) }
 	}
 	if o.time > 0 && !o.runsSet {
 		c.Runs = 0
@@ -233,6 +258,12 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	kinds, err := fuzz.ParseKinds(o.faults)
 	if err != nil {
 		return usage("--faults: %v", err)
+	}
+	if impl != nil && slices.Contains(kinds, fuzz.KindSkew) {
+		if o.faultsSet && o.faults != "all" {
+			return usage("--faults: skew cannot reach the timers of %s", impl.Name)
+		}
+		kinds = slices.DeleteFunc(kinds, func(k fuzz.Kind) bool { return k == fuzz.KindSkew })
 	}
 	c.Generator.Kinds = kinds
 	if o.rateSet && o.rate == 0 {
@@ -313,6 +344,11 @@ func runFuzz(e *env, o *fuzzOptions) int {
 	return exitPass
 }
 
+// liveShrinkRuns bounds a live shrink's runs unless --shrink-runs says otherwise: each
+// run there costs about as much as fifteen sim runs, and a candidate runs up to three
+// times.
+const liveShrinkRuns = 300
+
 // fuzzRepro is the command line that runs a scenario file of the fuzzer's again (the
 // file carries its seed and options), with the bugs this run switched on.
 func fuzzRepro(file string) string {
@@ -321,6 +357,29 @@ func fuzzRepro(file string) string {
 		cmd += " --bug " + b
 	}
 	return cmd + " " + shellWord(file)
+}
+
+// reproRepeat is how many times the repro command of a live campaign's failure runs
+// its file.
+const reproRepeat = 10
+
+// liveFuzzRepro is the command line that runs a scenario file of a live campaign again:
+// on the Raft in raftDir ("": raft.Raft), in virtual time unless realTime, as the
+// campaign ran it, and reproRepeat times, since runs of goroutine code are not exactly
+// repeatable: it says how often the file fails, and how.
+func liveFuzzRepro(raftDir string, realTime bool, file string) string {
+	words := []string{"miniraft", "run", "--engine", "live"}
+	if raftDir != "" {
+		words = []string{"miniraft", "run", "--raft", shellWord(raftDir)}
+	}
+	if !realTime {
+		words = append(words, "--vtime")
+	}
+	words = append(words, "--repeat", fmt.Sprint(reproRepeat))
+	for _, b := range chaos.ActiveBugs() {
+		words = append(words, "--bug", b)
+	}
+	return strings.Join(append(words, shellWord(file)), " ")
 }
 
 // writeJSONDoc writes doc, indented, to the file path, or to stdout when path is "-".

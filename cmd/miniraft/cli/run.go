@@ -363,8 +363,9 @@ func seedOf(sc *scenario.Scenario, seed int64, given bool) int64 {
 // for the TUI's demo) again as it ran: the command (run or tui), the engine, the seed, the overrides that
 // changed something and the deliberate bugs switched on. On the sim engine it repeats
 // the run event for event.
-func reproCommand(cmd, engine string, seed int64, ov chaos.Overrides, arg string) string {
-	words := []string{"miniraft", cmd, "--engine", engine, "--seed", fmt.Sprint(seed)}
+func reproCommand(cmd string, engine []string, seed int64, ov chaos.Overrides, arg string) string {
+	words := append([]string{"miniraft", cmd}, engine...)
+	words = append(words, "--seed", fmt.Sprint(seed))
 	words = append(words, ov.Flags()...)
 	for _, b := range chaos.ActiveBugs() {
 		words = append(words, "--bug", b)
@@ -380,7 +381,7 @@ func runOne(ctx context.Context, e *env, o *runOptions, j *job, window report.Wi
 	seed := seedOf(sc, o.seed, o.seedSet)
 	model.ApplyOverrides(sc, j.ov)
 	opts := runner.Options{Engine: o.engine, Seed: seed, Tool: toolName(), CheckBudget: o.checkBudget,
-		Overrides: j.ov, Repro: reproCommand("run", o.engine, seed, j.ov, j.arg)}
+		Overrides: j.ov, Repro: reproCommand("run", []string{"--engine", o.engine}, seed, j.ov, j.arg)}
 	if j.trace != nil {
 		opts.Trace = j.trace.f
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -14,9 +15,34 @@ import (
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
+	"github.com/miniraft/miniraft/labgob"
 	"github.com/miniraft/miniraft/scripts"
 	"github.com/miniraft/miniraft/tui"
 )
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 var cmdTUI = &command{
 	name:    "tui",
@@ -44,7 +70,7 @@ example:
 		o.over.addFlags(fs)
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
 		fs.Float64Var(&o.speed, "speed", 1, "sim engine: cluster seconds per real second (0: as fast as it goes)")
-		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
+		o.eng.add(fs, "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file")
 		fs.StringVar(&o.report, "report", "", "when the TUI quits, write a self-contained HTML report of the run to this file")
 		return func(e *env, args []string) int {
@@ -61,7 +87,7 @@ type tuiOptions struct {
 	seed              int64
 	seedSet, speedSet bool
 	speed             float64
-	engine            string
+	eng               engineFlags
 	trace, report     string
 }
 
@@ -76,13 +102,17 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	if len(args) > 1 {
 		return usage("one scenario at a time (got %d); to run several, use miniraft run", len(args))
 	}
-	if o.engine != "sim" && o.engine != "live" {
-		return usage("--engine %q: want sim or live", o.engine)
+	engine, impl, err := o.eng.resolve()
+	if err == nil {
+		err = refuseSettings(impl, &o.over)
+	}
+	if err != nil {
+		return usage("%v", err)
 	}
 	if !(o.speed >= 0 && o.speed <= 1000) {
 		return usage("--speed %g: want 0 (as fast as it goes) up to 1000", o.speed)
 	}
-	if o.engine == "live" && o.speedSet {
+	if engine == "live" && o.speedSet {
 		return usage("--speed applies to the sim engine only; a live cluster runs in real time")
 	}
 	if err := o.over.check(); err != nil {
@@ -93,6 +123,12 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 		name, demo = args[0], false
 	}
 	sc, err := loadScenario(name)
+	if err == nil && demo && impl != nil && runner.Unsupported(sc, impl) != "" {
+		// The demo skews no clock and needs no setting; should it ever, watch the leader
+		// crash instead.
+		name = "leader-crash"
+		sc, err = loadScenario(name)
+	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
 		return exitUsage
@@ -139,8 +175,22 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	if demo {
 		arg = ""
 	}
-	opts := runner.Options{Engine: o.engine, Seed: seed, Hold: true, Speed: o.speed, Tool: toolName(),
-		Overrides: j.ov, Repro: reproCommand("tui", o.engine, seed, j.ov, arg)}
+	opts := runner.Options{Engine: engine, Seed: seed, Hold: true, Speed: o.speed, Tool: toolName(), Impl: impl,
+		Overrides: j.ov, Repro: reproCommand("tui", o.eng.words(engine), seed, j.ov, arg)}
+	if engine == "live" {
+		wd, stop := liveWatchdog(impl)
+		defer stop()
+		opts.Watchdog = wd
+	}
+	// The course's labgob prints its warnings as they come: not over the screen.
+	var warnings lockedBuffer
+	labgob.SetOutput(&warnings)
+	defer func() {
+		labgob.SetOutput(e.stderr)
+		if warnings.Len() > 0 {
+			fmt.Fprintf(e.stderr, "labgob said, while the TUI ran:\n%s", warnings.String())
+		}
+	}()
 	if demo && sc.Header.Workload != nil {
 		// The demo keeps going after its timeline, so a newcomer always sees Raft at work.
 		opts.AfterTimeline = []string{"workload " + sc.Header.Workload.String()}
@@ -151,7 +201,7 @@ func runTUI(e *env, o *tuiOptions, args []string) int {
 	}
 	var rec *report.Recorder
 	if page != nil {
-		rec = report.NewRecorder(0, model.InfoOf(sc, o.engine, seed))
+		rec = report.NewRecorder(0, model.InfoOf(sc, engine, seed))
 		opts.Observers = append(opts.Observers, rec.Observe)
 	}
 	r, err := runner.New(sc, opts)
