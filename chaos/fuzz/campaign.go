@@ -106,6 +106,10 @@ type Report struct {
 	Workers       int
 	// Engine names the engine the runs ran on (Engine.Name).
 	Engine string
+	// Leaks counts the runs that left goroutines of a Raft other than MiniRaft's behind
+	// once its peers were killed (Outcome.Leaked), and Leak is the first one's message.
+	Leaks int
+	Leak  string
 	// FirstSeed and LastSeed are the lowest and highest seeds run.
 	FirstSeed, LastSeed int64
 	Shard, Shards       int
@@ -360,6 +364,11 @@ func (cc *campaign) record(ctx context.Context, ex executor, s int64, sc *scenar
 	if r.Runs == 1 || s < r.FirstSeed {
 		r.FirstSeed = s
 	}
+	if o.Leaked != "" {
+		if r.Leaks++; r.Leak == "" {
+			r.Leak = o.Leaked
+		}
+	}
 	checker := o.Checker()
 	shrink := false
 	var f Failure
@@ -611,6 +620,10 @@ func (r *Report) WriteSummary(w io.Writer) {
 		shard = fmt.Sprintf("shard %d/%d", r.Shard, r.Shards)
 	}
 	r.writeFigures(w, shard)
+	if r.Leaks > 0 {
+		first, _, _ := strings.Cut(r.Leak, "\n")
+		fmt.Fprintf(w, "\nnote: %d of %d runs left goroutines of the Raft behind once its peers were killed (not a failure; %s)\n", r.Leaks, r.Runs, first)
+	}
 	if r.Failed == 0 {
 		fmt.Fprintln(w, "\nno violations")
 		return

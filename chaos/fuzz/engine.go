@@ -166,6 +166,28 @@ type Job struct {
 	// Trace, if set, is the file the run's trace goes to; Tool names the program in it.
 	Trace string `json:"trace,omitempty"`
 	Tool  string `json:"tool,omitempty"`
+	// SeedSet makes Seed the run's seed even if the scenario has one (the command line
+	// set it). Overrides are what the command line changed of the scenario, applied
+	// after it is parsed, so that failures name the lines of Source; Repro is the
+	// command that runs it again, for its trace.
+	SeedSet   bool            `json:"seed_set,omitempty"`
+	Overrides chaos.Overrides `json:"overrides,omitempty"`
+	Repro     string          `json:"repro,omitempty"`
+	// CheckBudget bounds the linearizability check of a kv workload (made by the parent).
+	CheckBudget time.Duration `json:"check_budget,omitempty"`
+}
+
+// scenario parses the job's scenario and applies its overrides.
+func (j *Job) scenario() (*scenario.Scenario, error) {
+	sc, err := scenario.Parse(j.Name+".chaos", []byte(j.Source))
+	if err != nil {
+		return nil, err
+	}
+	if j.SeedSet {
+		sc.Header.Seed, sc.Header.HasSeed = j.Seed, true
+	}
+	model.ApplyOverrides(sc, j.Overrides)
+	return sc, sc.Validate()
 }
 
 // jobResult is what a worker returns for a Job.
@@ -198,6 +220,22 @@ func (x *liveExecutor) run(ctx context.Context, sc *scenario.Scenario, seed int6
 	return x.e.outcome(sc, seed, rep)
 }
 
+// RunJob runs j in the worker process w (see Serve) and returns its outcome, as a live
+// campaign's runs are made: a deadlock or a panic of the Raft is a failing outcome with
+// its stacks, and a kv history is checked here. sc is j's scenario, as the caller parsed
+// it (for the outcome of a run that ended the worker).
+func RunJob(ctx context.Context, w *vtime.Worker, j Job, sc *scenario.Scenario) (Outcome, error) {
+	req, err := json.Marshal(j)
+	if err != nil {
+		return Outcome{}, err
+	}
+	rep, err := w.Do(ctx, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Engine{Live: true, Raft: j.Raft, CheckBudget: j.CheckBudget}.outcome(sc, j.Seed, rep)
+}
+
 // outcome turns a worker's reply into the run's outcome: a verdict is a deadlock, a
 // panic a panic violation (both with the stacks of the Raft's code), an answer the run's
 // result, whose kv history is checked here, outside the bubble, with a real-time budget.
@@ -228,9 +266,26 @@ func (e Engine) outcome(sc *scenario.Scenario, seed int64, rep *vtime.Reply) (Ou
 	if err := json.Unmarshal(rep.Payload, &jr); err != nil || jr.Result == nil {
 		return Outcome{}, fmt.Errorf("a worker's answer does not read: %v", err)
 	}
+	jr.Result.Wall = rep.Wall // the bubble's clock is virtual: the run took the worker's real time
 	runner.CheckKV(jr.Result, e.CheckBudget)
-	return Outcome{Result: jr.Result, Events: jr.Events}, nil
+	o := Outcome{Result: jr.Result, Events: jr.Events}
+	if l := rep.Leaked; l != nil {
+		msg := withStacks("goroutines were left behind after the run: "+l.Message, l.Stacks)
+		if e.Raft == "" && o.Failure == nil {
+			// MiniRaft's raft.Raft ends every goroutine it starts once killed (Wait).
+			v := chaos.Violation{Checker: CheckerLeak, Message: msg, At: jr.Result.Duration}
+			o.Pass, o.Failure = false, &v
+			o.Violations = append(o.Violations, v)
+		} else {
+			o.Leaked = msg // a course Raft's goroutines often outlive Kill: worth saying, not a failure
+		}
+	}
+	return o, nil
 }
+
+// CheckerLeak names the failure of a run of MiniRaft's raft.Raft that left goroutines
+// behind once its peers were killed (in virtual time, where synctest sees them).
+const CheckerLeak = "leak"
 
 // packages are the prefixes of the functions whose goroutines a finding shows: MiniRaft's
 // Raft's, or the Raft's of e.Raft.
@@ -283,11 +338,12 @@ func ServeJob(ctx context.Context, wd *vtime.Watchdog, req []byte) ([]byte, erro
 	if err := json.Unmarshal(req, &j); err != nil {
 		return nil, fmt.Errorf("fuzz: a job that does not read: %w", err)
 	}
-	sc, err := scenario.Parse(j.Name+".chaos", []byte(j.Source))
+	sc, err := j.scenario()
 	if err != nil {
 		return nil, err
 	}
-	opts := runner.Options{Engine: "live", Seed: j.Seed, Watchdog: wd, DeferKVCheck: true, Tool: j.Tool}
+	opts := runner.Options{Engine: "live", Seed: j.Seed, Watchdog: wd, DeferKVCheck: true, Tool: j.Tool,
+		Overrides: j.Overrides, Repro: j.Repro}
 	if j.Raft != "" {
 		if opts.Impl = course.ForDir(j.Raft); opts.Impl == nil {
 			return nil, fmt.Errorf("fuzz: this program does not carry the Raft in %s", j.Raft)

@@ -16,6 +16,10 @@ type Outcome struct {
 	// Events is the number of events of the run, message events included (they are
 	// numbered even when nobody traces them).
 	Events uint64
+	// Leaked, on the live engine in virtual time, says what goroutines of a Raft other
+	// than MiniRaft's were left behind once its peers were killed: not a failure (course
+	// Rafts' goroutines often outlive Kill), but worth knowing.
+	Leaked string
 }
 
 // Checker returns the name of the checker behind the run's first failure, or "" for a

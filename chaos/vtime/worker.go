@@ -54,6 +54,10 @@ type reply struct {
 	Verdict *Verdict      `json:"verdict,omitempty"`
 	Wall    time.Duration `json:"wall"`
 	Virtual time.Duration `json:"virtual"`
+	// Done is the second message of a job that answered: its goroutines have all ended,
+	// or (Leaked) some did not once it had answered.
+	Done   bool     `json:"done,omitempty"`
+	Leaked *Verdict `json:"leaked,omitempty"`
 }
 
 // IsWorker reports whether this process was started by a Worker.
@@ -105,26 +109,42 @@ func serve(t *testing.T, h Handler, opts Options, in io.Reader, out io.Writer) {
 		}
 		wall := time.Now()
 		o := opts
+		returned := make(chan struct{}) // closed from the bubble when h has returned and answered
+		ended := make(chan struct{})    // closed when the bubble has ended
 		o.OnVerdict = func(v Verdict) {
 			mu.Lock() // held until the end: nothing else may reply now
-			if err := enc.Encode(reply{ID: req.ID, Verdict: &v, Wall: time.Since(wall)}); err != nil {
+			r := reply{ID: req.ID, Verdict: &v, Wall: time.Since(wall)}
+			select {
+			case <-returned:
+				// The job answered; what is left of it is stuck: a leak, not its verdict.
+				r = reply{ID: req.ID, Done: true, Leaked: &v}
+			default:
+			}
+			if err := enc.Encode(r); err != nil {
 				fmt.Fprintf(os.Stderr, "vtime worker: sending a verdict: %v\n", err)
 			}
 			os.Exit(ExitVerdict)
 		}
 		wd := New(o)
-		rep := reply{ID: req.ID}
-		returned := make(chan struct{}) // closed from the bubble when h has returned
-		ended := make(chan struct{})    // closed when the bubble has ended
 		job := func(t *testing.T) {
 			stop := wd.Pulse()
 			start := time.Now()
 			out, err := h(t.Context(), wd, req.Payload)
-			rep.Virtual = time.Since(start)
+			rep := reply{ID: req.ID, Payload: out, Virtual: time.Since(start)}
 			stop()
-			rep.Payload = out
 			if err != nil {
 				rep.Err = err.Error()
+			}
+			// Answer now, before the bubble ends: goroutines the job leaves behind (a Raft
+			// whose goroutines do not all end when it is killed) may keep it from ending,
+			// and should not cost the answer.
+			rep.Wall = time.Since(wall)
+			mu.Lock()
+			err = enc.Encode(rep)
+			mu.Unlock()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "vtime worker: replying: %v\n", err)
+				os.Exit(2)
 			}
 			close(returned)
 		}
@@ -138,9 +158,8 @@ func serve(t *testing.T, h Handler, opts Options, in io.Reader, out io.Writer) {
 		}
 		close(ended)
 		wd.Close()
-		rep.Wall = time.Since(wall)
 		mu.Lock()
-		err := enc.Encode(rep)
+		err := enc.Encode(reply{ID: req.ID, Done: true})
 		mu.Unlock()
 		if err != nil {
 			t.Errorf("vtime worker: replying: %v", err)
@@ -149,8 +168,9 @@ func serve(t *testing.T, h Handler, opts Options, in io.Reader, out io.Writer) {
 	}
 }
 
-// watchEnd turns goroutines a handler left running into a verdict: once the handler
-// has returned, the bubble must end within stall of real time.
+// watchEnd turns goroutines a handler left running into a verdict (of a leak, since the
+// job has answered): once the handler has returned, the bubble must end within stall of
+// real time.
 func watchEnd(wd *Watchdog, returned, ended <-chan struct{}, stall time.Duration) {
 	select {
 	case <-returned:
@@ -236,6 +256,10 @@ type Reply struct {
 	// Wall is the job's real time; Virtual is the cluster time the handler took (zero
 	// when it did not return).
 	Wall, Virtual time.Duration
+	// Leaked is set when the job answered but left goroutines behind that never end (in
+	// a bubble: synctest's "blocked goroutines remain", or goroutines still running
+	// Stall after the answer); its Stacks are theirs. The process then ended.
+	Leaked *Verdict
 }
 
 // Do runs one job: payload goes to the handler in a bubble of the worker process. The
@@ -268,7 +292,9 @@ func (w *Worker) Do(ctx context.Context, payload []byte) (*Reply, error) {
 			w.reap(p, 5*time.Second)
 			r.Exit, r.Output = p.cmd.ProcessState.ExitCode(), p.output.String()
 			w.proc = nil
+			return r, nil
 		}
+		w.awaitDone(p, r, hard.C)
 		return r, nil
 	case <-hard.C:
 		p.cmd.Process.Signal(syscall.SIGQUIT)
@@ -279,6 +305,40 @@ func (w *Worker) Do(ctx context.Context, payload []byte) (*Reply, error) {
 		w.reap(p, 0)
 		w.proc = nil
 		return nil, ctx.Err()
+	}
+}
+
+// awaitDone waits for the end of a job that answered r: its goroutines all end, or the
+// process says (or shows, by ending) that some never will, which r.Leaked then says.
+func (w *Worker) awaitDone(p *process, r *Reply, hard <-chan time.Time) {
+	select {
+	case d, ok := <-p.replies:
+		if ok && d.Done && d.Leaked == nil {
+			return
+		}
+		w.reap(p, 5*time.Second)
+		w.proc = nil
+		if ok && d.Leaked != nil {
+			r.Leaked = d.Leaked
+			return
+		}
+		out := p.output.String()
+		var own []Goroutine
+		for _, g := range ParseStacks([]byte(out)) {
+			if g.Runs(w.opts.Packages...) {
+				own = append(own, g)
+			}
+		}
+		msg := panicMessage(out)
+		if msg == "" {
+			msg = fmt.Sprintf("the worker ended (exit code %d) after the job answered", p.cmd.ProcessState.ExitCode())
+		}
+		r.Leaked = &Verdict{Peer: -1, Message: msg, Stacks: own}
+	case <-hard:
+		p.cmd.Process.Signal(syscall.SIGQUIT)
+		w.reap(p, 5*time.Second)
+		w.proc = nil
+		r.Leaked = &Verdict{Peer: -1, Stalled: true, Message: fmt.Sprintf("the job answered, but its goroutines did not end within %v of real time", w.opts.HardTimeout)}
 	}
 }
 

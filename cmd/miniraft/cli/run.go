@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -18,10 +19,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/course"
+	"github.com/miniraft/miniraft/chaos/fuzz"
 	"github.com/miniraft/miniraft/chaos/model"
 	"github.com/miniraft/miniraft/chaos/report"
 	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
+	"github.com/miniraft/miniraft/chaos/vtime"
 	"github.com/miniraft/miniraft/raft"
 	"github.com/miniraft/miniraft/scripts"
 )
@@ -52,7 +56,9 @@ example:
 		o := &runOptions{}
 		fs.Int64Var(&o.seed, "seed", 0, "seed for every random choice (default: the scenario's, else random)")
 		o.over.addFlags(fs)
-		fs.StringVar(&o.engine, "engine", "sim", "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
+		o.eng.add(fs, "engine: sim (virtual time, deterministic) or live (real time, goroutines)")
+		fs.IntVar(&o.repeat, "repeat", 1, "run each scenario this many times and say how often it failed (live runs are not exactly repeatable)")
+		fs.BoolVar(&o.vtime, "vtime", false, "live engine: run in virtual time (a testing/synctest bubble, in a worker process) instead of real time: much faster, and no timer fires late on a busy machine")
 		fs.StringVar(&o.json, "json", "", "write the results as JSON to this file (- for stdout, and nothing else there)")
 		fs.StringVar(&o.trace, "trace", "", "write every event as JSON Lines to this file (a directory, for NAME.jsonl, when running several scenarios)")
 		fs.StringVar(&o.report, "report", "", "write a self-contained HTML report of the run to this file (a directory, for NAME.html, when running several scenarios)")
@@ -76,7 +82,11 @@ type runOptions struct {
 	seed           int64
 	seedSet        bool
 	over           overrides
-	engine         string
+	eng            engineFlags
+	engine         string       // resolved from eng
+	impl           *course.Impl // the Raft the peers run; nil: MiniRaft's
+	vtime          bool         // live runs in virtual time
+	repeat         int          // runs of each scenario
 	json, trace    string
 	report         string
 	reportWindow   string
@@ -103,8 +113,18 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	if len(args) == 0 {
 		return usage("name at least one scenario (a file, or one of: %s)", strings.Join(scripts.Names(), ", "))
 	}
-	if o.engine != "sim" && o.engine != "live" {
-		return usage("--engine %q: want sim or live", o.engine)
+	var err error
+	if o.engine, o.impl, err = o.eng.resolve(); err == nil {
+		err = refuseSettings(o.impl, &o.over)
+	}
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.vtime && (o.engine != "live" || o.verbose) {
+		return usage("--vtime runs the live engine in virtual time, in a worker process: with --engine live or --raft DIR, and without -v")
+	}
+	if o.repeat < 1 || o.repeat > 1 && (o.trace != "" || o.report != "") {
+		return usage("--repeat %d: want at least 1, and 1 with --trace or --report (one file per run)", o.repeat)
 	}
 	if err := o.over.check(); err != nil {
 		return usage("%v", err)
@@ -119,7 +139,8 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 			return usage("--report-window: %v", err)
 		}
 	}
-	if len(args) == 1 && args[0] == "all" {
+	all := len(args) == 1 && args[0] == "all"
+	if all {
 		args = scripts.Names()
 	}
 	var jobs []*job
@@ -162,8 +183,17 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var results []*runner.Result
+	skipped := 0
 	for _, j := range jobs {
-		res, err := runOne(ctx, &human, o, j, window)
+		if why := runner.Unsupported(j.sc, o.impl); why != "" {
+			if all {
+				fmt.Fprintf(human.stdout, "SKIP %s: %s\n", j.sc.Name, why)
+				skipped++
+				continue
+			}
+			fmt.Fprintf(human.stderr, "miniraft run: note: %s: %s; running it as you asked\n", j.sc.Name, why)
+		}
+		res, err := runRepeated(ctx, &human, o, j, window)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "miniraft run: %s: %v\n", j.sc.Name, err)
 			return exitFail
@@ -178,7 +208,7 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 		code = max(code, exitCode(r)) // interrupted (130) over failed (1) over passed (0)
 	}
 	if len(jobs) > 1 {
-		fmt.Fprintf(human.stdout, "\n%s\n", tally(results, len(jobs)))
+		fmt.Fprintf(human.stdout, "\n%s\n", tally(results, len(jobs), skipped))
 	}
 	if outs.json != nil || o.json == "-" {
 		if err := writeJSON(e, outs.json, results); err != nil {
@@ -192,8 +222,9 @@ func runScenarios(e *env, o *runOptions, args []string) int {
 	return code
 }
 
-// tally says how many of n scenarios passed, failed, were interrupted and were not run.
-func tally(results []*runner.Result, n int) string {
+// tally says how many of n scenarios passed, failed, were interrupted, were skipped
+// (unsupported by a foreign Raft) and were not run.
+func tally(results []*runner.Result, n, skipped int) string {
 	count := map[string]int{}
 	for _, r := range results {
 		count[r.Verdict()]++
@@ -205,7 +236,10 @@ func tally(results []*runner.Result, n int) string {
 	if i := count["INTERRUPTED"]; i > 0 {
 		s += fmt.Sprintf(", %d interrupted", i)
 	}
-	if left := n - len(results); left > 0 {
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (they test what a Raft of your own may not have: name them to run them)", skipped)
+	}
+	if left := n - len(results) - skipped; left > 0 {
 		s += fmt.Sprintf(", %d not run", left)
 	}
 	return s
@@ -380,8 +414,162 @@ func runOne(ctx context.Context, e *env, o *runOptions, j *job, window report.Wi
 	sc := j.sc
 	seed := seedOf(sc, o.seed, o.seedSet)
 	model.ApplyOverrides(sc, j.ov)
-	opts := runner.Options{Engine: o.engine, Seed: seed, Tool: toolName(), CheckBudget: o.checkBudget,
-		Overrides: j.ov, Repro: reproCommand("run", []string{"--engine", o.engine}, seed, j.ov, j.arg)}
+	engine := o.eng.words(o.engine)
+	if o.vtime {
+		engine = append(engine, "--vtime")
+	}
+	repro := reproCommand("run", engine, seed, j.ov, j.arg)
+	var res *runner.Result
+	var page *report.Data
+	var err error
+	if o.inWorker() {
+		res, page, err = runInWorker(ctx, o, j, seed, repro)
+	} else {
+		res, page, err = runHere(ctx, e, o, j, seed, repro, window)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.quiet {
+		switch {
+		case res.Failure != nil:
+			first, _, _ := strings.Cut(res.Failure.String(), "\n") // a deadlock's or panic's stacks follow
+			fmt.Fprintf(e.stdout, "FAIL %s (seed %d): %s\n", res.Name, res.Seed, first)
+		case res.Interrupted != nil:
+			fmt.Fprintf(e.stdout, "INTERRUPTED %s (seed %d) %s\n", res.Name, res.Seed, res.Interrupted)
+		default:
+			fmt.Fprintf(e.stdout, "PASS %s (seed %d)\n", res.Name, res.Seed)
+		}
+	} else {
+		res.WriteSummary(e.stdout)
+		if j.note != "" {
+			fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", j.note)
+		}
+		if o.impl != nil {
+			fmt.Fprintf(e.stdout, "  raft: %s (%s), seen from outside: roles and terms sampled, commits as its services received them\n", o.impl.Name, o.impl.API)
+		}
+		fmt.Fprintf(e.stdout, "  run it again: %s\n", res.Repro)
+	}
+	say := func(what, path string) {
+		if !o.quiet {
+			fmt.Fprintf(e.stdout, "  %s: %s\n", what, path)
+		}
+	}
+	if j.trace != nil {
+		if err := j.trace.finish(); err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		say("trace", j.trace.path)
+	}
+	if err := writeVisualization(e, o, res, j.trace); err != nil {
+		return nil, err
+	}
+	if j.report != nil {
+		if !window.IsZero() && window.From >= res.Duration {
+			fmt.Fprintf(e.stderr, "miniraft run: warning: --report-window %s: %s ended at %s, before the window: its report shows no messages\n",
+				o.reportWindow, res.Name, fmtSeconds(res.Duration))
+		}
+		if err := report.Write(j.report.f, *page); err != nil {
+			return nil, fmt.Errorf("--report %s: %w", j.report.path, err)
+		}
+		if err := j.report.finish(); err != nil {
+			return nil, fmt.Errorf("--report: %w", err)
+		}
+		say("report", j.report.path)
+	}
+	return res, nil
+}
+
+// runRepeated runs j --repeat times (each from the scenario as loaded) and, for more
+// than one run, says how often it failed and how. It returns the first failing run's
+// result, else the last's.
+func runRepeated(ctx context.Context, e *env, o *runOptions, j *job, window report.Window) (*runner.Result, error) {
+	if o.repeat <= 1 {
+		return runOne(ctx, e, o, j, window)
+	}
+	var first *runner.Result
+	failed := map[string]int{}
+	runs, nfailed := 0, 0
+	for range o.repeat {
+		sc, err := copyScenario(j.sc)
+		if err != nil {
+			return nil, err
+		}
+		cp := *j
+		cp.sc = sc
+		res, err := runOne(ctx, e, o, &cp, window)
+		if err != nil {
+			return nil, err
+		}
+		runs++
+		if res.Failure != nil {
+			nfailed++
+			failed[res.Failure.Checker]++
+			if first == nil {
+				first = res
+			}
+		}
+		if first == nil || res.Interrupted != nil {
+			first = res
+		}
+		if res.Interrupted != nil {
+			break
+		}
+	}
+	var how []string
+	for _, k := range sortedCounts(failed) {
+		how = append(how, fmt.Sprintf("%s %d", k, failed[k]))
+	}
+	fmt.Fprintf(e.stdout, "%s: failed %d of %d runs", j.sc.Name, nfailed, runs)
+	if len(how) > 0 {
+		fmt.Fprintf(e.stdout, " (%s)", strings.Join(how, ", "))
+	}
+	fmt.Fprintln(e.stdout)
+	return first, nil
+}
+
+// copyScenario returns a fresh copy of sc, as loaded: its text parsed again (the
+// command line's overrides and seed are applied to it by runOne).
+func copyScenario(sc *scenario.Scenario) (*scenario.Scenario, error) {
+	file := sc.Name + scripts.Ext
+	if len(sc.Steps) > 0 && sc.Steps[0].Pos.File != "" {
+		file = sc.Steps[0].Pos.File
+	}
+	cp, err := scenario.Parse(file, []byte(sc.Source))
+	if err != nil {
+		return nil, err
+	}
+	cp.Name = sc.Name
+	return cp, nil
+}
+
+// sortedCounts returns the keys of m, most counted first.
+func sortedCounts(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	return keys
+}
+
+// inWorker reports whether runs go to a worker process: live runs do (a panic or a
+// deadlock of the Raft then ends that process, not miniraft), but with -v, which prints
+// events as they happen.
+func (o *runOptions) inWorker() bool { return o.engine == "live" && !o.verbose }
+
+// runHere runs j's scenario (seed and overrides applied) in this process, and returns
+// its result and, with --report, its report page.
+func runHere(ctx context.Context, e *env, o *runOptions, j *job, seed int64, repro string, window report.Window) (*runner.Result, *report.Data, error) {
+	sc := j.sc
+	opts := runner.Options{Engine: o.engine, Seed: seed, Tool: toolName(), CheckBudget: o.checkBudget, Impl: o.impl,
+		Overrides: j.ov, Repro: repro}
+	if o.engine == "live" {
+		// A Raft that deadlocks ends its run with a verdict, never hangs it.
+		wd, stop := liveWatchdog(o.impl)
+		defer stop()
+		opts.Watchdog = wd
+	}
 	if j.trace != nil {
 		opts.Trace = j.trace.f
 	}
@@ -398,7 +586,7 @@ func runOne(ctx context.Context, e *env, o *runOptions, j *job, window report.Wi
 	}
 	r, err := runner.New(sc, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var wg sync.WaitGroup
 	stopPrint := func() {}
@@ -427,53 +615,88 @@ func runOne(ctx context.Context, e *env, o *runOptions, j *job, window report.Wi
 		line.clear(e.stderr)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if o.quiet {
-		switch {
-		case res.Failure != nil:
-			fmt.Fprintf(e.stdout, "FAIL %s (seed %d): %s\n", res.Name, res.Seed, res.Failure)
-		case res.Interrupted != nil:
-			fmt.Fprintf(e.stdout, "INTERRUPTED %s (seed %d) %s\n", res.Name, res.Seed, res.Interrupted)
-		default:
-			fmt.Fprintf(e.stdout, "PASS %s (seed %d)\n", res.Name, res.Seed)
-		}
-	} else {
-		res.WriteSummary(e.stdout)
-		if j.note != "" {
-			fmt.Fprintf(e.stdout, "  overridden on the command line: %s\n", j.note)
-		}
-		fmt.Fprintf(e.stdout, "  run it again: %s\n", res.Repro)
+	if rec == nil {
+		return res, nil, nil
 	}
-	say := func(what, path string) {
-		if !o.quiet {
-			fmt.Fprintf(e.stdout, "  %s: %s\n", what, path)
-		}
+	d := rec.Data(sc, &res.Result, res.KV)
+	return res, &d, nil
+}
+
+// runInWorker runs j's scenario on the live engine in a worker process of its own
+// (this program again: see fuzz.Serve), in real time or, with --vtime, in virtual time:
+// a Raft that panics or deadlocks ends the worker, and the run with a panic or deadlock
+// violation carrying the stacks of its code, while miniraft goes on. The worker writes
+// the trace; with --report, the page is made from it.
+func runInWorker(ctx context.Context, o *runOptions, j *job, seed int64, repro string) (*runner.Result, *report.Data, error) {
+	sc := j.sc
+	job := fuzz.Job{Name: sc.Name, Source: sc.Source, Seed: seed, SeedSet: true, Tool: toolName(),
+		Overrides: j.ov, Repro: repro, CheckBudget: o.checkBudget}
+	if o.impl != nil {
+		job.Raft = o.impl.Dir
 	}
 	if j.trace != nil {
-		if err := j.trace.finish(); err != nil {
-			return nil, fmt.Errorf("--trace: %w", err)
-		}
-		say("trace", j.trace.path)
+		job.Trace = j.trace.path
 	}
-	if err := writeVisualization(e, o, res, j.trace); err != nil {
-		return nil, err
+	if j.report != nil && job.Trace == "" {
+		f, err := os.CreateTemp("", "miniraft-*.jsonl")
+		if err != nil {
+			return nil, nil, fmt.Errorf("--report: %w", err)
+		}
+		f.Close()
+		job.Trace = f.Name()
+		defer os.Remove(job.Trace)
 	}
-	if j.report != nil {
-		if !window.IsZero() && window.From >= res.Duration {
-			fmt.Fprintf(e.stderr, "miniraft run: warning: --report-window %s: %s ended at %s, before the window: its report shows no messages\n",
-				o.reportWindow, res.Name, fmtSeconds(res.Duration))
+	// A real-time run takes its cluster time in real time: the worker's bound is more.
+	w := vtime.NewWorker(vtime.WorkerOptions{RealTime: !o.vtime, HardTimeout: 2*sc.Bound() + time.Minute})
+	defer w.Close()
+	out, err := fuzz.RunJob(ctx, w, job, sc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
 		}
-		d := rec.Data(sc, &res.Result, res.KV)
-		if err := report.Write(j.report.f, d); err != nil {
-			return nil, fmt.Errorf("--report %s: %w", j.report.path, err)
-		}
-		if err := j.report.finish(); err != nil {
-			return nil, fmt.Errorf("--report: %w", err)
-		}
-		say("report", j.report.path)
+		return nil, nil, err
 	}
-	return res, nil
+	res := out.Result
+	res.Repro = repro
+	if j.report == nil {
+		return res, nil, nil
+	}
+	d, err := pageFromTrace(job.Trace, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, d, nil
+}
+
+// pageFromTrace makes the report page of a run from its trace, written by a worker
+// process, and its result. A run the worker could not finish (its Raft deadlocked or
+// panicked, and the worker ended) has a trace without an end: the failure res carries is
+// added.
+func pageFromTrace(path string, res *runner.Result) (*report.Data, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	defer f.Close()
+	d, err := report.FromTrace(f)
+	if err != nil {
+		return nil, fmt.Errorf("--report: the run's trace: %w", err)
+	}
+	if n := len(d.Events); res.Failure != nil && (n == 0 || d.Events[n-1].Kind != chaos.EventEnd) {
+		var last chaos.Event
+		if n > 0 {
+			last = d.Events[n-1]
+		}
+		v := *res.Failure
+		d.Events = append(d.Events,
+			chaos.Event{Seq: last.Seq + 1, At: max(last.At, v.At), Kind: chaos.EventViolation, Peer: -1, Violation: &v},
+			chaos.Event{Seq: last.Seq + 2, At: max(last.At, v.At), Kind: chaos.EventEnd, Peer: -1, End: &chaos.RunEnd{}})
+	} else {
+		d.Result, d.KV = &res.Result, res.KV // the kv history was checked here, after the trace
+	}
+	return &d, nil
 }
 
 // fmtSeconds renders d in seconds, as the summaries do: "4.0s".
