@@ -30,7 +30,16 @@ const minClockRate = 0.5
 //     of pre-votes (it reaches a majority, counting itself), so while the Suite has
 //     seen no pre-vote (raft.PreCandidate, or a pre-vote answered) it assumes no PreVote.
 //     Seen on 4 peers as `bridge 3 - 2 - 0,1` with peer 3's clock skewed: a real
-//     livelock of Raft without PreVote, not a safety bug.
+//     livelock of Raft without PreVote, not a safety bug. The same holds for an
+//     outsider that hears the whole group but some peers of it cannot hear (a one-way
+//     cut from it, as `cut leader -> minority` leaves a deposed leader): while no
+//     leader stands it times out, raises its term through the peers it reaches and,
+//     its log the most up to date, takes their votes each term; if the one peer of the
+//     group that could win is slow (clock at half speed), its timer, reset by each vote
+//     it grants, never runs out first. Seen on 5 peers (fuzz seed 501569: peer 4
+//     deposed with `cut 4 -> 1,3`, peer 2 paused, peer 0 at half speed and alone
+//     holding peer 4's last entries): no leader for 5 s, a livelock of Raft without
+//     PreVote.
 //   - with PreVote, a stale leader outside the group that still reaches a peer of it:
 //     that peer, hearing a leader, refuses the pre-votes the group needs to elect one
 //     of its own, and without CheckQuorum the stale leader never steps down (the same
@@ -246,7 +255,7 @@ func (l *liveness) interfered() bool {
 		if st != chaos.Up || l.group&(1<<o) != 0 {
 			continue
 		}
-		reaches, deaf := false, false
+		reaches, partial := false, false
 		for m := range l.state {
 			if l.group&(1<<m) == 0 {
 				continue
@@ -257,10 +266,11 @@ func (l *liveness) interfered() bool {
 				}
 				reaches = true
 			}
-			deaf = deaf || l.net.Cut[m][o]
+			// o cannot hear m (deaf), or m cannot hear o (mute).
+			partial = partial || l.net.Cut[m][o] || l.net.Cut[o][m]
 		}
-		if reaches && deaf && l.canRaiseTerm(o) {
-			return true // the bridge livelock
+		if reaches && partial && l.canRaiseTerm(o) {
+			return true // the bridge livelock, or the mute outsider's
 		}
 	}
 	return false

@@ -473,6 +473,41 @@ func TestLivenessBridgeLivelock(t *testing.T) {
 	}
 }
 
+// TestLivenessMuteOutsider checks the excuse for a peer outside the majority that hears
+// all of it but is heard by only part of it (a one-way cut from it): without PreVote it
+// raises its term through the peers it reaches and takes their votes, so Raft owes no
+// leader; with PreVote it cannot gather a majority of pre-votes, and a leader is owed.
+// The shape of fuzz seed 501569, shrunk (see liveness).
+func TestLivenessMuteOutsider(t *testing.T) {
+	mute := chaos.Fault{Kind: chaos.Cut, From: []int{3}, To: []int{1, 2}}
+	tests := []struct {
+		name    string
+		preVote bool
+		more    []chaos.Fault
+		want    want
+	}{
+		{name: "without PreVote"},
+		{name: "with PreVote", preVote: true, want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{0}}},
+		{name: "outsider crashed", more: []chaos.Fault{{Kind: chaos.Crash, Peers: []int{3}}}, want: want{checker: Liveness, peers: []int{0, 1, 2}, terms: []int{0}}},
+		{name: "healed", more: []chaos.Fault{{Kind: chaos.Heal}}, want: want{checker: Liveness, peers: []int{0, 1, 2, 3}, terms: []int{0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(4)
+			if tt.preVote {
+				f.emit(raft.Event{Kind: raft.EventVote, Peer: 0, Other: 1, Index: 1, PreVote: true})
+			}
+			f.fault(mute)
+			for _, fl := range tt.more {
+				f.fault(fl)
+			}
+			s := f.suite(t, Options{})
+			s.Finish(30 * sec)
+			expect(t, s, tt.want)
+		})
+	}
+}
+
 func TestLivenessCandidate(t *testing.T) {
 	// Peer 1 stands for term 2; peer 0 wins it with peer 2's vote.
 	split := func(f *fake) {
