@@ -35,7 +35,13 @@ func helperMain(mode string) int {
 // returns its exit code and output.
 func outer(t testing.TB, cache string, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return outerWithin(t, 3*time.Minute, cache, env, args...)
+}
+
+// outerWithin is outer, killing the outer miniraft after limit.
+func outerWithin(t testing.TB, limit time.Duration, cache string, env []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	// The user's cache directory moves to cache; the go command's own caches stay.
