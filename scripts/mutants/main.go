@@ -262,7 +262,7 @@ func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool)
 	if b.Live {
 		r.Engine, budget, engine = "live", o.liveBudget, []string{"--engine", "live"}
 		if !live {
-			r.Verdict, r.Message = "pending", "needs miniraft fuzz --engine live (not on main yet)"
+			r.Verdict, r.Message = "pending", "needs miniraft fuzz --engine live, which this build lacks"
 			return r
 		}
 	}
