@@ -78,7 +78,8 @@ type Row struct {
 	Layer  bugs.Layer `json:"layer"`
 	Engine string     `json:"engine"`
 	Flags  []string   `json:"flags,omitempty"`
-	// Verdict is caught, missed, crashed (the campaign died: Message says how), hung
+	// Verdict is caught, unattributed (caught by a checker that fails the correct code
+	// too, on the live engine: see -baseline), missed, crashed (the campaign died: Message says how), hung
 	// (killed after its budget and grace), or pending (the wrapper's bugs, while
 	// miniraft fuzz has no live engine).
 	Verdict string `json:"verdict"`
@@ -123,6 +124,7 @@ type options struct {
 	workers                                int
 	names                                  string
 	quick, library, unit, markdown         bool
+	baseline                               bool
 	out, json                              string
 }
 
@@ -139,6 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.quick, "quick", false, "only the quick subset (what CI runs); exit 1 if one of them is missed")
 	fs.BoolVar(&o.library, "library", false, "also run the scenario library against each bug")
 	fs.DurationVar(&o.libraryTime, "library-time", 15*time.Minute, "time the scenario library may take against one bug before it is killed (-library)")
+	fs.BoolVar(&o.baseline, "baseline", true, "fuzz the correct raft.Raft on the live engine first: a live bug's failure with a checker that fails there too is unattributed")
 	fs.BoolVar(&o.unit, "unit", false, "also run raft's unit tests (go test -short ./raft/) against each bug")
 	fs.BoolVar(&o.markdown, "markdown", false, "print the table in Markdown")
 	fs.StringVar(&o.out, "out", "", "directory for the campaigns' files (default out/mutants-TIME)")
@@ -180,6 +183,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("go build: %v\n%s", err, out)
 	}
 	live := hasLiveFuzz(ctx, bin)
+	var alarms map[string]int // checkers that fail the correct code on the live engine
+	if live && o.baseline && slices.ContainsFunc(list, func(b bugs.Bug) bool { return b.Live }) {
+		fmt.Fprintf(stderr, "baseline: the correct raft.Raft on the live engine for %v: ", o.liveBudget)
+		alarms, err = baseline(ctx, o, bin)
+		if err != nil {
+			fmt.Fprintf(stderr, "failed (%v); live verdicts are not checked against it\n", err)
+		} else {
+			fmt.Fprintf(stderr, "false alarms %v\n", alarms)
+		}
+	}
 
 	rows := make([]Row, 0, len(list))
 	missed := 0
@@ -188,7 +201,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			break
 		}
 		fmt.Fprintf(stderr, "[%d/%d] %s ", i+1, len(list), b.Name)
-		r := campaign(ctx, o, bin, b, live)
+		r := campaign(ctx, o, bin, b, live, alarms)
 		if o.library {
 			r.Library = library(ctx, bin, b, filepath.Join(o.out, b.Name), o.libraryTime)
 		}
@@ -254,13 +267,17 @@ func hasLiveFuzz(ctx context.Context, bin string) bool {
 }
 
 // campaign fuzzes one bug and reads the campaign's record.
-func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool) Row {
+//
+// On the live engine it goes on to the fifth failure, and the row takes the first whose
+// checker the baseline did not see fail (alarms): the bug's own failure, not a false
+// alarm. If every failure's checker is among the alarms, the row is unattributed.
+func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool, alarms map[string]int) Row {
 	s := settings[b.Name]
 	r := Row{Bug: b.Name, Layer: b.Layer, Engine: "sim", Flags: s.flags}
-	budget := o.budget
+	budget, stopAfter := o.budget, "1"
 	var engine []string
 	if b.Live {
-		r.Engine, budget, engine = "live", o.liveBudget, []string{"--engine", "live"}
+		r.Engine, budget, engine, stopAfter = "live", o.liveBudget, []string{"--engine", "live"}, "5"
 		if !live {
 			r.Verdict, r.Message = "pending", "needs miniraft fuzz --engine live, which this build lacks"
 			return r
@@ -270,7 +287,7 @@ func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool)
 		budget = o.quickBudget
 	}
 	args := append([]string{"fuzz", "--bug", b.Name, "--time", budget.String(), "--workers", fmt.Sprint(o.workers),
-		"--stop-after", "1", "--shrink", "1", "-q"}, engine...)
+		"--stop-after", stopAfter, "--shrink", "1", "-q"}, engine...)
 	dir, err := filepath.Abs(filepath.Join(o.out, b.Name))
 	if err == nil {
 		err = os.RemoveAll(dir)
@@ -302,7 +319,15 @@ func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool)
 		return r
 	}
 	r.Verdict = "caught"
-	first := slices.MinFunc(rec.Failures, func(a, b fuzz.Failure) int { return int(a.After - b.After) })
+	byTime := func(a, b fuzz.Failure) int { return int(a.After - b.After) }
+	first := slices.MinFunc(rec.Failures, byTime)
+	own := slices.DeleteFunc(slices.Clone(rec.Failures), func(f fuzz.Failure) bool { return alarms[f.Checker] > 0 })
+	if len(own) > 0 {
+		first = slices.MinFunc(own, byTime)
+	} else if alarms[first.Checker] > 0 {
+		r.Verdict = "unattributed"
+		r.Message = fmt.Sprintf("the correct code fails %s too (%s of the baseline)", first.Checker, plural(alarms[first.Checker], "run"))
+	}
 	r.After, r.Checker = first.After, first.Checker
 	for _, m := range rec.Minimal {
 		if m.Checker == r.Checker {
@@ -310,6 +335,30 @@ func campaign(ctx context.Context, o options, bin string, b bugs.Bug, live bool)
 		}
 	}
 	return r
+}
+
+// baseline fuzzes the correct code on the live engine for the live budget and returns
+// how many runs each checker failed: a live bug's failure with one of these checkers
+// cannot be told from a false alarm.
+func baseline(ctx context.Context, o options, bin string) (map[string]int, error) {
+	dir, err := filepath.Abs(filepath.Join(o.out, "baseline-live"))
+	if err == nil {
+		err = os.RemoveAll(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"fuzz", "--engine", "live", "--time", o.liveBudget.String(), "--workers", fmt.Sprint(o.workers),
+		"--shrink", "0", "-q", "--out", dir}
+	code, out, err := execGroup(ctx, o.liveBudget+o.grace, nil, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := fuzz.ReadRecord(dir)
+	if err != nil {
+		return nil, fmt.Errorf("exit %d: %s: %w", code, crashLine(out), err)
+	}
+	return rec.Violations, nil
 }
 
 // library runs the scenario library against bug b, on the engine its code runs on.
@@ -475,6 +524,8 @@ func cells(r Row, lib, unit bool) []string {
 		}
 	case "crashed", "hung", "pending":
 		c[5] = r.Message
+	case "unattributed":
+		c[4], c[5] = secs(r.After), r.Message
 	}
 	if lib {
 		s := "-"
@@ -538,7 +589,7 @@ func writeMarkdown(w io.Writer, rows []Row, o options) {
 	for _, r := range rows {
 		c := cells(r, lib, unit)
 		c[0] = "`" + r.Bug + "`" + strings.TrimPrefix(c[0], r.Bug)
-		if r.Checker != "" {
+		if r.Verdict == "caught" {
 			c[5] = "`" + r.Checker + "`"
 		}
 		for i := range c {

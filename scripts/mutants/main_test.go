@@ -113,6 +113,8 @@ func TestMarkdown(t *testing.T) {
 			Checker: "durability", Steps: 1, Peers: 3, File: "f.chaos"},
 		{Bug: "stale-match", Layer: bugs.Core, Engine: "sim", Verdict: "missed", Runs: 9000},
 		{Bug: "second-applier", Layer: bugs.Wrapper, Engine: "live", Verdict: "pending", Message: "needs a | live engine"},
+		{Bug: "reply-before-save", Layer: bugs.Persistence, Engine: "live", Verdict: "unattributed", Runs: 2, After: 200 * time.Millisecond,
+			Checker: "term-monotonic", Message: "the correct code fails term-monotonic too (1 run of the baseline)"},
 	}
 	var b bytes.Buffer
 	writeMarkdown(&b, rows, options{budget: time.Minute, liveBudget: 5 * time.Minute, workers: 2})
@@ -124,6 +126,7 @@ func TestMarkdown(t *testing.T) {
 		"| `truncate-matching` | core | sim | caught | 0.0s | `durability` | 1 step, 3 peers | 2 |",
 		"| `stale-match` | core | sim | missed | - | - | - | 9000 |",
 		"| `second-applier` | wrapper | live | pending | - | needs a \\| live engine | - | 0 |",
+		"| `reply-before-save` | persistence | live | unattributed | 0.2s | the correct code fails term-monotonic too (1 run of the baseline) | - | 2 |",
 		"",
 	}
 	for i, w := range want {
@@ -131,7 +134,7 @@ func TestMarkdown(t *testing.T) {
 			t.Fatalf("line %d:\ngot  %q\nwant %q\nwhole:\n%s", i, lines[min(i, len(lines)-1)], w, b.String())
 		}
 	}
-	if !strings.Contains(b.String(), "2 of 4 bugs caught by fuzzing (budget 1m0s per bug on the sim engine") {
+	if !strings.Contains(b.String(), "2 of 5 bugs caught by fuzzing (budget 1m0s per bug on the sim engine") {
 		t.Errorf("no summary line:\n%s", b.String())
 	}
 }
