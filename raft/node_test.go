@@ -633,19 +633,7 @@ func TestNodeSnapshotStateAck(t *testing.T) {
 	to1 := ptTo(p.msgs(), 1) // 1..2 to peer 1; peer 2 gets 1..2 too
 	p.msgs()
 	// Peer 2 catches up fully, so 1..6 commit; the leader snapshots at 6.
-	for i := 0; p.Status().Progress[2].Match < 6; i++ {
-		if i > 20 {
-			t.Fatalf("peer 2 does not catch up: %+v", p.Status().Progress[2])
-		}
-		progressed := false
-		for _, m := range ptTo(p.msgs(), 2) {
-			p.ack(m)
-			progressed = true
-		}
-		if !progressed {
-			p.Tick()
-		}
-	}
+	catchUp(t, p, 2, 6)
 	p.ready()
 	if err := p.Snapshot(6, []byte("s")); err != nil {
 		t.Fatal(err)
@@ -1281,19 +1269,7 @@ func TestNodeZeroReplyIsNoReply(t *testing.T) {
 			p.Propose(i)
 		}
 		p.msgs() // peer 1 never answers these
-		for i := 0; p.Status().Progress[2].Match < 6; i++ {
-			if i > 20 {
-				t.Fatalf("peer 2 does not catch up: %+v", p.Status().Progress[2])
-			}
-			progressed := false
-			for _, m := range ptTo(p.msgs(), 2) {
-				p.ack(m)
-				progressed = true
-			}
-			if !progressed {
-				p.Tick()
-			}
-		}
+		catchUp(t, p, 2, 6)
 		p.ready()
 		if err := p.Snapshot(6, []byte("s")); err != nil {
 			t.Fatal(err)
@@ -1320,4 +1296,23 @@ func TestNodeZeroReplyIsNoReply(t *testing.T) {
 			t.Errorf("after a real InstallSnapshotReply: %+v, want match 6", got)
 		}
 	})
+}
+
+// catchUp has leader p's messages to peer acknowledged, ticking when there are none,
+// until p's match for peer reaches index; it fails t if that takes over 20 rounds.
+func catchUp(t *testing.T, p *ptNode, peer, index int) {
+	t.Helper()
+	for i := 0; p.Status().Progress[peer].Match < index; i++ {
+		if i > 20 {
+			t.Fatalf("peer %d does not catch up: %+v", peer, p.Status().Progress[peer])
+		}
+		progressed := false
+		for _, m := range ptTo(p.msgs(), peer) {
+			p.ack(m)
+			progressed = true
+		}
+		if !progressed {
+			p.Tick()
+		}
+	}
 }

@@ -74,23 +74,7 @@ func startOn(t *testing.T, src Source, close func(), w, h int, configure ...func
 // afterDraw copies the screen (on the UI goroutine).
 func (hs *harness) afterDraw(s tcell.Screen) {
 	s.Show()
-	cells, w, h := hs.screen.GetContents()
-	rows := make([]string, h)
-	styles := make([][]tcell.Style, h)
-	for y := range h {
-		var b strings.Builder
-		styles[y] = make([]tcell.Style, w)
-		for x := range w {
-			c := cells[y*w+x]
-			if len(c.Runes) == 0 {
-				b.WriteRune(' ')
-			} else {
-				b.WriteRune(c.Runes[0])
-			}
-			styles[y][x] = c.Style
-		}
-		rows[y] = b.String()
-	}
+	rows, styles := contents(hs.screen)
 	hs.mu.Lock()
 	hs.rows, hs.styles, hs.frame = rows, styles, hs.app.frame
 	hs.mu.Unlock()
@@ -386,4 +370,27 @@ func TestAppUnknownKey(t *testing.T) {
 	hs.waitText(" Logs")
 	hs.typeKeys("Z")
 	hs.waitText(`no key 'Z': press ? for the keys`)
+}
+
+// contents returns a simulated screen's rows (a cell's first rune, a space for an empty
+// cell) and each cell's style.
+func contents(s tcell.SimulationScreen) ([]string, [][]tcell.Style) {
+	cells, w, h := s.GetContents()
+	rows := make([]string, h)
+	styles := make([][]tcell.Style, h)
+	for y := range h {
+		var b strings.Builder
+		styles[y] = make([]tcell.Style, w)
+		for x := range w {
+			c := cells[y*w+x]
+			if len(c.Runes) == 0 {
+				b.WriteRune(' ')
+			} else {
+				b.WriteRune(c.Runes[0])
+			}
+			styles[y][x] = c.Style
+		}
+		rows[y] = b.String()
+	}
+	return rows, styles
 }

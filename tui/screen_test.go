@@ -67,24 +67,7 @@ func screen(t *testing.T, a *App, f *frame, w, h int) ([]string, [][]tcell.Style
 	a.root.SetRect(0, 0, w, h)
 	a.root.Draw(s)
 	s.Show()
-	cells, cw, ch := s.GetContents()
-	rows := make([]string, ch)
-	styles := make([][]tcell.Style, ch)
-	for y := range ch {
-		var b strings.Builder
-		styles[y] = make([]tcell.Style, cw)
-		for x := range cw {
-			c := cells[y*cw+x]
-			if len(c.Runes) == 0 {
-				b.WriteRune(' ')
-			} else {
-				b.WriteRune(c.Runes[0])
-			}
-			styles[y][x] = c.Style
-		}
-		rows[y] = b.String()
-	}
-	return rows, styles
+	return contents(s)
 }
 
 // Every cluster size the language allows is laid out usably at 80x24 and 120x40, or

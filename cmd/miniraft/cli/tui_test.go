@@ -61,45 +61,51 @@ func (s *readyScreen) Init() error {
 	return err
 }
 
-func TestTUIRunsAndQuits(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+// tuiUntil runs miniraft with args on a simulated screen until the screen shows want,
+// then quits with q and returns what miniraft printed once it exits with wantCode.
+func tuiUntil(t *testing.T, args []string, want string, wantCode int) (out, errb *bytes.Buffer) {
+	t.Helper()
 	screen := &readyScreen{tcell.NewSimulationScreen("UTF-8"), make(chan struct{})}
 	old := newScreen
 	newScreen = func() (tcell.Screen, error) { return screen, nil }
 	defer func() { newScreen = old }()
 
-	var out, errb bytes.Buffer
+	out, errb = new(bytes.Buffer), new(bytes.Buffer)
 	done := make(chan int, 1)
-	dir := t.TempDir()
-	trace, page := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "s.html")
-	go func() {
-		done <- run([]string{"tui", "--speed", "8", "--seed", "2", "--trace", trace, "--report", page, "leader-crash"}, &out, &errb)
-	}()
-
+	go func() { done <- run(args, out, errb) }()
 	select {
 	case <-screen.ready:
 	case code := <-done:
 		t.Fatalf("miniraft tui ended at once with %d: %s", code, errb.String())
 	}
-	// Poll the screen until the cluster has a leader, then quit.
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(screenText(screen), "is leader of term") {
+	// Poll the screen until it shows want, then quit.
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(screenText(screen), want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no leader shown; the screen:\n%s\nstderr: %s", screenText(screen), errb.String())
+			t.Fatalf("%q not shown; the screen:\n%s\nstderr: %s", want, screenText(screen), errb.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	// Quitting in the middle of the timeline interrupts the run: neither a pass nor a
-	// failure.
 	screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	select {
 	case code := <-done:
-		if code != exitInterrupted {
-			t.Errorf("exit %d, want %d; stderr: %s", code, exitInterrupted, errb.String())
+		if code != wantCode {
+			t.Errorf("exit %d, want %d; stderr: %s", code, wantCode, errb.String())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("q did not end miniraft tui")
 	}
+	return out, errb
+}
+
+// Quitting in the middle of the timeline interrupts the run: neither a pass nor a
+// failure.
+func TestTUIRunsAndQuits(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	dir := t.TempDir()
+	trace, page := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "s.html")
+	out, _ := tuiUntil(t, []string{"tui", "--speed", "8", "--seed", "2", "--trace", trace, "--report", page, "leader-crash"},
+		"is leader of term", exitInterrupted)
 	if !strings.Contains(out.String(), "INTERRUPTED leader-crash (engine sim, seed 2, 5 peers)") ||
 		!regexp.MustCompile(`interrupted (at|after) step \d+ of \d+`).MatchString(out.String()) || strings.Contains(out.String(), "PASS") {
 		t.Errorf("the summary after quitting does not say the run was interrupted: %q", out.String())
@@ -125,35 +131,7 @@ func TestTUIRunsAndQuits(t *testing.T) {
 // "scenario passed", and the run passed.
 func TestTUIQuitAfterTheTimeline(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	screen := &readyScreen{tcell.NewSimulationScreen("UTF-8"), make(chan struct{})}
-	old := newScreen
-	newScreen = func() (tcell.Screen, error) { return screen, nil }
-	defer func() { newScreen = old }()
-
-	var out, errb bytes.Buffer
-	done := make(chan int, 1)
-	go func() { done <- run([]string{"tui", "--speed", "64", "--seed", "2", "leader-crash"}, &out, &errb) }()
-	select {
-	case <-screen.ready:
-	case code := <-done:
-		t.Fatalf("miniraft tui ended at once with %d: %s", code, errb.String())
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(screenText(screen), "✓ scenario passed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no verdict shown; the screen:\n%s\nstderr: %s", screenText(screen), errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
-	select {
-	case code := <-done:
-		if code != exitPass {
-			t.Errorf("exit %d, want %d; stderr: %s", code, exitPass, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("q did not end miniraft tui")
-	}
+	out, _ := tuiUntil(t, []string{"tui", "--speed", "64", "--seed", "2", "leader-crash"}, "✓ scenario passed", exitPass)
 	if !strings.HasPrefix(out.String(), "PASS leader-crash (engine sim, seed 2, 5 peers)") || strings.Contains(out.String(), "interrupted") {
 		t.Errorf("the summary: %q", out.String())
 	}
