@@ -412,6 +412,9 @@ func (cc *campaign) record(ctx context.Context, ex executor, s int64, sc *scenar
 		}
 		sh, err := Shrinker{MaxRuns: cc.ShrinkRuns, Seed: s, Run: run, Tries: cc.Engine.tries()}.Shrink(ctx, sc, checker)
 		if err == nil {
+			if sh.AsFound {
+				sh.Failure = *o.Failure // what the campaign's run saw
+			}
 			m = &Minimal{Checker: checker, Seed: s, Shrunk: sh}
 		} else if ctx.Err() == nil {
 			err = fmt.Errorf("fuzz: shrink seed %d: %w", s, err)
@@ -476,6 +479,10 @@ func (cc *campaign) writeMinimal(ctx context.Context, ex executor, m *Minimal) e
 		}
 		sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz in the schedule of seed %d (engine: %s), shrunk from %d steps and %d peers\nto %d steps and %d peers in %d runs%s.\n\nFirst failure at %s: %s",
 			article(m.Checker), m.Checker, m.Seed, cc.Engine.Name(), m.StepsBefore, m.PeersBefore, m.StepsAfter, m.PeersAfter, m.Runs, from, fmtAt(m.Failure.At), first)
+		if m.AsFound {
+			sc.Description = fmt.Sprintf("%s %s violation found by miniraft fuzz in the schedule of seed %d (engine: %s), not shrunk:\nit did not fail so again in its first %d runs, so no smaller schedule could be judged.\n\nFirst failure at %s: %s",
+				article(m.Checker), m.Checker, m.Seed, cc.Engine.Name(), m.Runs, fmtAt(m.Failure.At), first)
+		}
 		if m.Reruns > 0 {
 			sc.Description += fmt.Sprintf("\n\nIt failed so again in %d of %d reruns (%s): runs of goroutine code are not exactly repeatable.", m.Reproduced, m.Reruns, cc.Engine.Name())
 		}
@@ -634,6 +641,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 		for _, m := range r.Minimal {
 			if m.Checker == k {
 				row.shrunk = fmt.Sprintf("%d steps, %d peers (from seed %d)", m.StepsAfter, m.PeersAfter, m.Seed)
+				if m.AsFound {
+					row.shrunk = fmt.Sprintf("not shrunk: %d steps, %d peers (seed %d)", m.StepsAfter, m.PeersAfter, m.Seed)
+				}
 			}
 		}
 		rows = append(rows, row)

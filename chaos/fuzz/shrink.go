@@ -29,7 +29,16 @@ type Shrunk struct {
 	PeersBefore, PeersAfter int
 	// Runs is how many runs shrinking took.
 	Runs int
+	// AsFound says the scenario is the one given, not shrunk: on an engine that is not
+	// exactly repeatable (Tries above 1), it did not fail again in its first
+	// EstablishTries runs, so no smaller one could be judged. Failure is then zero.
+	AsFound bool
 }
+
+// EstablishTries is how many times a scenario given to Shrink runs at most, on an engine
+// that is not exactly repeatable, before shrinking starts: it failed once, and a rare
+// failure needs more than a candidate's Tries to show again.
+const EstablishTries = 10
 
 // Shrinker reduces a failing scenario. The zero value is ready to use. A Shrinker is a
 // plain value, safe for concurrent use; each Shrink is independent.
@@ -81,9 +90,21 @@ func (s Shrinker) Shrink(ctx context.Context, sc *scenario.Scenario, checker str
 	if !start.Header.HasSeed {
 		start.Header.Seed, start.Header.HasSeed = s.Seed, true
 	}
+	tries := sh.tries
+	if tries > 1 {
+		sh.tries = max(EstablishTries, tries)
+	}
 	ok, err := sh.try(start)
-	if err != nil {
+	sh.tries = tries
+	if err != nil && !errors.Is(err, errBudget) {
 		return nil, err
+	}
+	if !ok && tries > 1 {
+		// Not exactly repeatable, and it did not fail again: keep it as it was found,
+		// for its reruns to say how often it fails.
+		return &Shrunk{Scenario: start, AsFound: true,
+			StepsBefore: len(sc.Steps), StepsAfter: len(start.Steps),
+			PeersBefore: sc.Header.Peers, PeersAfter: start.Header.Peers, Runs: sh.runs}, nil
 	}
 	if !ok {
 		return nil, fmt.Errorf("%w with a %s violation", ErrNoFailure, checker)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/miniraft/miniraft/chaos"
+	"github.com/miniraft/miniraft/chaos/runner"
 	"github.com/miniraft/miniraft/chaos/scenario"
 )
 
@@ -192,5 +193,56 @@ at 3s expect elections <= 1
 	}
 	if got.Header.Workload != nil {
 		t.Errorf("shrunk scenario keeps workload %v, want none", got.Header.Workload)
+	}
+}
+
+// On an engine that is not exactly repeatable, a scenario that failed once gets
+// EstablishTries runs to fail again before shrinking starts; one that never does is
+// kept as found, not refused, so that a campaign still writes the file it failed with.
+func TestShrinkFlakyScenario(t *testing.T) {
+	sc := parse(t, failing)
+	var calls int
+	flaky := func(failOn int) func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error) {
+		calls = 0
+		return func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error) {
+			calls++
+			if calls < failOn {
+				return Outcome{Result: &runner.Result{}}, nil // passes
+			}
+			return Run(ctx, sc, seed, nil, "")
+		}
+	}
+	tests := []struct {
+		name      string
+		failOn    int
+		wantFound bool
+	}{
+		{"fails again at its 7th run", 7, false},
+		{"never fails again", EstablishTries + 1000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh, err := Shrinker{Tries: 3, Run: flaky(tt.failOn)}.Shrink(context.Background(), sc, "expect")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sh.AsFound != tt.wantFound {
+				t.Fatalf("AsFound = %v after %d runs, want %v", sh.AsFound, sh.Runs, tt.wantFound)
+			}
+			if tt.wantFound {
+				if sh.Runs != EstablishTries || len(sh.Scenario.Steps) != len(sc.Steps) || sh.StepsAfter != sh.StepsBefore {
+					t.Errorf("kept as found after %d runs with %d of %d steps (StepsAfter %d), want %d runs and every step",
+						sh.Runs, len(sh.Scenario.Steps), len(sc.Steps), sh.StepsAfter, EstablishTries)
+				}
+				return
+			}
+			if sh.StepsAfter != 1 || sh.Failure.Checker != "expect" {
+				t.Errorf("shrunk to %d steps, failure %v; want the expect alone", sh.StepsAfter, sh.Failure)
+			}
+		})
+	}
+	// Exactly repeatable (Tries 1): one run decides, and a pass is refused.
+	if _, err := (Shrinker{Run: flaky(2)}).Shrink(context.Background(), sc, "expect"); !errors.Is(err, ErrNoFailure) {
+		t.Errorf("Shrink with Tries 1 of a first run that passes: %v, want ErrNoFailure", err)
 	}
 }
