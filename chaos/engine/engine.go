@@ -1,7 +1,8 @@
 // Package engine holds what the chaos engines (live, sim, and engines of peers the
 // harness does not own) share beyond the chaos.Cluster contract: how a peer's lives are
-// seeded, how its service's deliveries and failures are reported. It is for engines
-// only: views never import it.
+// seeded, which peer a proposal goes to, how a delivery reaches the service and a
+// restart restores it, how the service's deliveries and failures are reported. It is
+// for engines only: views never import it.
 package engine
 
 import (
@@ -55,4 +56,36 @@ func Restore(svc chaos.Service, peer, index int, snap []byte) error {
 		return fmt.Errorf("peer %d cannot restart: restore snapshot through %d (Raft's persisted state says): no snapshot was persisted", peer, index)
 	}
 	return nil
+}
+
+// Serve hands the message m Raft delivered to peer's service: a snapshot to restore, or
+// a command to apply. When the service asks to compact after a command, Serve calls
+// snapshot with the command's index and the service's snapshot. It returns what went
+// wrong, for the engine to report as a ServiceViolation, or "".
+func Serve(svc chaos.Service, peer int, m raft.ApplyMsg, snapshot func(index int, snap []byte)) string {
+	switch {
+	case m.SnapshotValid:
+		if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {
+			return fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", peer, m.SnapshotIndex, err)
+		}
+	case m.CommandValid:
+		if snap := svc.Apply(m.CommandIndex, m.Command); snap != nil {
+			snapshot(m.CommandIndex, snap)
+		}
+	}
+	return ""
+}
+
+// Leader returns the peer a proposal goes to: of the n peers, the one that believes it
+// leads (state says whether peer i is up and, if so, its term and whether it leads) with
+// the highest term, the lowest id among equals; raft.None if none does.
+func Leader(n int, state func(i int) (term int, leader, up bool)) int {
+	best, bestTerm := raft.None, 0
+	for i := range n {
+		term, leader, up := state(i)
+		if up && leader && (best == raft.None || term > bestTerm) {
+			best, bestTerm = i, term
+		}
+	}
+	return best
 }

@@ -398,6 +398,12 @@ func (c *Cluster) status(id int, rf *raft.Raft) raft.Status {
 func (c *Cluster) serve(id, life int, p course.Peer, svc chaos.Service, applyCh <-chan raft.ApplyMsg, stop <-chan struct{}, done chan<- struct{}, dead *atomic.Bool) {
 	defer c.wg.Done()
 	defer close(done)
+	compact := func(index int, snap []byte) {
+		c.call(id, "Snapshot", func() { p.Snapshot(index, snap) })
+		if !c.mini {
+			c.snapshotted(id, life, index)
+		}
+	}
 	for {
 		if !c.waitUnheld(id, stop) {
 			return
@@ -424,18 +430,8 @@ func (c *Cluster) serve(id, life int, p course.Peer, svc chaos.Service, applyCh 
 		if c.bus.Wants(chaos.EventDeliver) {
 			c.bus.Publish(chaos.Event{Kind: chaos.EventDeliver, Peer: id, Deliver: engine.Delivery(m)})
 		}
-		switch {
-		case m.SnapshotValid:
-			if err := svc.Restore(m.SnapshotIndex, m.Snapshot); err != nil {
-				c.violation(id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", id, m.SnapshotIndex, err))
-			}
-		case m.CommandValid:
-			if snap := svc.Apply(m.CommandIndex, m.Command); snap != nil {
-				c.call(id, "Snapshot", func() { p.Snapshot(m.CommandIndex, snap) })
-				if !c.mini {
-					c.snapshotted(id, life, m.CommandIndex)
-				}
-			}
+		if msg := engine.Serve(svc, id, m, compact); msg != "" {
+			c.violation(id, msg)
 		}
 	}
 }
@@ -1003,18 +999,14 @@ func (c *Cluster) skew(p *peer, rate float64) {
 
 // Propose hands cmd to the up peer that believes it leads with the highest term.
 func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
-	best, bestTerm := raft.None, 0
-	for i, p := range c.running() {
-		if p == nil {
-			continue
+	running := c.running()
+	best := engine.Leader(len(running), func(i int) (term int, leader, up bool) {
+		if p := running[i]; p != nil {
+			c.call(i, "GetState", func() { term, leader = p.GetState() })
+			up = true
 		}
-		var term int
-		var leader bool
-		c.call(i, "GetState", func() { term, leader = p.GetState() })
-		if leader && (best == raft.None || term > bestTerm) {
-			best, bestTerm = i, term
-		}
-	}
+		return term, leader, up
+	})
 	if best == raft.None {
 		return chaos.ProposeResult{Peer: raft.None}
 	}

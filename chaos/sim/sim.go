@@ -380,17 +380,12 @@ func (c *Cluster) ready(p *peer) {
 		for _, m := range rd.Messages {
 			c.send(p, m)
 		}
+		// The service asks to compact: the Node refuses only indexes it can't use.
+		compact := func(index int, snap []byte) { _ = p.node.Snapshot(index, snap) }
 		for _, a := range rd.Apply {
 			c.delivered(p.id, a)
-			if a.SnapshotValid {
-				if err := p.svc.Restore(a.SnapshotIndex, a.Snapshot); err != nil {
-					c.violation(p.id, fmt.Sprintf("peer %d could not restore the snapshot through %d it was sent: %v", p.id, a.SnapshotIndex, err))
-				}
-				continue
-			}
-			if snap := p.svc.Apply(a.CommandIndex, a.Command); snap != nil {
-				// The service asks to compact: the Node refuses only indexes it can't use.
-				_ = p.node.Snapshot(a.CommandIndex, snap)
+			if msg := engine.Serve(p.svc, p.id, a, compact); msg != "" {
+				c.violation(p.id, msg)
 			}
 		}
 	}
@@ -680,13 +675,13 @@ func (c *Cluster) resume(p *peer) {
 func (c *Cluster) Propose(cmd interface{}) chaos.ProposeResult {
 	c.mu.Lock()
 	defer c.unlock()
-	best := raft.None
-	for i, p := range c.peers {
-		if p.node != nil && p.state == chaos.Up && p.node.Role() == raft.Leader &&
-			(best == raft.None || p.node.Term() > c.peers[best].node.Term()) {
-			best = i
+	best := engine.Leader(len(c.peers), func(i int) (int, bool, bool) {
+		p := c.peers[i]
+		if p.node == nil || p.state != chaos.Up {
+			return 0, false, false
 		}
-	}
+		return p.node.Term(), p.node.Role() == raft.Leader, true
+	})
 	if best == raft.None {
 		return chaos.ProposeResult{Peer: raft.None}
 	}
