@@ -515,15 +515,15 @@ const digitGap = time.Second
 // ten, the peer of two digits when this one comes soon after another (1 then 2: 12).
 func (a *App) selectDigit(d int) {
 	n, now := len(a.frame.snap.Peers), a.now()
-	if n == 0 {
-		return // no cluster yet: nothing to select, and "peers are 0..-1" says nothing
-	}
 	if prev := a.view.digit; prev > 0 && n > 10 && now.Sub(a.view.digitAt) < digitGap && prev*10+d < n {
 		a.view.digit = -1
 		a.view.sel = prev*10 + d
 		return
 	}
 	a.view.digit, a.view.digitAt = d, now
+	if n == 0 {
+		return // no cluster yet: nothing to select, and "peers are 0..-1" says nothing
+	}
 	if d >= n {
 		a.say(fmt.Sprintf("there is no peer %d (peers are 0..%d)", d, n-1), true)
 		return

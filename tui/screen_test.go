@@ -163,7 +163,7 @@ func TestSelectTwoDigitPeers(t *testing.T) {
 	src := newFakeSource(15)
 	var clock fakeClock
 	hs := startOn(t, src, func() {}, 120, 40, func(a *App) { a.now = clock.now })
-	hs.waitText(" id ")
+	hs.waitFor("the 15 peers", func(_ []string, f *frame) bool { return f != nil && len(f.snap.Peers) == 15 })
 	sel := regexp.MustCompile(`^▶\s*(\d+) `)
 	selected := func(want int) {
 		hs.t.Helper()
