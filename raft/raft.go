@@ -46,6 +46,10 @@ type Raft struct {
 	paused    bool
 	pauseCond *sync.Cond // broadcast when paused turns false or the peer dies; uses mu
 	tickEvery time.Duration
+	// observe is the Config's Observer (nil for none); events holds what the node
+	// emitted that observe has not been told yet. See publishLocked.
+	observe func(Event)
+	events  []Event
 }
 
 // Make creates a peer, as the course's tester does: peers[me] is this peer's own end,
@@ -85,7 +89,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 	if persister == nil {
 		persister = MakePersister()
 	}
-	cfg.Observer = withDebugLog(cfg.Observer)
+	observe := withDebugLog(cfg.Observer)
 	rf := &Raft{
 		peers:     peers,
 		persister: persister,
@@ -96,6 +100,14 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 		kick:      make(chan struct{}, 1),
 		retick:    make(chan struct{}, 1),
 		tickEvery: cfg.TickInterval,
+		observe:   observe,
+	}
+	if observe != nil {
+		// The node's events wait for the state they describe to be saved or shown (see
+		// publishLocked); the node runs with rf.mu held, so the buffer needs no lock of
+		// its own.
+		rf.cfg.Observer = func(e Event) { rf.events = append(rf.events, e) }
+		cfg = rf.cfg
 	}
 	rf.senders.stop, rf.senders.send = rf.stop, rf.call
 	rf.applyCond = sync.NewCond(&rf.mu)
@@ -109,6 +121,7 @@ func MakeWithConfig(peers []*labrpc.ClientEnd, me int, persister *Persister, app
 	}
 	rf.node = node
 	rf.syncProposalsLocked() // nobody else has rf yet
+	rf.publishLocked()
 	rf.loops.Add(3)
 	go rf.ticker()
 	go rf.flusher()
@@ -300,6 +313,7 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	if !rf.enterLocked() {
 		return
 	}
+	defer rf.publishLocked() // what the reply shows, even if it is not saved (a bug)
 	rf.node.RequestVote(args, reply)
 	if !bugs.On(bugs.ReplyBeforeSave) { // the bug: the vote is saved by the next tick, after the reply
 		rf.flushLocked()
@@ -313,6 +327,7 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	if !rf.enterLocked() {
 		return
 	}
+	defer rf.publishLocked() // what the reply shows, even if it is not saved (a bug)
 	rf.node.AppendEntries(args, reply)
 	if !bugs.On(bugs.ReplyBeforeSave) { // the bug: the entries are saved by the next tick, after the reply
 		rf.flushLocked()
@@ -326,6 +341,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	if !rf.enterLocked() {
 		return
 	}
+	defer rf.publishLocked() // what the reply shows, even if it is not saved (a bug)
 	rf.node.InstallSnapshot(args, reply)
 	rf.flushLocked()
 }
@@ -337,6 +353,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 func (rf *Raft) flushLocked() {
 	rf.syncProposalsLocked()
 	if !rf.node.HasReady() {
+		rf.publishLocked()
 		return
 	}
 	rd := rf.node.Ready()
@@ -344,6 +361,7 @@ func (rf *Raft) flushLocked() {
 		rf.persister.SaveReady(Ready{State: rd.State}) // the bug: the state alone first
 	}
 	rf.persister.SaveReady(rd)
+	rf.publishLocked()
 	for _, m := range rd.Messages {
 		rf.sendAsync(m)
 	}
@@ -351,6 +369,23 @@ func (rf *Raft) flushLocked() {
 		rf.applyQ = append(rf.applyQ, rd.Apply...)
 		rf.applyCond.Signal()
 	}
+}
+
+// publishLocked tells the Observer what the node emitted since the last time: after
+// the state the events describe is saved (flushLocked), or when an RPC handler's reply
+// shows it. An observer is thus never told of a term, vote or entry that a crash could
+// still take back unseen: a harness that crashes a peer by copying its persister, as
+// the course's does, between a step and its save saw nothing of that step.
+// rf.mu must be held.
+func (rf *Raft) publishLocked() {
+	if rf.observe == nil {
+		return
+	}
+	for i, e := range rf.events {
+		rf.observe(e)
+		rf.events[i] = Event{}
+	}
+	rf.events = rf.events[:0]
 }
 
 // sendAsync sends m on a goroutine of its own (see call).

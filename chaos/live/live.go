@@ -503,7 +503,14 @@ func (c *Cluster) crash(p *peer) {
 		c.crashed(p.id)
 	}
 	// The next life gets a copy, made before the kill as the course's crash1 makes it:
-	// what the dead life's goroutines save from now on is lost, as in a real crash.
+	// what the dead life's goroutines save from now on is lost, as in a real crash. So
+	// is what they do: the life is over for the world first, so that no event of a step
+	// whose save the copy missed reaches the checkers (a MiniRaft peer tells its events
+	// once they are saved or shown; the checkers would take a term told after the copy
+	// as one the restart lost).
+	if p.dead != nil {
+		p.dead.Store(true)
+	}
 	next := p.ps.Copy()
 	c.call(p.id, "Kill", p.p.Kill)
 	close(p.stop)
