@@ -504,9 +504,12 @@ func roundUp(d, to time.Duration) time.Duration {
 }
 
 // clone copies sc deeply enough that changing a copy's header, steps and their Every
-// leaves sc alone (commands are values; their slices are never changed in place).
+// leaves sc alone (commands are values; their slices are never changed in place). The
+// copy has no Source: sc's text no longer says what the copy is once it changes, and a
+// run in a worker process takes the text (scenario.Format writes it from the copy).
 func clone(sc *scenario.Scenario) *scenario.Scenario {
 	c := *sc
+	c.Source = ""
 	c.Steps = slices.Clone(sc.Steps)
 	if w := sc.Header.Workload; w != nil {
 		w2 := *w

@@ -246,3 +246,27 @@ func TestShrinkFlakyScenario(t *testing.T) {
 		t.Errorf("Shrink with Tries 1 of a first run that passes: %v, want ErrNoFailure", err)
 	}
 }
+
+// A run that takes the scenario's text, as a live worker process does, runs each
+// candidate as changed, not the text it was cloned from (which made every candidate of
+// a live shrink the original schedule, and its result 0 steps that did not fail).
+func TestShrinkCandidatesCarryTheirText(t *testing.T) {
+	byText := func(ctx context.Context, sc *scenario.Scenario, seed int64) (Outcome, error) {
+		src := sc.Source
+		if src == "" {
+			src = scenario.Format(sc)
+		}
+		again, err := scenario.Parse("worker.chaos", []byte(src))
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Run(ctx, again, seed, nil, "")
+	}
+	sh, err := Shrinker{Run: byText}.Shrink(context.Background(), parse(t, failing), "expect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.StepsAfter != 1 || sh.Scenario.Steps[0].Cmd.String() != "expect term >= 1000" {
+		t.Errorf("shrunk to %d steps:\n%s\nwant the expect alone", sh.StepsAfter, sh.Scenario.Source)
+	}
+}
