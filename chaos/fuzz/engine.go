@@ -128,6 +128,13 @@ func (e Engine) executor() executor {
 func (e Engine) workerOptions() vtime.WorkerOptions {
 	w := e.Worker
 	w.RealTime = w.RealTime || e.RealTime
+	return WithBugs(w)
+}
+
+// WithBugs returns w with the deliberate bugs switched on in this program switched on
+// in the worker processes too (they are this program started again): a run of a bug of
+// raft.Raft in a worker would run correct code otherwise.
+func WithBugs(w vtime.WorkerOptions) vtime.WorkerOptions {
 	if on := chaos.ActiveBugs(); len(on) > 0 {
 		w.Env = append(slices.Clone(w.Env), bugs.EnvVar+"="+strings.Join(on, ","))
 	}

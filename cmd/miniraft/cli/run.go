@@ -649,7 +649,7 @@ func runInWorker(ctx context.Context, o *runOptions, j *job, seed int64, repro s
 		defer os.Remove(job.Trace)
 	}
 	// A real-time run takes its cluster time in real time: the worker's bound is more.
-	w := vtime.NewWorker(vtime.WorkerOptions{RealTime: !o.vtime, HardTimeout: 2*sc.Bound() + time.Minute})
+	w := vtime.NewWorker(fuzz.WithBugs(vtime.WorkerOptions{RealTime: !o.vtime, HardTimeout: 2*sc.Bound() + time.Minute}))
 	defer w.Close()
 	out, err := fuzz.RunJob(ctx, w, job, sc)
 	if err != nil {
