@@ -405,7 +405,12 @@ func peerColumns(f *frame, w int) []column {
 			return fmt.Sprintf("  %d/%d %s", pr.Match, pr.Next, pr.State), st
 		}})
 	}
-	// Keep the columns that fit, in order.
+	return fitColumns(cols, w)
+}
+
+// fitColumns returns the first of cols that fit, in order, in w cells beside the
+// selection marker, each with a space before it.
+func fitColumns(cols []column, w int) []column {
 	used := 1 // the selection marker
 	for i, c := range cols {
 		if used+c.width+1 > w {
@@ -483,14 +488,7 @@ func compactColumns(f *frame, w int) []column {
 			cols = append(cols, c)
 		}
 	}
-	used := 1
-	for i, c := range cols {
-		if used+c.width+1 > w {
-			return cols[:i]
-		}
-		used += c.width + 1
-	}
-	return cols
+	return fitColumns(cols, w)
 }
 
 // renderCompact renders the peers and their logs as one table, for a screen too short
